@@ -1,0 +1,1 @@
+//! JSONPath as API Gateway (Jayway) evaluates it. Owned by the VTL work (issue 8).

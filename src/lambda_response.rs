@@ -1,0 +1,1 @@
+//! Lambda proxy response validation (reference §2). Owned by the Lambda work (issue 5).

@@ -1,0 +1,26 @@
+//! Amazon API Gateway (REST API) data plane for Envoy, as a proxy-wasm filter.
+//!
+//! Everything except [`wasm`] is a host-independent core: it knows nothing of proxy-wasm and is
+//! tested natively and on `wasm32-unknown-unknown`. The `wasm` adapter reads the request from the
+//! host, asks the core what to do, and does it.
+
+pub mod config;
+pub mod context;
+pub mod cors;
+pub mod error;
+pub mod event;
+pub mod gateway;
+pub mod gateway_responses;
+pub mod http;
+pub mod jsonpath;
+pub mod lambda_response;
+pub mod media;
+pub mod mock;
+pub mod routing;
+pub mod selection;
+pub mod sigv4;
+pub mod time;
+pub mod vtl;
+
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
+mod wasm;

@@ -1,0 +1,1 @@
+//! AWS Signature Version 4. Owned by the Lambda work (issue 5).

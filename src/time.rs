@@ -1,0 +1,103 @@
+//! Calendar formatting from epoch milliseconds (no clock here: the adapter passes the time in).
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A UTC date and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+/// Converts epoch milliseconds to a UTC civil time (Howard Hinnant's days-to-civil algorithm).
+pub fn civil_from_epoch_ms(ms: u64) -> Civil {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        hour: (rem / 3600) as u32,
+        minute: ((rem % 3600) / 60) as u32,
+        second: (rem % 60) as u32,
+    }
+}
+
+/// `$context.requestTime`: `dd/MMM/yyyy:HH:mm:ss +0000`.
+pub fn request_time(ms: u64) -> String {
+    let c = civil_from_epoch_ms(ms);
+    let month = MONTHS
+        .get(c.month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("Jan");
+    format!(
+        "{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000",
+        c.day, month, c.year, c.hour, c.minute, c.second
+    )
+}
+
+/// SigV4's `X-Amz-Date`: `yyyyMMddTHHmmssZ`.
+pub fn amz_date(ms: u64) -> String {
+    let c = civil_from_epoch_ms(ms);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// HTTP `Date` header (IMF-fixdate), e.g. `Wed, 25 Nov 2026 06:20:28 GMT`.
+pub fn http_date(ms: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let c = civil_from_epoch_ms(ms);
+    let weekday = DAYS
+        .get(((ms / 86_400_000) % 7) as usize)
+        .copied()
+        .unwrap_or("Thu");
+    let month = MONTHS
+        .get(c.month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("Jan");
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        weekday, c.day, month, c.year, c.hour, c.minute, c.second
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    // 2026-11-25T06:20:28.123Z, checked with `date -u -d @1795587628`.
+    const T: u64 = 1_795_587_628_123;
+
+    #[test]
+    fn formats_request_time_like_api_gateway() {
+        assert_eq!(request_time(T), "25/Nov/2026:06:20:28 +0000");
+        assert_eq!(request_time(0), "01/Jan/1970:00:00:00 +0000");
+    }
+
+    #[test]
+    fn formats_amz_and_http_dates() {
+        assert_eq!(amz_date(T), "20261125T062028Z");
+        assert_eq!(http_date(T), "Wed, 25 Nov 2026 06:20:28 GMT");
+        assert_eq!(civil_from_epoch_ms(951_782_400_000).day, 29); // 2000-02-29 leap day
+    }
+}
