@@ -14,6 +14,7 @@ pub mod gateway_responses;
 pub mod http;
 pub mod jsonpath;
 pub mod lambda_response;
+pub mod mapping;
 pub mod media;
 pub mod mock;
 pub mod routing;
