@@ -1,1 +1,228 @@
-//! (in progress)
+//! The request flow, host-independent: route the request, enforce what must be enforced, run the
+//! integration, and say what the adapter must do.
+//!
+//! The adapter calls [`Gateway::start`] with the request headers, then (after reading the whole
+//! body when [`Routed::needs_body`] says so) [`Gateway::finish`].
+
+use crate::config::integration::IntegrationType;
+use crate::config::{Auth, Config, Deployment, StagePrefix};
+use crate::context::{domain_prefix, RequestContext};
+use crate::error::ConfigError;
+use crate::gateway_responses::{ErrorContext, ResponseType};
+use crate::http::{Request, Response};
+use crate::template_env::{self, RequestParts};
+
+pub struct Gateway {
+    pub config: Config,
+}
+
+/// A request that found its operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub deployment: usize,
+    pub operation: usize,
+    pub path_params: Vec<(String, String)>,
+    /// The path without the stage prefix, leading slashes collapsed (`path` in the proxy event).
+    pub path: String,
+    /// The path as the client sent it, leading slashes collapsed (`$context.path`).
+    pub client_path: String,
+    /// Whether the integration needs the whole request body before it can run.
+    pub needs_body: bool,
+}
+
+/// What to do after the request headers.
+#[derive(Debug)]
+pub enum Start {
+    /// Answer now (403 for an unknown route, closed auth...).
+    Respond(Reply),
+    /// Run the integration (after the body, when `needs_body`).
+    Routed(Routed),
+}
+
+/// A local reply and, when it is an error worth logging, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub response: Response,
+    pub log: Option<String>,
+}
+
+impl Gateway {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Gateway, ConfigError> {
+        Ok(Gateway {
+            config: Config::parse(bytes)?,
+        })
+    }
+
+    fn deployment(&self, index: usize) -> Option<&Deployment> {
+        self.config.deployments.get(index)
+    }
+
+    /// Routes a request (its body is not needed yet).
+    pub fn start(&self, deployment: usize, req: &Request) -> Start {
+        let Some(dep) = self.deployment(deployment) else {
+            return Start::Respond(self.error_reply(None, req, None, ResponseType::MissingAuthenticationToken,
+                "Missing Authentication Token", None));
+        };
+        let raw = req.path_only();
+        let client_path = format!("/{}", raw.trim_start_matches('/'));
+        let after_stage = client_path
+            .get(1..)
+            .and_then(|p| p.strip_prefix(dep.stage.as_str()))
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        let path = match (dep.stage_prefix, after_stage) {
+            (StagePrefix::Off, _) | (StagePrefix::Optional, None) => client_path.clone(),
+            (StagePrefix::Required | StagePrefix::Optional, Some(rest)) => {
+                format!("/{}", rest.trim_start_matches('/'))
+            }
+            (StagePrefix::Required, None) => {
+                return Start::Respond(self.error_reply(Some(dep), req, None,
+                    ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None));
+            }
+        };
+        let api = &dep.api;
+        let found = api
+            .router
+            .find(&path)
+            .and_then(|m| api.operation(m.resource, &req.method).map(|op| (op, m.path_params)));
+        let Some((operation, path_params)) = found else {
+            return Start::Respond(self.error_reply(Some(dep), req, None,
+                ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None));
+        };
+        let Some(op) = api.operations.get(operation) else {
+            return Start::Respond(self.error_reply(Some(dep), req, None,
+                ResponseType::ApiConfigurationError, "Internal server error", Some("operation index out of range".into())));
+        };
+        let routed = Routed {
+            deployment,
+            operation,
+            path_params,
+            path,
+            client_path,
+            needs_body: false,
+        };
+        if let (Some(auth), false) = (op.auth, self.config.skip_unenforced_auth) {
+            // Fail closed: answer what AWS answers a caller without credentials (reference §3).
+            let (kind, message) = match auth {
+                Auth::Authorizer => (ResponseType::Unauthorized, "Unauthorized"),
+                Auth::ApiKey => (ResponseType::InvalidApiKey, "Forbidden"),
+                Auth::Iam => (ResponseType::MissingAuthenticationToken, "Missing Authentication Token"),
+            };
+            return Start::Respond(self.error_reply(Some(dep), req, Some(&routed), kind, message, None));
+        }
+        let needs_body = match &op.integration {
+            None => false,
+            Some(i) => match i.kind {
+                IntegrationType::Mock => i.templates_use_body(),
+                _ => false,
+            },
+        };
+        Start::Routed(Routed { needs_body, ..routed })
+    }
+
+    /// Runs the integration of a routed request (`req.body` filled in when `needs_body`).
+    pub fn finish(&self, routed: &Routed, req: &Request) -> Reply {
+        let Some(dep) = self.deployment(routed.deployment) else {
+            return self.error_reply(None, req, None, ResponseType::ApiConfigurationError, "Internal server error",
+                Some("deployment index out of range".into()));
+        };
+        let op = dep.api.operations.get(routed.operation);
+        let Some(integration) = op.and_then(|o| o.integration.as_ref()) else {
+            return self.error_reply(Some(dep), req, Some(routed), ResponseType::ApiConfigurationError,
+                "Internal server error", Some(format!("{}: no integration is defined",
+                    op.map(|o| o.name.as_str()).unwrap_or("?"))));
+        };
+        let ctx = self.request_context(dep, req, Some(routed));
+        let query = template_env::decode_query(req.raw_query());
+        match integration.kind {
+            IntegrationType::Mock => {
+                let parts = RequestParts {
+                    body: &req.body,
+                    path_params: &routed.path_params,
+                    query: &query,
+                    headers: &req.headers,
+                };
+                match crate::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
+                    req.header("content-type"), req.header("accept"))
+                {
+                    Ok(mut response) => {
+                        response.set_header("x-amzn-RequestId", &ctx.request_id);
+                        Reply { response, log: None }
+                    }
+                    Err(f) => {
+                        let name = op.map(|o| o.name.as_str()).unwrap_or("?");
+                        self.error_reply(Some(dep), req, Some(routed), f.kind, f.message,
+                            Some(format!("{name}: {}", f.log)))
+                    }
+                }
+            }
+            other => self.error_reply(Some(dep), req, Some(routed), ResponseType::ApiConfigurationError,
+                "Internal server error", Some(format!("{}: integration type {other:?} is not implemented yet",
+                    op.map(|o| o.name.as_str()).unwrap_or("?")))),
+        }
+    }
+
+    /// `$context` for this request.
+    pub fn request_context(&self, dep: &Deployment, req: &Request, routed: Option<&Routed>) -> RequestContext {
+        let host = req.header(":authority").or_else(|| req.header("host")).unwrap_or("");
+        let op = routed.and_then(|r| dep.api.operations.get(r.operation));
+        RequestContext {
+            account_id: dep.account_id.clone(),
+            api_id: dep.api_id.clone(),
+            deployment_id: dep.deployment_id.clone(),
+            domain_name: host.to_string(),
+            domain_prefix: domain_prefix(host),
+            extended_request_id: req.request_id.clone(),
+            http_method: req.method.clone(),
+            path: routed
+                .map(|r| r.client_path.clone())
+                .unwrap_or_else(|| req.path_only().to_string()),
+            protocol: "HTTP/1.1".to_string(),
+            request_id: req.request_id.clone(),
+            request_time: crate::time::request_time(req.now_ms),
+            request_time_epoch: req.now_ms,
+            resource_id: op.map(|o| o.resource_id.clone()).unwrap_or_default(),
+            resource_path: op.map(|o| o.resource_path.clone()).unwrap_or_default(),
+            stage: dep.stage.clone(),
+            source_ip: req.source_ip.clone(),
+            user_agent: req.header("user-agent").map(str::to_string),
+        }
+    }
+
+    /// A gateway response of `kind`, customised by the deployment's definition when it has one.
+    pub fn error_reply(
+        &self,
+        dep: Option<&Deployment>,
+        req: &Request,
+        routed: Option<&Routed>,
+        kind: ResponseType,
+        message: &str,
+        log: Option<String>,
+    ) -> Reply {
+        let query = template_env::decode_query(req.raw_query());
+        let empty = crate::gateway_responses::GatewayResponses::default();
+        let ctx = dep.map(|d| self.request_context(d, req, routed));
+        let fallback_ctx;
+        let ctx_ref = match &ctx {
+            Some(c) => c,
+            None => {
+                fallback_ctx = RequestContext {
+                    request_id: req.request_id.clone(),
+                    ..Default::default()
+                };
+                &fallback_ctx
+            }
+        };
+        let ectx = ErrorContext {
+            context: Some(ctx_ref),
+            stage_variables: dep.map(|d| d.stage_variables.as_slice()).unwrap_or(&[]),
+            path_params: routed.map(|r| r.path_params.as_slice()).unwrap_or(&[]),
+            query: &query,
+            headers: &req.headers,
+        };
+        let responses = dep.map(|d| &d.api.gateway_responses).unwrap_or(&empty);
+        Reply {
+            response: responses.render(kind, message, &ectx),
+            log,
+        }
+    }
+}

@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod context;
-pub mod cors;
 pub mod error;
 pub mod event;
 pub mod gateway;
@@ -17,8 +16,10 @@ pub mod lambda_response;
 pub mod mapping;
 pub mod media;
 pub mod mock;
+pub mod pairs;
 pub mod routing;
 pub mod selection;
+pub mod template_env;
 pub mod sigv4;
 pub mod time;
 pub mod vtl;

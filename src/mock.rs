@@ -1,1 +1,187 @@
-//! (in progress)
+//! MOCK integrations (reference §4), CORS preflights included: the request template's `statusCode`
+//! selects the integration response; its parameters and template make the answer.
+
+use crate::config::integration::{Integration, NamedTemplate, Passthrough};
+use crate::gateway_responses::ResponseType;
+use crate::http::Response;
+use crate::mapping::{response_header_name, Source};
+use crate::template_env;
+use crate::vtl::Env;
+
+/// Why a MOCK could not answer: the gateway response to send and a line for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: ResponseType,
+    pub message: &'static str,
+    pub log: String,
+}
+
+fn internal(log: String) -> Failure {
+    Failure {
+        kind: ResponseType::ApiConfigurationError,
+        message: "Internal server error",
+        log,
+    }
+}
+
+/// The media type of a Content-Type header, lower-cased, parameters dropped.
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Picks the request template by Content-Type (a missing one counts as application/json);
+/// `Err` is the 415 that passthroughBehavior asks for. `Ok(None)`: no template applies.
+pub fn request_template<'a>(
+    integration: &'a Integration,
+    content_type: Option<&str>,
+) -> Result<Option<&'a NamedTemplate>, Failure> {
+    let wanted = content_type.map(media_type).unwrap_or_else(|| "application/json".to_string());
+    let found = integration
+        .request_templates
+        .iter()
+        .find(|t| t.content_type.eq_ignore_ascii_case(&wanted));
+    if found.is_some() {
+        return Ok(found);
+    }
+    let refuse = match integration.passthrough {
+        Passthrough::WhenNoMatch => false,
+        Passthrough::WhenNoTemplates => !integration.request_templates.is_empty(),
+        Passthrough::Never => true,
+    };
+    if refuse {
+        Err(Failure {
+            kind: ResponseType::UnsupportedMediaType,
+            message: "Unsupported Media Type",
+            log: format!("no request template for content type {wanted:?} and passthroughBehavior refuses it"),
+        })
+    } else {
+        Ok(None)
+    }
+}
+
+/// Picks the response template by the request's Accept (first listed type with a template), else
+/// application/json, else the first one.
+pub fn response_template<'a>(templates: &'a [NamedTemplate], accept: Option<&str>) -> Option<&'a NamedTemplate> {
+    let by = |ct: &str| templates.iter().find(|t| t.content_type.eq_ignore_ascii_case(ct));
+    accept
+        .and_then(|a| a.split(',').map(media_type).find_map(|m| by(&m)))
+        .or_else(|| by("application/json"))
+        .or_else(|| templates.first())
+}
+
+/// `statusCode` from the rendered request template. API Gateway accepts lax JSON here
+/// (`{statusCode: 200}`, trailing commas), so this scans for the key instead of parsing strictly.
+pub fn status_code(rendered: &str) -> Option<u16> {
+    let mut rest = rendered;
+    while let Some(pos) = rest.find("statusCode") {
+        let before = rest.get(..pos).unwrap_or("");
+        let after = rest.get(pos + "statusCode".len()..).unwrap_or("");
+        rest = after;
+        // The key may be quoted with " or ' or bare; it must be a whole word.
+        let prev = before.chars().next_back();
+        if prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let after = after.strip_prefix(['"', '\'']).unwrap_or(after).trim_start();
+        let Some(value) = after.strip_prefix(':') else { continue };
+        let value = value.trim_start();
+        let value = value.strip_prefix(['"', '\'']).unwrap_or(value);
+        let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+        return digits.parse::<u16>().ok();
+    }
+    None
+}
+
+/// Resolves an integration-response parameter for a MOCK (no backend: `integration.response.*` is absent).
+fn resolve(src: &Source, env_ctx: &crate::context::RequestContext, stage_variables: &[(String, String)]) -> Option<String> {
+    match src {
+        Source::Static(v) => Some(v.clone()),
+        Source::Context(name) => env_ctx.lookup(name),
+        Source::StageVariable(name) => stage_variables.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        _ => None,
+    }
+}
+
+/// Answers a MOCK integration.
+pub fn respond(
+    integration: &Integration,
+    parts: &template_env::RequestParts,
+    ctx: &crate::context::RequestContext,
+    stage_variables: &[(String, String)],
+    content_type: Option<&str>,
+    accept: Option<&str>,
+) -> Result<Response, Failure> {
+    let Some(req_template) = request_template(integration, content_type)? else {
+        return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
+    };
+    let mut env: Env = template_env::env(parts, ctx, stage_variables);
+    let rendered = req_template
+        .template
+        .render(&mut env)
+        .map_err(|e| internal(format!("request template failed: {e}")))?;
+    let status = status_code(&rendered)
+        .ok_or_else(|| internal(format!("MOCK request template rendered no integer statusCode: {rendered:?}")))?;
+    let selected = integration
+        .select_response(&status.to_string())
+        .ok_or_else(|| internal(format!("no integration response matches status {status} and there is no default")))?;
+    // The response template's $input is the (empty) integration response, not the request.
+    env.input.body.clear();
+    let mut response = Response {
+        status: selected.status,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let mut content_type_out = "application/json".to_string();
+    if let Some(t) = response_template(&selected.templates, accept) {
+        content_type_out = t.content_type.clone();
+        let body = t
+            .template
+            .render(&mut env)
+            .map_err(|e| internal(format!("response template failed: {e}")))?;
+        response.body = body.into_bytes();
+    }
+    response.headers.push(("content-type".to_string(), content_type_out));
+    for (name, src) in &selected.parameters {
+        if let (Some(v), Some(out_name)) = (resolve(src, ctx, stage_variables), response_header_name(name)) {
+            response.set_header(&out_name, &v);
+        }
+    }
+    let (status_override, header_overrides) = template_env::response_override(&env);
+    if let Some(s) = status_override {
+        response.status = s;
+    }
+    for (k, v) in header_overrides {
+        response.set_header(&k, &v);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    // Reference §4: lax JSON is accepted.
+    #[test]
+    fn lax_status_codes() {
+        assert_eq!(status_code("{\"statusCode\": 200}"), Some(200));
+        assert_eq!(status_code("{statusCode: 404}"), Some(404));
+        assert_eq!(status_code("{'statusCode': '201',}"), Some(201));
+        assert_eq!(status_code("\n  {\n    \"statusCode\": 200,\n  }\n   "), Some(200));
+        assert_eq!(status_code("{\"mystatusCode\": 1, \"statusCode\": 302}"), Some(302));
+        assert_eq!(status_code("{\"statusCode\": \"abc\"}"), None);
+        assert_eq!(status_code("{}"), None);
+        assert_eq!(status_code("{\"statusCode\": 99999999}"), None);
+    }
+
+    #[test]
+    fn media_types() {
+        assert_eq!(media_type("Application/JSON; charset=utf-8"), "application/json");
+    }
+}

@@ -1,1 +1,338 @@
-//! (in progress)
+//! The plugin configuration: JSON text (Envoy `StringValue`, Istio `pluginConfig`) holding one or
+//! more API definitions and the deployments (stages) that serve them. Parsed and compiled once,
+//! in `on_configure`; the request path only reads the result.
+//!
+//! ```json
+//! {
+//!   "apis": { "pets": { "openapi": "3.0.1", "paths": { ... } } },
+//!   "deployments": [
+//!     { "name": "pets-prod", "api": "pets", "stage": "prod", "stagePrefix": false,
+//!       "stageVariables": { "v": "1" }, "apiId": "a1b2c3d4e5", "accountId": "123456789012",
+//!       "region": "us-east-1" }
+//!   ],
+//!   "targets": { "http": { "http://backend:8080": "backend" },
+//!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
+//!   "skipUnenforcedAuth": false
+//! }
+//! ```
+//! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
+
+pub mod integration;
+pub mod openapi;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+
+use crate::error::ConfigError;
+pub use openapi::{Api, Auth, Operation};
+
+/// Defaults for `$context` when the configuration gives none (documented in the README).
+pub const DEFAULT_API_ID: &str = "local";
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_STAGE: &str = "prod";
+
+/// Route metadata namespace and key that pick a deployment per Envoy route.
+pub const ROUTE_METADATA_NAMESPACE: &str = "apigateway";
+pub const ROUTE_METADATA_KEY: &str = "deployment";
+
+/// An API served at one stage.
+pub struct Deployment {
+    pub name: String,
+    pub api: Rc<Api>,
+    pub stage: String,
+    /// Whether request paths start with `/{stage}` (execute-api URLs do; a sidecar usually not).
+    pub stage_prefix: StagePrefix,
+    pub stage_variables: Vec<(String, String)>,
+    pub api_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub deployment_id: String,
+}
+
+/// `stagePrefix`: `false` (default), `true`, or `"optional"` (strip `/{stage}` when the path starts
+/// with it, serve the path as it is otherwise: convenient locally, where both URL forms get used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StagePrefix {
+    Off,
+    Required,
+    Optional,
+}
+
+/// Where integrations go in Envoy terms.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    /// Integration URI origin (`http://host:port`) -> Envoy cluster.
+    pub http: Vec<(String, String)>,
+    /// The Lambda Invoke API: cluster and `:authority`.
+    pub lambda: Option<Endpoint>,
+    /// AWS service name (`sqs`, `dynamodb`...) -> endpoint.
+    pub aws: Vec<(String, Endpoint)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub cluster: String,
+    pub authority: String,
+}
+
+pub struct Config {
+    pub deployments: Vec<Deployment>,
+    by_name: HashMap<String, usize>,
+    pub targets: Targets,
+    /// Serve operations whose auth is not enforced yet (local use only; warned per operation).
+    pub skip_unenforced_auth: bool,
+    /// Lines to log once at load.
+    pub warnings: Vec<String>,
+}
+
+const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth"];
+const DEPLOYMENT_KEYS: &[&str] = &[
+    "name",
+    "api",
+    "stage",
+    "stagePrefix",
+    "stageVariables",
+    "apiId",
+    "accountId",
+    "region",
+    "deploymentId",
+];
+
+impl Config {
+    /// Parses the plugin configuration bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Config, ConfigError> {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(ConfigError::new(
+                "",
+                "",
+                "the plugin configuration must be JSON text (a google.protobuf.StringValue holding a JSON object); \
+                 a google.protobuf.Struct arrives as protobuf binary and is not accepted",
+            ));
+        }
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| ConfigError::new("", "", format!("the plugin configuration is not valid JSON: {e}")))?;
+        Config::from_value(&value)
+    }
+
+    pub fn from_value(value: &Value) -> Result<Config, ConfigError> {
+        let top = value
+            .as_object()
+            .ok_or_else(|| ConfigError::new("", "", "the plugin configuration must be a JSON object"))?;
+        let flat = !top.contains_key("deployments");
+        for k in top.keys() {
+            let known = TOP_KEYS.contains(&k.as_str()) || (flat && DEPLOYMENT_KEYS.contains(&k.as_str()));
+            if !known {
+                return Err(ConfigError::new("", k.clone(), "unknown configuration key"));
+            }
+        }
+        let mut apis: HashMap<String, Rc<Api>> = HashMap::new();
+        let mut warnings = Vec::new();
+        if let Some(defs) = top.get("apis") {
+            let defs = defs
+                .as_object()
+                .ok_or_else(|| ConfigError::new("", "apis", "must be an object of name -> definition"))?;
+            for (name, doc) in defs {
+                let api = openapi::compile(doc, name)?;
+                warnings.extend(api.warnings.iter().map(|w| format!("api {name:?}: {w}")));
+                apis.insert(name.clone(), Rc::new(api));
+            }
+        }
+        let deployment_values: Vec<&Map<String, Value>> = if flat {
+            vec![top]
+        } else {
+            top.get("deployments")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ConfigError::new("", "deployments", "must be a list"))?
+                .iter()
+                .map(|d| {
+                    d.as_object()
+                        .ok_or_else(|| ConfigError::new("", "deployments", "each deployment must be an object"))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        if deployment_values.is_empty() {
+            return Err(ConfigError::new("", "deployments", "at least one deployment is needed"));
+        }
+        let mut deployments = Vec::new();
+        let mut by_name = HashMap::new();
+        for d in deployment_values {
+            let dep = parse_deployment(d, flat, &apis, &mut warnings)?;
+            if by_name.insert(dep.name.clone(), deployments.len()).is_some() {
+                return Err(ConfigError::new(
+                    format!("deployment {:?}", dep.name),
+                    "name",
+                    "two deployments have this name",
+                ));
+            }
+            deployments.push(dep);
+        }
+        let skip_unenforced_auth = match top.get("skipUnenforcedAuth") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(ConfigError::new("", "skipUnenforcedAuth", "must be true or false")),
+        };
+        if skip_unenforced_auth {
+            for dep in &deployments {
+                for op in dep.api.operations.iter().filter(|o| o.auth.is_some()) {
+                    warnings.push(format!(
+                        "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
+                        dep.name, op.name, op.auth
+                    ));
+                }
+            }
+        }
+        Ok(Config {
+            deployments,
+            by_name,
+            targets: parse_targets(top.get("targets"))?,
+            skip_unenforced_auth,
+            warnings,
+        })
+    }
+
+    /// The deployment an Envoy route names (route metadata), else the first one.
+    pub fn deployment_index(&self, name: Option<&str>) -> Option<usize> {
+        match name {
+            Some(n) => self.by_name.get(n).copied(),
+            None => (!self.deployments.is_empty()).then_some(0),
+        }
+    }
+}
+
+fn string_field(d: &Map<String, Value>, key: &str, place: &str) -> Result<Option<String>, ConfigError> {
+    match d.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ConfigError::new(place, key, "must be a string")),
+    }
+}
+
+fn parse_deployment(
+    d: &Map<String, Value>,
+    flat: bool,
+    apis: &HashMap<String, Rc<Api>>,
+    warnings: &mut Vec<String>,
+) -> Result<Deployment, ConfigError> {
+    if !flat {
+        if let Some(k) = d.keys().find(|k| !DEPLOYMENT_KEYS.contains(&k.as_str())) {
+            return Err(ConfigError::new("deployment", k.clone(), "unknown deployment key"));
+        }
+    }
+    let stage = string_field(d, "stage", "deployment")?.unwrap_or_else(|| DEFAULT_STAGE.to_string());
+    let name = string_field(d, "name", "deployment")?.unwrap_or_else(|| stage.clone());
+    let place = format!("deployment {name:?}");
+    if stage.is_empty() || stage.contains('/') {
+        return Err(ConfigError::new(place, "stage", "must be a non-empty name without '/'"));
+    }
+    let api = match d.get("api") {
+        Some(Value::String(n)) => apis
+            .get(n)
+            .cloned()
+            .ok_or_else(|| ConfigError::new(place.clone(), "api", format!("no definition named {n:?} under \"apis\"")))?,
+        Some(doc @ Value::Object(_)) => {
+            let api = openapi::compile(doc, "")?;
+            warnings.extend(api.warnings.iter().map(|w| format!("{place}: {w}")));
+            Rc::new(api)
+        }
+        _ => {
+            return Err(ConfigError::new(
+                place,
+                "api",
+                "is required: a definition object or the name of one under \"apis\"",
+            ))
+        }
+    };
+    let stage_prefix = match d.get("stagePrefix") {
+        None | Some(Value::Bool(false)) => StagePrefix::Off,
+        Some(Value::Bool(true)) => StagePrefix::Required,
+        Some(Value::String(s)) if s == "optional" => StagePrefix::Optional,
+        Some(_) => return Err(ConfigError::new(place, "stagePrefix", "must be true, false or \"optional\"")),
+    };
+    let mut stage_variables = Vec::new();
+    match d.get("stageVariables") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(ConfigError::new(
+                            place,
+                            format!("stageVariables.{k}"),
+                            "must be a string",
+                        ))
+                    }
+                };
+                stage_variables.push((k.clone(), v));
+            }
+        }
+        Some(_) => return Err(ConfigError::new(place, "stageVariables", "must be an object")),
+    }
+    Ok(Deployment {
+        api_id: string_field(d, "apiId", &place)?.unwrap_or_else(|| DEFAULT_API_ID.to_string()),
+        account_id: string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string()),
+        region: string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
+        name,
+        api,
+        stage,
+        stage_prefix,
+        stage_variables,
+    })
+}
+
+fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {
+    let cluster = v.get("cluster").and_then(Value::as_str);
+    let authority = v.get("authority").and_then(Value::as_str);
+    match (cluster, authority) {
+        (Some(c), Some(a)) if !c.is_empty() && !a.is_empty() => Ok(Endpoint {
+            cluster: c.to_string(),
+            authority: a.to_string(),
+        }),
+        _ => Err(ConfigError::new(
+            "",
+            field,
+            "must be {\"cluster\": \"<envoy cluster>\", \"authority\": \"<host[:port]>\"}",
+        )),
+    }
+}
+
+fn parse_targets(v: Option<&Value>) -> Result<Targets, ConfigError> {
+    let mut t = Targets::default();
+    let Some(v) = v else { return Ok(t) };
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ConfigError::new("", "targets", "must be an object"))?;
+    for (k, v) in obj {
+        match k.as_str() {
+            "http" => {
+                let m = v
+                    .as_object()
+                    .ok_or_else(|| ConfigError::new("", "targets.http", "must be an object of origin -> cluster"))?;
+                for (origin, cluster) in m {
+                    let cluster = cluster.as_str().ok_or_else(|| {
+                        ConfigError::new("", format!("targets.http.{origin}"), "must be a cluster name")
+                    })?;
+                    t.http.push((origin.trim_end_matches('/').to_ascii_lowercase(), cluster.to_string()));
+                }
+            }
+            "lambda" => t.lambda = Some(endpoint(v, "targets.lambda")?),
+            "aws" => {
+                let m = v
+                    .as_object()
+                    .ok_or_else(|| ConfigError::new("", "targets.aws", "must be an object of service -> endpoint"))?;
+                for (service, e) in m {
+                    t.aws.push((service.clone(), endpoint(e, &format!("targets.aws.{service}"))?));
+                }
+            }
+            other => return Err(ConfigError::new("", format!("targets.{other}"), "unknown target kind")),
+        }
+    }
+    Ok(t)
+}

@@ -1,0 +1,56 @@
+# Amazon API Gateway data plane for Envoy (proxy-wasm). See README.md.
+SHELL := /bin/bash
+
+API ?= envoy/demo-api.yaml
+PORT ?= 8080
+ADMIN_PORT ?= 9901
+STAGE ?= prod
+STAGE_VARIABLES ?=
+STAGE_PREFIX ?= optional
+CFN_PARAMS ?=
+
+VENV := .venv
+PY := $(VENV)/bin/python
+ENVOY := $(VENV)/bin/envoy
+WASM := target/wasm32-wasip1/release/apigw_envoy.wasm
+CHECKER := target/release/apigw-check
+WASM_BINDGEN_VERSION := 0.2.130
+
+.PHONY: setup build checker run test test-native test-wasm test-e2e bench validate-configs clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cargo build --quiet --release --target wasm32-wasip1 --lib
+	@echo "$(WASM) ($$(stat -c %s $(WASM)) bytes)"
+
+checker:
+	@cargo build --quiet --release --bin apigw-check
+
+run: build checker
+	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
+	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" \
+	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY)
+
+test: test-native test-wasm test-e2e
+
+test-native:
+	cargo test --quiet
+
+# The core's unit tests again, compiled to wasm32 and run under wasm-bindgen-test (Node).
+test-wasm: setup
+	@if ! wasm-bindgen-test-runner --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+	  cargo install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+	cargo test --quiet --lib --target wasm32-unknown-unknown
+
+test-e2e: build checker
+	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
+	  $(PY) -m pytest -q tests/e2e
+
+bench: build
+	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
+
+clean:
+	cargo clean
+	rm -rf build

@@ -1,0 +1,291 @@
+"""Turns an exported API Gateway definition into the filter's plugin configuration and an Envoy
+config. Used by `make run`, the end-to-end tests and the benchmarks, so all three run the same
+Envoy setup."""
+
+import json
+import os
+import re
+from urllib.parse import urlsplit
+
+FILTER_NAME = "apigateway"
+CLUSTER_HEADER = "x-apigateway-cluster"
+# API Gateway accepts 10 MB payloads; Envoy's default buffer limit is 1 MiB (envoy-facts §5).
+BUFFER_LIMIT_BYTES = 12 * 1024 * 1024
+AWS_ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
+
+
+class DefinitionError(Exception):
+    pass
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def _yaml():
+    try:
+        import yaml  # noqa: PLC0415
+    except ImportError as e:  # pragma: no cover
+        raise DefinitionError("PyYAML is needed to read YAML definitions (make setup installs it)") from e
+    return yaml
+
+
+def _cfn_loader(yaml):
+    """A YAML loader that accepts CloudFormation short tags (!Sub, !GetAtt, !Ref...)."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct(loader, suffix, node):
+        name = "Ref" if suffix == "Ref" else "Fn::" + suffix
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+            if suffix == "GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    Loader.add_multi_constructor("!", construct)
+    return Loader
+
+
+def resolve_intrinsics(value, params):
+    """Replaces CloudFormation intrinsics so a template's embedded definition can be served:
+    `Fn::Sub` substitutes `${Name}` from `params` (unknown names stay as written), `Ref` and
+    `Fn::GetAtt` become `params[name]` or the name itself."""
+    if isinstance(value, list):
+        return [resolve_intrinsics(v, params) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Fn::Sub":
+            text, extra = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+            local = dict(params)
+            local.update({k: str(resolve_intrinsics(v, params)) for k, v in extra.items()})
+            return re.sub(r"\$\{([A-Za-z0-9_.:]+)\}", lambda m: local.get(m.group(1), m.group(0)), text)
+        if key == "Ref":
+            return params.get(arg, arg)
+        if key == "Fn::GetAtt":
+            name = ".".join(arg) if isinstance(arg, list) else str(arg)
+            return params.get(name, name)
+        if key == "Fn::Join":
+            sep, parts = arg
+            return sep.join(str(resolve_intrinsics(p, params)) for p in parts)
+    return {k: resolve_intrinsics(v, params) for k, v in value.items()}
+
+
+def _from_cloudformation(doc):
+    for res in (doc.get("Resources") or {}).values():
+        props = (res or {}).get("Properties") or {}
+        if res.get("Type") == "AWS::ApiGateway::RestApi" and isinstance(props.get("Body"), dict):
+            return props["Body"]
+        if res.get("Type") == "AWS::Serverless::Api" and isinstance(props.get("DefinitionBody"), dict):
+            return props["DefinitionBody"]
+    raise DefinitionError("a CloudFormation template without an embedded API definition (Body/DefinitionBody)")
+
+
+def load_definition(path, params=None):
+    """Reads a JSON or YAML export (or a CloudFormation template that embeds one)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise DefinitionError(f"cannot read {path}: {e.strerror}") from e
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        yaml = _yaml()
+        try:
+            doc = yaml.load(text, Loader=_cfn_loader(yaml))  # noqa: S506 (safe loader subclass)
+        except yaml.YAMLError as e:
+            raise DefinitionError(f"{path} is neither JSON nor YAML: {e}") from e
+    if not isinstance(doc, dict):
+        raise DefinitionError(f"{path} does not hold an object")
+    if "Resources" in doc and "paths" not in doc:
+        doc = _from_cloudformation(doc)
+    doc = resolve_intrinsics(doc, params or {})
+    if "swagger" not in doc and "openapi" not in doc:
+        raise DefinitionError(f"{path} is neither a Swagger 2.0 nor an OpenAPI 3 document")
+    return doc
+
+
+def parse_pairs(text):
+    """`k1=v1,k2=v2` -> dict (empty text -> {})."""
+    out = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        if "=" not in part:
+            raise DefinitionError(f"stage variable {part!r} is not name=value")
+        k, v = part.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+def _operations(doc):
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if isinstance(op, dict) and isinstance(op.get("x-amazon-apigateway-integration"), dict):
+                yield path, method, op["x-amazon-apigateway-integration"]
+
+
+def substitute_stage_variables(text, stage_variables):
+    return re.sub(r"\$\{stageVariables\.([A-Za-z0-9_.:-]+)\}", lambda m: stage_variables.get(m.group(1), ""), text)
+
+
+def http_origins(doc, stage_variables):
+    """`scheme://host:port` of every HTTP/HTTP_PROXY integration URI."""
+    origins = set()
+    for _, _, integ in _operations(doc):
+        if str(integ.get("type", "")).lower() in ("http", "http_proxy") and isinstance(integ.get("uri"), str):
+            uri = substitute_stage_variables(integ["uri"], stage_variables)
+            parts = urlsplit(uri)
+            if parts.scheme in ("http", "https") and parts.hostname:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+                origins.add(f"{parts.scheme}://{parts.hostname}:{port}")
+    return sorted(origins)
+
+
+def cluster_name(origin):
+    return "integration_" + re.sub(r"[^A-Za-z0-9]+", "_", origin.split("://", 1)[1]).strip("_")
+
+
+def lambda_endpoint(region):
+    return os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL") \
+        or f"https://lambda.{region}.amazonaws.com"
+
+
+def _authority(url):
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.hostname if port == default else f"{parts.hostname}:{port}"
+
+
+# --- configs ---------------------------------------------------------------------------------
+
+def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optional", region="us-east-1",
+                  origins_to_clusters=None, lambda_url=None, extra=None):
+    cfg = {
+        "api": doc,
+        "stage": stage,
+        "stagePrefix": stage_prefix,
+        "stageVariables": stage_variables or {},
+        "region": region,
+        "targets": {"http": dict(origins_to_clusters or {})},
+    }
+    if lambda_url:
+        cfg["targets"]["lambda"] = {"cluster": "lambda", "authority": _authority(lambda_url)}
+    if extra:
+        cfg.update(extra)
+    return cfg
+
+
+def cluster(name, url, timeout="30s"):
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    c = {
+        "name": name,
+        "type": "STRICT_DNS" if not re.match(r"^[0-9.]+$", parts.hostname or "") else "STATIC",
+        "connect_timeout": "5s",
+        "dns_lookup_family": "V4_ONLY",
+        "load_assignment": {
+            "cluster_name": name,
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {
+                "socket_address": {"address": parts.hostname, "port_value": port}}}}]}],
+        },
+        "per_connection_buffer_limit_bytes": BUFFER_LIMIT_BYTES,
+    }
+    if parts.scheme == "https":
+        c["transport_socket"] = {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                "sni": parts.hostname,
+            },
+        }
+    del timeout
+    return c
+
+
+def wasm_filter(wasm_path, config_json, name=FILTER_NAME):
+    return {
+        "name": "envoy.filters.http.wasm",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+            "config": {
+                "name": name,
+                "root_id": name,
+                # Lets the filter read the whole body before answering (envoy-facts §3).
+                "allow_on_headers_stop_iteration": True,
+                "configuration": {
+                    "@type": "type.googleapis.com/google.protobuf.StringValue",
+                    "value": config_json,
+                },
+                "vm_config": {
+                    "runtime": "envoy.wasm.runtime.v8",
+                    "code": {"local": {"filename": wasm_path}},
+                    "environment_variables": {"host_env_keys": AWS_ENV_KEYS},
+                },
+            },
+        },
+    }
+
+
+def listener(name, port, http_filters, routes, address="0.0.0.0"):
+    return {
+        "name": name,
+        "address": {"socket_address": {"address": address, "port_value": port}},
+        "per_connection_buffer_limit_bytes": BUFFER_LIMIT_BYTES,
+        "filter_chains": [{"filters": [{
+            "name": "envoy.filters.network.http_connection_manager",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                "stat_prefix": name,
+                "route_config": {"virtual_hosts": [{"name": name, "domains": ["*"], "routes": routes}]},
+                "http_filters": http_filters + [{
+                    "name": "envoy.filters.http.router",
+                    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
+                }],
+            },
+        }]}],
+    }
+
+
+def gateway_routes():
+    """One catch-all route: the filter routes by API Gateway's rules and names the upstream cluster."""
+    return [{
+        "match": {"prefix": "/"},
+        "route": {"cluster_header": CLUSTER_HEADER, "timeout": "0s"},
+        "request_headers_to_remove": [CLUSTER_HEADER],
+    }]
+
+
+def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0"):
+    return {
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "static_resources": {
+            "listeners": [listener(FILTER_NAME, port, [wasm_filter(wasm_path, json.dumps(plugin_cfg))],
+                                   gateway_routes(), address)],
+            "clusters": clusters,
+        },
+    }
+
+
+def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
+          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0"):
+    """Everything `make run` needs: (plugin config, Envoy config)."""
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    stage_variables = parse_pairs(stage_variables_text)
+    doc = load_definition(definition_path, cfn_params)
+    origins = http_origins(doc, stage_variables)
+    mapping = {o: cluster_name(o) for o in origins}
+    clusters = [cluster(name, origin) for origin, name in mapping.items()]
+    lam = lambda_endpoint(region)
+    clusters.append(cluster("lambda", lam))
+    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam)
+    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)

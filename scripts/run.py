@@ -1,0 +1,84 @@
+"""`make run`: serve an exported API Gateway definition with Envoy in the foreground."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import apigw  # noqa: E402
+
+
+def example_path(path):
+    parts = []
+    for seg in path.strip("/").split("/"):
+        if seg.startswith("{") and seg.endswith("+}"):
+            parts.append("any/sub/path")
+        elif seg.startswith("{"):
+            parts.append("123")
+        elif seg:
+            parts.append(seg)
+    return "/" + "/".join(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--api", required=True)
+    ap.add_argument("--wasm", required=True)
+    ap.add_argument("--checker", required=True, help="the native apigw-check binary")
+    ap.add_argument("--envoy", required=True)
+    ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--admin-port", type=int, default=9901)
+    ap.add_argument("--stage", default="prod")
+    ap.add_argument("--stage-variables", default="")
+    ap.add_argument("--stage-prefix", default="optional", choices=["optional", "true", "false"])
+    ap.add_argument("--cfn-params", default="", help="Name=value,... for CloudFormation ${Name} placeholders")
+    ap.add_argument("--out", default="build/run")
+    ap.add_argument("--generate-only", action="store_true")
+    a = ap.parse_args()
+
+    prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
+    try:
+        cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
+                                 a.stage_variables, prefix, cfn_params=apigw.parse_pairs(a.cfn_params))
+    except apigw.DefinitionError as e:
+        print(f"make run: {e}", file=sys.stderr)
+        return 2
+    os.makedirs(a.out, exist_ok=True)
+    cfg_path = os.path.join(a.out, "plugin-config.json")
+    envoy_path = os.path.join(a.out, "envoy.json")
+    with open(cfg_path, "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=1)
+    with open(envoy_path, "w", encoding="utf-8") as f:
+        json.dump(envoy, f, indent=1)
+    # The same validation the filter runs in on_configure, before Envoy starts (a bad definition
+    # would otherwise stop Envoy with a less direct message).
+    check = subprocess.run([a.checker, cfg_path], capture_output=True, text=True)
+    sys.stderr.write(check.stderr)
+    if check.returncode != 0:
+        print(f"make run: {a.api} cannot be served: see the error above", file=sys.stderr)
+        return 2
+    if a.generate_only:
+        print(envoy_path)
+        return 0
+
+    base = f"http://localhost:{a.port}"
+    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
+    print("Try:")
+    shown = 0
+    for path, method, _ in apigw._operations(cfg["api"]):
+        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
+        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
+        shown += 1
+        if shown >= 12:
+            break
+    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    print("Stop with Ctrl-C.\n", flush=True)
+    os.execv(a.envoy, [a.envoy, "-c", envoy_path, "--log-level", "warn", "--component-log-level", "wasm:info"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+//! `x-amazon-apigateway-integration`: parsed and checked once, templates compiled.
+
+use serde_json::{Map, Value};
+
+use crate::mapping::{Side, Source};
+use crate::vtl::Template;
+
+/// The five integration types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationType {
+    Mock,
+    Http,
+    HttpProxy,
+    Aws,
+    AwsProxy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passthrough {
+    WhenNoMatch,
+    WhenNoTemplates,
+    Never,
+}
+
+/// A compiled mapping template with its content type.
+pub struct NamedTemplate {
+    pub content_type: String,
+    pub template: Template,
+}
+
+/// One entry of `responses`: its key is the selection pattern (`default` for the fallback).
+pub struct IntegrationResponse {
+    /// The key as written (for logs).
+    pub key: String,
+    /// `None` for the default response.
+    pub pattern: Option<crate::selection::Pattern>,
+    pub status: u16,
+    /// `method.response.header.<name>` -> source.
+    pub parameters: Vec<(String, Source)>,
+    pub templates: Vec<NamedTemplate>,
+    pub content_handling: Option<String>,
+}
+
+pub struct Integration {
+    pub kind: IntegrationType,
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub request_templates: Vec<NamedTemplate>,
+    /// `integration.request.<where>.<name>` -> source.
+    pub request_parameters: Vec<(String, Source)>,
+    pub passthrough: Passthrough,
+    pub timeout_ms: u32,
+    pub responses: Vec<IntegrationResponse>,
+    pub payload_format_version: String,
+    pub content_handling: Option<String>,
+    pub credentials: Option<String>,
+    pub connection_type: Option<String>,
+}
+
+/// API Gateway's default and maximum integration timeout (29 s), and its minimum (50 ms).
+pub const DEFAULT_TIMEOUT_MS: u32 = 29_000;
+pub const MIN_TIMEOUT_MS: u32 = 50;
+
+type FieldError = (String, String);
+
+fn err(field: &str, msg: impl Into<String>) -> FieldError {
+    (field.to_string(), msg.into())
+}
+
+fn opt_str(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(err(key, "must be a string")),
+    }
+}
+
+fn templates(obj: &Map<String, Value>, key: &str) -> Result<Vec<NamedTemplate>, FieldError> {
+    let mut out = Vec::new();
+    let Some(v) = obj.get(key) else { return Ok(out) };
+    if v.is_null() {
+        return Ok(out);
+    }
+    let map = v.as_object().ok_or_else(|| err(key, "must be an object"))?;
+    for (ct, body) in map {
+        let field = format!("{key}.{ct}");
+        let text = match body {
+            Value::String(s) => s.as_str(),
+            // The console exports an empty template as null.
+            Value::Null => "",
+            _ => return Err(err(&field, "must be a string")),
+        };
+        let template = Template::compile(text).map_err(|e| err(&field, e.to_string()))?;
+        out.push(NamedTemplate {
+            content_type: ct.clone(),
+            template,
+        });
+    }
+    Ok(out)
+}
+
+fn status(v: &Value, field: &str) -> Result<u16, FieldError> {
+    let n = match v {
+        Value::String(s) => s.trim().parse::<u16>().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        _ => None,
+    };
+    n.filter(|n| (100..=599).contains(n))
+        .ok_or_else(|| err(field, format!("{v} is not a status code 100-599")))
+}
+
+/// Headers that a request mapping may never set (reference §3); AWS answers 500 at request time,
+/// this gateway refuses the definition instead.
+const RESERVED_REQUEST_HEADERS_ALL: &[&str] = &["content-length", "transfer-encoding"];
+const RESERVED_REQUEST_HEADERS_AWS: &[&str] =
+    &["authorization", "connection", "expect", "proxy-authenticate", "te"];
+
+impl Integration {
+    pub fn parse(v: &Value) -> Result<Integration, FieldError> {
+        let obj = v.as_object().ok_or_else(|| err("", "must be an object"))?;
+        let type_text = opt_str(obj, "type")?.ok_or_else(|| err("type", "is required"))?;
+        let kind = match type_text.to_ascii_lowercase().as_str() {
+            "mock" => IntegrationType::Mock,
+            "http" => IntegrationType::Http,
+            "http_proxy" => IntegrationType::HttpProxy,
+            "aws" => IntegrationType::Aws,
+            "aws_proxy" => IntegrationType::AwsProxy,
+            other => return Err(err("type", format!("unknown integration type {other:?}"))),
+        };
+        let http_method = opt_str(obj, "httpMethod")?;
+        let uri = opt_str(obj, "uri")?;
+        if matches!(
+            kind,
+            IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws | IntegrationType::AwsProxy
+        ) && uri.is_none()
+        {
+            return Err(err("uri", format!("is required for type {type_text}")));
+        }
+        let passthrough = match opt_str(obj, "passthroughBehavior")?
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("when_no_match") => Passthrough::WhenNoMatch,
+            Some("when_no_templates") => Passthrough::WhenNoTemplates,
+            Some("never") => Passthrough::Never,
+            Some(other) => return Err(err("passthroughBehavior", format!("unknown value {other:?}"))),
+        };
+        let timeout_ms = match obj.get("timeoutInMillis") {
+            None | Some(Value::Null) => DEFAULT_TIMEOUT_MS,
+            Some(t) => {
+                let n = t
+                    .as_u64()
+                    .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| err("timeoutInMillis", format!("{t} is not a number of milliseconds")))?;
+                if n < MIN_TIMEOUT_MS {
+                    return Err(err("timeoutInMillis", format!("{n} is below the minimum of {MIN_TIMEOUT_MS}")));
+                }
+                n
+            }
+        };
+        let mut request_parameters = Vec::new();
+        if let Some(p) = obj.get("requestParameters").filter(|p| !p.is_null()) {
+            let p = p.as_object().ok_or_else(|| err("requestParameters", "must be an object"))?;
+            for (target, src) in p {
+                let field = format!("requestParameters.{target}");
+                let src = src.as_str().ok_or_else(|| err(&field, "must be a string"))?;
+                let rest = target
+                    .strip_prefix("integration.request.")
+                    .ok_or_else(|| err(&field, "the target must start with integration.request."))?;
+                let (place, name) = rest
+                    .split_once('.')
+                    .ok_or_else(|| err(&field, "the target must be integration.request.<path|querystring|header>.<name>"))?;
+                if !matches!(place, "path" | "querystring" | "header" | "multivaluequerystring" | "multivalueheader") {
+                    return Err(err(&field, format!("unknown target location {place:?}")));
+                }
+                if place == "header" || place == "multivalueheader" {
+                    let lower = name.to_ascii_lowercase();
+                    let reserved = RESERVED_REQUEST_HEADERS_ALL.contains(&lower.as_str())
+                        || (kind == IntegrationType::Aws && RESERVED_REQUEST_HEADERS_AWS.contains(&lower.as_str()));
+                    if reserved {
+                        return Err(err(&field, format!("the header {name} is reserved and cannot be mapped")));
+                    }
+                }
+                let source = Source::parse(src, Side::IntegrationRequest).map_err(|e| err(&field, e))?;
+                request_parameters.push((target.clone(), source));
+            }
+        }
+        let mut responses = Vec::new();
+        if let Some(r) = obj.get("responses").filter(|r| !r.is_null()) {
+            let r = r.as_object().ok_or_else(|| err("responses", "must be an object"))?;
+            for (key, spec) in r {
+                let field = format!("responses.{key}");
+                responses.push(IntegrationResponse::parse(key, spec).map_err(|(f, m)| {
+                    (if f.is_empty() { field.clone() } else { format!("{field}.{f}") }, m)
+                })?);
+            }
+        }
+        let payload_format_version = opt_str(obj, "payloadFormatVersion")?.unwrap_or_else(|| "1.0".to_string());
+        if !matches!(payload_format_version.as_str(), "1.0" | "2.0") {
+            return Err(err("payloadFormatVersion", format!("{payload_format_version:?} is neither 1.0 nor 2.0")));
+        }
+        Ok(Integration {
+            kind,
+            http_method,
+            uri,
+            request_templates: templates(obj, "requestTemplates")?,
+            request_parameters,
+            passthrough,
+            timeout_ms,
+            responses,
+            payload_format_version,
+            content_handling: opt_str(obj, "contentHandling")?,
+            credentials: opt_str(obj, "credentials")?,
+            connection_type: opt_str(obj, "connectionType")?,
+        })
+    }
+
+    /// The integration response for a selection value: the first pattern that matches the whole
+    /// value, else the default one.
+    pub fn select_response(&self, value: &str) -> Option<&IntegrationResponse> {
+        self.responses
+            .iter()
+            .find(|r| r.pattern.as_ref().is_some_and(|p| p.matches(value)))
+            .or_else(|| self.responses.iter().find(|r| r.pattern.is_none()))
+    }
+
+    /// Whether any template of this integration reads the request body.
+    pub fn templates_use_body(&self) -> bool {
+        self.request_templates.iter().any(|t| t.template.uses_body())
+            || self
+                .responses
+                .iter()
+                .flat_map(|r| r.templates.iter())
+                .any(|t| t.template.uses_body())
+    }
+}
+
+impl IntegrationResponse {
+    fn parse(key: &str, v: &Value) -> Result<IntegrationResponse, FieldError> {
+        let obj = v.as_object().ok_or_else(|| err("", "must be an object"))?;
+        let status_value = obj.get("statusCode").ok_or_else(|| err("statusCode", "is required"))?;
+        let status = status(status_value, "statusCode")?;
+        // Exports key responses by their selection pattern; an explicit selectionPattern wins.
+        let pattern_text = match opt_str(obj, "selectionPattern")? {
+            Some(p) => Some(p),
+            None if key == "default" => None,
+            None => Some(key.to_string()),
+        };
+        let pattern = match pattern_text {
+            None => None,
+            Some(p) => Some(crate::selection::Pattern::compile(&p).map_err(|e| err("selectionPattern", e))?),
+        };
+        let mut parameters = Vec::new();
+        if let Some(p) = obj.get("responseParameters").filter(|p| !p.is_null()) {
+            let p = p.as_object().ok_or_else(|| err("responseParameters", "must be an object"))?;
+            for (target, src) in p {
+                let field = format!("responseParameters.{target}");
+                let name = target
+                    .strip_prefix("method.response.header.")
+                    .ok_or_else(|| err(&field, "the target must be method.response.header.<name>"))?;
+                let src = src.as_str().ok_or_else(|| err(&field, "must be a string"))?;
+                let source = Source::parse(src, Side::IntegrationResponse).map_err(|e| err(&field, e))?;
+                parameters.push((name.to_string(), source));
+            }
+        }
+        Ok(IntegrationResponse {
+            key: key.to_string(),
+            pattern,
+            status,
+            parameters,
+            templates: templates(obj, "responseTemplates")?,
+            content_handling: opt_str(obj, "contentHandling")?,
+        })
+    }
+}

@@ -1,0 +1,320 @@
+//! An exported definition (Swagger 2.0 or OpenAPI 3.0.x with API Gateway's extensions) compiled
+//! into what the request path needs: the resource tree, operations, gateway responses.
+//! `basePath` and `servers` are ignored, as API Gateway's import does by default.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{Map, Value};
+
+use super::integration::Integration;
+use crate::error::ConfigError;
+use crate::gateway_responses::GatewayResponses;
+use crate::routing::Router;
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+
+/// The extensions this gateway implements; any other `x-amazon-apigateway-*` is reported once.
+const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "x-amazon-apigateway-integration",
+    "x-amazon-apigateway-any-method",
+    "x-amazon-apigateway-gateway-responses",
+    "x-amazon-apigateway-binary-media-types",
+    "x-amazon-apigateway-auth",
+    "x-amazon-apigateway-authorizer",
+    "x-amazon-apigateway-authtype",
+];
+
+/// Auth an operation asks for that this gateway does not enforce yet (fails closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Cognito user pools, TOKEN or REQUEST Lambda authorizers: 401 Unauthorized.
+    Authorizer,
+    /// `x-api-key`: 403 Forbidden.
+    ApiKey,
+    /// `AWS_IAM` / `awsSigv4`: 403 Missing Authentication Token.
+    Iam,
+}
+
+pub struct Operation {
+    /// `GET /pets/{id}`, for logs and errors.
+    pub name: String,
+    /// Upper-case method, `ANY` for `x-amazon-apigateway-any-method`.
+    pub method: String,
+    pub resource_path: String,
+    /// `$context.resourceId`: a stable id derived from the resource path.
+    pub resource_id: String,
+    /// `None`: the operation has no integration (answered 500, warned at load).
+    pub integration: Option<Integration>,
+    /// Unenforced auth that closes this operation, unless skipped by configuration.
+    pub auth: Option<Auth>,
+}
+
+pub struct Resource {
+    pub path: String,
+    /// Upper-case method -> operation index.
+    pub methods: HashMap<String, usize>,
+    pub any: Option<usize>,
+}
+
+pub struct Api {
+    pub router: Router,
+    pub resources: Vec<Resource>,
+    pub operations: Vec<Operation>,
+    pub gateway_responses: GatewayResponses,
+    pub binary_media_types: Vec<String>,
+    /// Things worth a warning at load (unsupported extensions, operations without integration...).
+    pub warnings: Vec<String>,
+}
+
+impl Api {
+    /// The operation for a resource and method: the method itself, else ANY.
+    pub fn operation(&self, resource: usize, method: &str) -> Option<usize> {
+        let r = self.resources.get(resource)?;
+        r.methods.get(method).copied().or(r.any)
+    }
+}
+
+/// A short stable id for a resource path (FNV-1a, base 36), like AWS's 6-character resource ids.
+pub fn resource_id(path: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in path.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let alphabet = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(6);
+    for _ in 0..6 {
+        let i = (h % 36) as usize;
+        out.push(alphabet.get(i).map(|c| *c as char).unwrap_or('0'));
+        h /= 36;
+    }
+    out
+}
+
+fn collect_extensions(obj: &Map<String, Value>, found: &mut BTreeSet<String>) {
+    for k in obj.keys() {
+        if k.starts_with("x-amazon-apigateway-") && !SUPPORTED_EXTENSIONS.contains(&k.as_str()) {
+            found.insert(k.clone());
+        }
+    }
+}
+
+/// Compiles a definition. `api_name` only labels errors.
+pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
+    let place = |p: &str| {
+        if api_name.is_empty() {
+            p.to_string()
+        } else {
+            format!("api {api_name:?}: {p}")
+        }
+    };
+    let root = doc
+        .as_object()
+        .ok_or_else(|| ConfigError::new(place("definition"), "", "must be a JSON object"))?;
+    if root.get("swagger").is_none() && root.get("openapi").is_none() {
+        return Err(ConfigError::new(
+            place("definition"),
+            "swagger/openapi",
+            "neither a Swagger 2.0 nor an OpenAPI 3 document",
+        ));
+    }
+    let paths = root
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| ConfigError::new(place("definition"), "paths", "is required and must be an object"))?;
+    let mut unsupported = BTreeSet::new();
+    collect_extensions(root, &mut unsupported);
+    let schemes = security_schemes(root);
+    let root_security = root.get("security");
+
+    let gateway_responses = GatewayResponses::parse(root.get("x-amazon-apigateway-gateway-responses"))
+        .map_err(|(f, m)| {
+            let field = if f.is_empty() {
+                "x-amazon-apigateway-gateway-responses".to_string()
+            } else {
+                format!("x-amazon-apigateway-gateway-responses.{f}")
+            };
+            ConfigError::new(place("definition"), field, m)
+        })?;
+    let binary_media_types = match root.get("x-amazon-apigateway-binary-media-types") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str().map(|s| s.replace("~1", "/")).ok_or_else(|| {
+                    ConfigError::new(place("definition"), "x-amazon-apigateway-binary-media-types", "must be a list of strings")
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(ConfigError::new(
+                place("definition"),
+                "x-amazon-apigateway-binary-media-types",
+                "must be a list of strings",
+            ))
+        }
+    };
+
+    let mut router = Router::default();
+    let mut resources = Vec::new();
+    let mut operations = Vec::new();
+    let mut warnings = Vec::new();
+    for (path, item) in paths {
+        let item = item
+            .as_object()
+            .ok_or_else(|| ConfigError::new(place(path), "", "a path item must be an object"))?;
+        collect_extensions(item, &mut unsupported);
+        let mut resource = Resource {
+            path: path.clone(),
+            methods: HashMap::new(),
+            any: None,
+        };
+        for (key, op) in item {
+            let lower = key.to_ascii_lowercase();
+            let method = if lower == ANY_METHOD {
+                "ANY".to_string()
+            } else if METHODS.contains(&lower.as_str()) {
+                lower.to_ascii_uppercase()
+            } else {
+                continue;
+            };
+            let name = format!("{method} {path}");
+            let op = op
+                .as_object()
+                .ok_or_else(|| ConfigError::new(place(&name), "", "an operation must be an object"))?;
+            collect_extensions(op, &mut unsupported);
+            let integration = match op.get("x-amazon-apigateway-integration") {
+                None | Some(Value::Null) => {
+                    warnings.push(format!("{name}: no x-amazon-apigateway-integration; requests get 500"));
+                    None
+                }
+                Some(v) => Some(Integration::parse(v).map_err(|(field, msg)| {
+                    let field = if field.is_empty() {
+                        "x-amazon-apigateway-integration".to_string()
+                    } else {
+                        format!("x-amazon-apigateway-integration.{field}")
+                    };
+                    ConfigError::new(place(&name), field, msg)
+                })?),
+            };
+            if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
+                collect_extensions(inner, &mut unsupported);
+            }
+            let auth = operation_auth(op, root_security, &schemes)
+                .map_err(|(field, msg)| ConfigError::new(place(&name), field, msg))?;
+            let index = operations.len();
+            operations.push(Operation {
+                name,
+                method: method.clone(),
+                resource_path: path.clone(),
+                resource_id: resource_id(path),
+                integration,
+                auth,
+            });
+            if method == "ANY" {
+                resource.any = Some(index);
+            } else {
+                resource.methods.insert(method, index);
+            }
+        }
+        if resource.methods.is_empty() && resource.any.is_none() {
+            // A path with no methods is only a parent resource: nothing can match it.
+            continue;
+        }
+        router
+            .insert(path, resources.len())
+            .map_err(|e| ConfigError::new(place(path), "paths", e.0))?;
+        resources.push(resource);
+    }
+    for ext in unsupported {
+        warnings.push(format!("{ext} is not implemented by this gateway and is ignored"));
+    }
+    Ok(Api {
+        router,
+        resources,
+        operations,
+        gateway_responses,
+        binary_media_types,
+        warnings,
+    })
+}
+
+/// Security scheme name -> what it asks for (Swagger 2 `securityDefinitions`, OpenAPI 3 `components.securitySchemes`).
+fn security_schemes(root: &Map<String, Value>) -> HashMap<String, Auth> {
+    let mut out = HashMap::new();
+    let sources = [
+        root.get("securityDefinitions"),
+        root.get("components").and_then(|c| c.get("securitySchemes")),
+    ];
+    for defs in sources.into_iter().flatten() {
+        let Some(defs) = defs.as_object() else { continue };
+        for (name, scheme) in defs {
+            let authtype = scheme
+                .get("x-amazon-apigateway-authtype")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let has_authorizer = scheme.get("x-amazon-apigateway-authorizer").is_some();
+            let kind = if authtype == "awssigv4" {
+                Auth::Iam
+            } else if has_authorizer || !authtype.is_empty() {
+                Auth::Authorizer
+            } else if scheme.get("type").and_then(Value::as_str) == Some("apiKey") {
+                Auth::ApiKey
+            } else {
+                // Any other scheme (oauth2, http...) is an authorizer of some kind: fail closed.
+                Auth::Authorizer
+            };
+            out.insert(name.clone(), kind);
+        }
+    }
+    out
+}
+
+fn operation_auth(
+    op: &Map<String, Value>,
+    root_security: Option<&Value>,
+    schemes: &HashMap<String, Auth>,
+) -> Result<Option<Auth>, (String, String)> {
+    if let Some(auth) = op.get("x-amazon-apigateway-auth") {
+        let t = auth.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+        match t.as_str() {
+            "AWS_IAM" => return Ok(Some(Auth::Iam)),
+            "NONE" | "" => {}
+            other => {
+                return Err((
+                    "x-amazon-apigateway-auth.type".to_string(),
+                    format!("unknown auth type {other:?}"),
+                ))
+            }
+        }
+    }
+    let security = op.get("security").or(root_security);
+    let Some(security) = security else { return Ok(None) };
+    let list = security
+        .as_array()
+        .ok_or_else(|| ("security".to_string(), "must be a list".to_string()))?;
+    // Each entry is an alternative; API Gateway uses one scheme per method. The strictest answer wins.
+    let mut found: Option<Auth> = None;
+    for entry in list {
+        let Some(entry) = entry.as_object() else {
+            return Err(("security".to_string(), "entries must be objects".to_string()));
+        };
+        for name in entry.keys() {
+            let kind = schemes.get(name).copied().ok_or_else(|| {
+                (
+                    format!("security.{name}"),
+                    format!("refers to security scheme {name:?}, which the definition does not define"),
+                )
+            })?;
+            // Authorizer (401) before API key and IAM (403): what a caller without credentials meets first.
+            found = Some(match (found, kind) {
+                (Some(Auth::Authorizer), _) | (_, Auth::Authorizer) => Auth::Authorizer,
+                (Some(Auth::Iam), _) | (_, Auth::Iam) => Auth::Iam,
+                _ => Auth::ApiKey,
+            });
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,127 @@
+//! Host calls made through the raw proxy-wasm ABI, so that every status Envoy returns is handled.
+//! The SDK's `hostcalls` helpers panic on statuses they do not expect (and decode header maps with
+//! `unwrap`), and a panic kills the VM for every later request on that worker.
+
+use std::ptr::{null, null_mut};
+
+use crate::pairs;
+
+// MapType / BufferType / LogLevel values of the proxy-wasm ABI 0.2.1.
+pub const MAP_REQUEST_HEADERS: u32 = 0;
+pub const BUFFER_REQUEST_BODY: u32 = 0;
+pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
+
+pub const LOG_INFO: u32 = 2;
+pub const LOG_WARN: u32 = 3;
+pub const LOG_ERROR: u32 = 4;
+pub const LOG_CRITICAL: u32 = 5;
+
+#[link(wasm_import_module = "env")]
+extern "C" {
+    fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
+    fn proxy_get_buffer_bytes(
+        buffer_type: u32,
+        start: usize,
+        max_size: usize,
+        return_buffer_data: *mut *mut u8,
+        return_buffer_size: *mut usize,
+    ) -> u32;
+    fn proxy_get_header_map_pairs(map_type: u32, return_map_data: *mut *mut u8, return_map_size: *mut usize) -> u32;
+    fn proxy_get_property(
+        path_data: *const u8,
+        path_size: usize,
+        return_value_data: *mut *mut u8,
+        return_value_size: *mut usize,
+    ) -> u32;
+    fn proxy_send_local_response(
+        status_code: u32,
+        status_code_details_data: *const u8,
+        status_code_details_size: usize,
+        body_data: *const u8,
+        body_size: usize,
+        headers_data: *const u8,
+        headers_size: usize,
+        grpc_status: i32,
+    ) -> u32;
+}
+
+/// Takes ownership of a buffer the host allocated through `proxy_on_memory_allocate`.
+///
+/// # Safety
+/// `data`/`size` must come from a host call that succeeded.
+unsafe fn take(data: *mut u8, size: usize) -> Vec<u8> {
+    if data.is_null() {
+        Vec::new()
+    } else {
+        Vec::from_raw_parts(data, size, size)
+    }
+}
+
+pub fn log(level: u32, message: &str) {
+    // SAFETY: the pointer and length describe a live &str.
+    unsafe {
+        proxy_log(level, message.as_ptr(), message.len());
+    }
+}
+
+/// A whole buffer (`None` when the host has none or refuses).
+pub fn buffer(buffer_type: u32, max: usize) -> Option<Vec<u8>> {
+    let mut data = null_mut();
+    let mut size = 0;
+    // SAFETY: out-pointers are valid; on Ok the host hands us an allocation we now own.
+    unsafe {
+        match proxy_get_buffer_bytes(buffer_type, 0, max, &mut data, &mut size) {
+            0 => Some(take(data, size)),
+            _ => None,
+        }
+    }
+}
+
+pub fn header_map(map_type: u32) -> Vec<(String, String)> {
+    let mut data = null_mut();
+    let mut size = 0;
+    // SAFETY: as above.
+    unsafe {
+        match proxy_get_header_map_pairs(map_type, &mut data, &mut size) {
+            0 => pairs::decode(&take(data, size)),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A property by path (`["xds", "route_name"]`); `None` when missing.
+pub fn property(path: &[&str]) -> Option<Vec<u8>> {
+    let mut encoded = Vec::new();
+    for p in path {
+        encoded.extend_from_slice(p.as_bytes());
+        encoded.push(0);
+    }
+    let mut data = null_mut();
+    let mut size = 0;
+    // SAFETY: as above.
+    unsafe {
+        match proxy_get_property(encoded.as_ptr(), encoded.len(), &mut data, &mut size) {
+            0 => Some(take(data, size)),
+            _ => None,
+        }
+    }
+}
+
+/// Sends a local reply. Returns the host's status (0 = Ok).
+pub fn send_response(status: u16, headers: &[(String, String)], body: &[u8]) -> u32 {
+    let encoded = pairs::encode(headers);
+    let details = b"apigateway";
+    // SAFETY: every pointer/length pair describes a live buffer for the duration of the call.
+    unsafe {
+        proxy_send_local_response(
+            u32::from(status),
+            details.as_ptr(),
+            details.len(),
+            if body.is_empty() { null() } else { body.as_ptr() },
+            body.len(),
+            encoded.as_ptr(),
+            encoded.len(),
+            -1,
+        )
+    }
+}
