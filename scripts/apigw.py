@@ -53,7 +53,8 @@ def _cfn_loader(yaml):
 def resolve_intrinsics(value, params):
     """Replaces CloudFormation intrinsics so a template's embedded definition can be served:
     `Fn::Sub` substitutes `${Name}` from `params` (unknown names stay as written), `Ref` and
-    `Fn::GetAtt` become `params[name]` or the name itself."""
+    `Fn::GetAtt` become `params[name]` or the name itself, `Fn::If` takes its true branch unless
+    `params[condition]` is "false", `Fn::Join` joins."""
     if isinstance(value, list):
         return [resolve_intrinsics(v, params) for v in value]
     if not isinstance(value, dict):
@@ -70,6 +71,10 @@ def resolve_intrinsics(value, params):
         if key == "Fn::GetAtt":
             name = ".".join(arg) if isinstance(arg, list) else str(arg)
             return params.get(name, name)
+        if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+            # Conditions are not evaluated: the true branch, unless params say `<Condition>=false`.
+            branch = arg[2] if str(params.get(arg[0], "true")).lower() == "false" else arg[1]
+            return resolve_intrinsics(branch, params)
         if key == "Fn::Join":
             sep, parts = arg
             return sep.join(str(resolve_intrinsics(p, params)) for p in parts)
