@@ -10,10 +10,23 @@ use crate::context::{domain_prefix, RequestContext};
 use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
+use crate::lambda_proxy::{CallFailure, Callout};
+use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
 pub struct Gateway {
     pub config: Config,
+    /// AWS credentials for signing Lambda and AWS service calls; `None` sends unsigned requests
+    /// (local emulators).
+    pub credentials: Option<Credentials>,
+}
+
+/// What to do once the request (and its body, when needed) is known.
+#[derive(Debug)]
+pub enum Outcome {
+    Reply(Reply),
+    /// Make this HTTP call, then hand its answer to [`Gateway::on_lambda_response`].
+    Call(Callout),
 }
 
 /// A request that found its operation.
@@ -50,6 +63,7 @@ impl Gateway {
     pub fn from_bytes(bytes: &[u8]) -> Result<Gateway, ConfigError> {
         Ok(Gateway {
             config: Config::parse(bytes)?,
+            credentials: None,
         })
     }
 
@@ -113,6 +127,7 @@ impl Gateway {
             None => false,
             Some(i) => match i.kind {
                 IntegrationType::Mock => i.templates_use_body(),
+                IntegrationType::AwsProxy => true,
                 _ => false,
             },
         };
@@ -120,11 +135,92 @@ impl Gateway {
     }
 
     /// Runs the integration of a routed request (`req.body` filled in when `needs_body`).
-    pub fn finish(&self, routed: &Routed, req: &Request) -> Reply {
+    pub fn finish(&self, routed: &Routed, req: &Request) -> Outcome {
         let Some(dep) = self.deployment(routed.deployment) else {
-            return self.error_reply(None, req, None, ResponseType::ApiConfigurationError, "Internal server error",
-                Some("deployment index out of range".into()));
+            return Outcome::Reply(self.error_reply(None, req, None, ResponseType::ApiConfigurationError,
+                "Internal server error", Some("deployment index out of range".into())));
         };
+        if req.body.len() > crate::lambda_proxy::MAX_REQUEST_BODY {
+            return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), ResponseType::RequestTooLarge,
+                "Request Too Long", None));
+        }
+        let op = dep.api.operations.get(routed.operation);
+        if let Some(integration) = op.and_then(|o| o.integration.as_ref()) {
+            if integration.kind == IntegrationType::AwsProxy {
+                let ctx = self.request_context(dep, req, Some(routed));
+                let input = crate::event::ProxyInput {
+                    request: req,
+                    context: &ctx,
+                    resource: op.map(|o| o.resource_path.as_str()).unwrap_or(""),
+                    path: &routed.path,
+                    path_params: &routed.path_params,
+                    stage_variables: &dep.stage_variables,
+                    binary_media_types: &dep.api.binary_media_types,
+                };
+                return match crate::lambda_proxy::invoke_request(integration, &input,
+                    self.config.targets.lambda.as_ref(), self.credentials.as_ref())
+                {
+                    Ok(call) => Outcome::Call(call),
+                    Err(why) => Outcome::Reply(self.error_reply(Some(dep), req, Some(routed),
+                        ResponseType::ApiConfigurationError, "Internal server error",
+                        Some(format!("{}: {why}", op.map(|o| o.name.as_str()).unwrap_or("?"))))),
+                };
+            }
+        }
+        Outcome::Reply(self.finish_local(dep, routed, req))
+    }
+
+    /// The Invoke API's answer (`status` 0: the call failed without a response) -> the client response.
+    pub fn on_lambda_response(
+        &self,
+        routed: &Routed,
+        req: &Request,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Reply {
+        let dep = self.deployment(routed.deployment);
+        let op = dep.and_then(|d| d.api.operations.get(routed.operation));
+        let name = op.map(|o| o.name.as_str()).unwrap_or("?");
+        let integration = op.and_then(|o| o.integration.as_ref());
+        let fail = |kind, status, message, log: String| {
+            self.error_reply_with_status(dep, req, Some(routed), kind, status, message, Some(format!("{name}: {log}")))
+        };
+        let failure = if status == 0 {
+            Some(CallFailure::Unreachable)
+        } else {
+            crate::lambda_proxy::classify(status, headers, body)
+        };
+        match failure {
+            Some(CallFailure::Timeout) => {
+                return fail(ResponseType::IntegrationTimeout, None, "Endpoint request timed out",
+                    "the Lambda invocation timed out".into())
+            }
+            Some(CallFailure::Unreachable) => {
+                return fail(ResponseType::IntegrationFailure, Some(502), "Internal server error",
+                    format!("the Lambda endpoint is unreachable ({status}: {})", String::from_utf8_lossy(body)))
+            }
+            None => {}
+        }
+        if !(200..300).contains(&status) {
+            // The Invoke API refused (unknown function, bad signature, throttling...): AWS answers 500.
+            return fail(ResponseType::ApiConfigurationError, None, "Internal server error",
+                format!("the Lambda Invoke API answered {status}: {}", String::from_utf8_lossy(body)));
+        }
+        let function_error = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
+        let version = integration.map(crate::lambda_proxy::payload_version).unwrap_or_default();
+        let binary = dep.map(|d| d.api.binary_media_types.as_slice()).unwrap_or(&[]);
+        match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
+            Ok(mut response) => {
+                response.set_header("x-amzn-RequestId", &req.request_id);
+                Reply { response, log: None }
+            }
+            Err(why) => fail(ResponseType::Default5xx, Some(502), "Internal server error",
+                format!("malformed Lambda proxy response: {why}")),
+        }
+    }
+
+    fn finish_local(&self, dep: &Deployment, routed: &Routed, req: &Request) -> Reply {
         let op = dep.api.operations.get(routed.operation);
         let Some(integration) = op.and_then(|o| o.integration.as_ref()) else {
             return self.error_reply(Some(dep), req, Some(routed), ResponseType::ApiConfigurationError,
@@ -198,6 +294,21 @@ impl Gateway {
         message: &str,
         log: Option<String>,
     ) -> Reply {
+        self.error_reply_with_status(dep, req, routed, kind, None, message, log)
+    }
+
+    /// [`error_reply`](Self::error_reply) with AWS's status for this case when it is not the type's default.
+    #[allow(clippy::too_many_arguments)]
+    pub fn error_reply_with_status(
+        &self,
+        dep: Option<&Deployment>,
+        req: &Request,
+        routed: Option<&Routed>,
+        kind: ResponseType,
+        status: Option<u16>,
+        message: &str,
+        log: Option<String>,
+    ) -> Reply {
         let query = template_env::decode_query(req.raw_query());
         let empty = crate::gateway_responses::GatewayResponses::default();
         let ctx = dep.map(|d| self.request_context(d, req, routed));
@@ -221,7 +332,7 @@ impl Gateway {
         };
         let responses = dep.map(|d| &d.api.gateway_responses).unwrap_or(&empty);
         Reply {
-            response: responses.render(kind, message, &ectx),
+            response: responses.render_with_status(kind, status, message, &ectx),
             log,
         }
     }

@@ -232,12 +232,25 @@ impl GatewayResponses {
 
     /// Builds the response of type `t` carrying `message`.
     pub fn render(&self, t: ResponseType, message: &str, ctx: &ErrorContext) -> crate::http::Response {
+        self.render_with_status(t, None, message, ctx)
+    }
+
+    /// Like [`render`](Self::render), for answers whose AWS status differs from the type's default
+    /// (a malformed Lambda answer is a 502 of the 5XX family); a customised status still wins.
+    pub fn render_with_status(
+        &self,
+        t: ResponseType,
+        status: Option<u16>,
+        message: &str,
+        ctx: &ErrorContext,
+    ) -> crate::http::Response {
         let own = self.custom.get(&t);
         let family = self.custom.get(&t.family());
         // A type customised on its own keeps its values; otherwise the family default applies.
         let status = own
             .and_then(|c| c.status)
             .or_else(|| own.is_none().then(|| family.and_then(|c| c.status)).flatten())
+            .or(status)
             .unwrap_or_else(|| t.default_status());
         let source = own.or(family);
         let (content_type, template) = source

@@ -185,10 +185,12 @@ impl Config {
                 }
             }
         }
+        let targets = parse_targets(top.get("targets"))?;
+        check_lambda_targets(&deployments, &targets)?;
         Ok(Config {
             deployments,
             by_name,
-            targets: parse_targets(top.get("targets"))?,
+            targets,
             skip_unenforced_auth,
             warnings,
         })
@@ -285,6 +287,34 @@ fn parse_deployment(
         stage_prefix,
         stage_variables,
     })
+}
+
+/// Every AWS_PROXY integration needs the Lambda endpoint and a URI that names a function once the
+/// deployment's stage variables are substituted.
+fn check_lambda_targets(deployments: &[Deployment], targets: &Targets) -> Result<(), ConfigError> {
+    use integration::IntegrationType;
+    for dep in deployments {
+        for op in &dep.api.operations {
+            let Some(i) = op.integration.as_ref().filter(|i| i.kind == IntegrationType::AwsProxy) else {
+                continue;
+            };
+            let place = format!("deployment {:?}: {}", dep.name, op.name);
+            if targets.lambda.is_none() {
+                return Err(ConfigError::new(
+                    place,
+                    "x-amazon-apigateway-integration.type",
+                    "AWS_PROXY needs the Lambda endpoint: set targets.lambda {\"cluster\", \"authority\"}",
+                ));
+            }
+            let uri = crate::event::invoke::substitute_stage_variables(
+                i.uri.as_deref().unwrap_or(""),
+                &dep.stage_variables,
+            );
+            crate::event::invoke::LambdaTarget::parse(&uri)
+                .map_err(|e| ConfigError::new(place, "x-amazon-apigateway-integration.uri", e))?;
+        }
+    }
+    Ok(())
 }
 
 fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {

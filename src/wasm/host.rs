@@ -8,7 +8,9 @@ use crate::pairs;
 
 // MapType / BufferType / LogLevel values of the proxy-wasm ABI 0.2.1.
 pub const MAP_REQUEST_HEADERS: u32 = 0;
+pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 pub const BUFFER_REQUEST_BODY: u32 = 0;
+pub const BUFFER_HTTP_CALL_RESPONSE_BODY: u32 = 4;
 pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 
 pub const LOG_INFO: u32 = 2;

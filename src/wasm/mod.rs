@@ -8,7 +8,8 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
-use crate::gateway::{Gateway, Reply, Start};
+use crate::gateway::{Gateway, Outcome, Reply, Routed, Start};
+use crate::sigv4::Credentials;
 use crate::http::Request;
 
 proxy_wasm::main! {{
@@ -35,7 +36,8 @@ impl RootContext for Root {
     fn on_configure(&mut self, _: usize) -> bool {
         let bytes = host::buffer(host::BUFFER_PLUGIN_CONFIGURATION, usize::MAX).unwrap_or_default();
         match Gateway::from_bytes(&bytes) {
-            Ok(gateway) => {
+            Ok(mut gateway) => {
+                gateway.credentials = credentials();
                 for w in &gateway.config.warnings {
                     host::log(host::LOG_WARN, &format!("apigateway: {w}"));
                 }
@@ -60,6 +62,7 @@ impl RootContext for Root {
         Some(Box::new(Filter {
             gateway: self.gateway.clone(),
             pending: None,
+            calling: None,
         }))
     }
 
@@ -71,10 +74,52 @@ impl RootContext for Root {
 struct Filter {
     gateway: Option<Rc<Gateway>>,
     /// A routed request waiting for its body.
-    pending: Option<(crate::gateway::Routed, Request)>,
+    pending: Option<(Routed, Request)>,
+    /// A request waiting for its Lambda callout.
+    calling: Option<(Routed, Request)>,
 }
 
-impl Context for Filter {}
+/// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
+fn credentials() -> Option<Credentials> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+        (Some(access_key_id), Some(secret_access_key)) => Some(Credentials {
+            access_key_id,
+            secret_access_key,
+            session_token: get("AWS_SESSION_TOKEN"),
+        }),
+        _ => {
+            host::log(
+                host::LOG_INFO,
+                "apigateway: no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: Lambda and AWS calls are sent unsigned (fine for local emulators)",
+            );
+            None
+        }
+    }
+}
+
+impl Context for Filter {
+    fn on_http_call_response(&mut self, _token: u32, num_headers: usize, body_size: usize, _trailers: usize) {
+        let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.calling.take()) else {
+            return;
+        };
+        // num_headers 0: the call was reset (e.g. a reply over Envoy's 32 MiB callout limit).
+        let (status, headers, body) = if num_headers == 0 {
+            (0, Vec::new(), b"the call was reset".to_vec())
+        } else {
+            let headers = host::header_map(host::MAP_HTTP_CALL_RESPONSE_HEADERS);
+            let status = headers
+                .iter()
+                .find(|(k, _)| k == ":status")
+                .and_then(|(_, v)| v.parse::<u16>().ok())
+                .unwrap_or(0);
+            let body = host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default();
+            (status, headers, body)
+        };
+        let reply = gateway.on_lambda_response(&routed, &request, status, &headers, &body);
+        self.reply(reply);
+    }
+}
 
 /// A v4 UUID from WASI randomness (`$context.requestId`).
 fn request_id() -> String {
@@ -118,6 +163,31 @@ fn source_ip() -> String {
 }
 
 impl Filter {
+    /// Runs the integration of a routed request whose body (if any) is in `request`.
+    fn run(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
+        match gateway.finish(&routed, &request) {
+            Outcome::Reply(reply) => self.reply(reply),
+            Outcome::Call(call) => {
+                let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
+                // The SDK's dispatch_http_call registers the token its dispatcher needs for the
+                // callback; it returns BadArgument (unknown cluster, missing pseudo-header) or
+                // InternalFailure as errors, which is all Envoy returns here.
+                match proxy_wasm::hostcalls::dispatch_http_call(&call.cluster, headers, Some(&call.body), vec![], timeout) {
+                    Ok(_) => {
+                        self.calling = Some((routed, request));
+                        Action::Pause
+                    }
+                    Err(status) => {
+                        let reply = gateway.on_lambda_response(&routed, &request, 0, &[],
+                            format!("dispatch to cluster {:?} failed: {status:?}", call.cluster).as_bytes());
+                        self.reply(reply)
+                    }
+                }
+            }
+        }
+    }
+
     fn reply(&self, reply: Reply) -> Action {
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
@@ -174,8 +244,7 @@ impl HttpContext for Filter {
                     // Needs allow_on_headers_stop_iteration: the body callbacks still run.
                     Action::Pause
                 } else {
-                    let reply = gateway.finish(&routed, &request);
-                    self.reply(reply)
+                    self.run(&gateway, routed, request)
                 }
             }
         }
@@ -192,7 +261,6 @@ impl HttpContext for Filter {
             return Action::Continue;
         };
         request.body = host::buffer(host::BUFFER_REQUEST_BODY, body_size).unwrap_or_default();
-        let reply = gateway.finish(&routed, &request);
-        self.reply(reply)
+        self.run(&gateway, routed, request)
     }
 }

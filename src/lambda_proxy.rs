@@ -1,0 +1,115 @@
+//! AWS_PROXY: the Lambda Invoke API call for a request, and the client response from its answer.
+
+use crate::config::integration::Integration;
+use crate::config::Endpoint;
+use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
+use crate::event::ProxyInput;
+use crate::lambda_response::PayloadVersion;
+use crate::sigv4::Credentials;
+
+/// API Gateway's payload limit: a larger request body gets 413.
+pub const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+
+/// An HTTP call the adapter must make, and how long it may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callout {
+    pub cluster: String,
+    /// Pseudo-headers (`:method`, `:path`, `:authority`) first, then the rest.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub timeout_ms: u32,
+}
+
+/// Why the call could not be made: a line for the log (the client gets 500).
+pub type SetupError = String;
+
+/// Builds the signed Invoke API request for an AWS_PROXY integration.
+pub fn invoke_request(
+    integration: &Integration,
+    input: &ProxyInput,
+    endpoint: Option<&Endpoint>,
+    credentials: Option<&Credentials>,
+) -> Result<Callout, SetupError> {
+    let method = integration.http_method.as_deref().unwrap_or("");
+    if !method.eq_ignore_ascii_case("POST") {
+        // AWS answers 500 for an AWS_PROXY integration whose method is not POST (reference §2).
+        return Err(format!("AWS_PROXY integration httpMethod is {method:?}; Lambda is invoked with POST"));
+    }
+    let endpoint = endpoint.ok_or("no Lambda endpoint is configured (targets.lambda)")?;
+    let uri = substitute_stage_variables(integration.uri.as_deref().unwrap_or(""), input.stage_variables);
+    let target = LambdaTarget::parse(&uri)?;
+    let version = payload_version(integration);
+    let event = match version {
+        PayloadVersion::V1 => crate::event::v1::build(input),
+        PayloadVersion::V2 => crate::event::v2::build(input),
+    };
+    let path = target.invoke_path();
+    let mut headers = vec![
+        ("host".to_string(), endpoint.authority.clone()),
+        ("content-type".to_string(), "application/json".to_string()),
+        ("x-amz-invocation-type".to_string(), "RequestResponse".to_string()),
+    ];
+    if let Some(creds) = credentials {
+        let signed = crate::sigv4::sign(
+            "POST",
+            &path,
+            "",
+            &headers,
+            event.as_bytes(),
+            "lambda",
+            &target.region,
+            creds,
+            input.request.now_ms,
+        );
+        headers.extend(signed);
+    }
+    // Envoy takes the host from `:authority`.
+    headers.retain(|(k, _)| k != "host");
+    let mut all = vec![
+        (":method".to_string(), "POST".to_string()),
+        (":path".to_string(), path),
+        (":authority".to_string(), endpoint.authority.clone()),
+    ];
+    all.extend(headers);
+    Ok(Callout {
+        cluster: endpoint.cluster.clone(),
+        headers: all,
+        body: event.into_bytes(),
+        timeout_ms: integration.timeout_ms,
+    })
+}
+
+pub fn payload_version(integration: &Integration) -> PayloadVersion {
+    if integration.payload_format_version == "2.0" {
+        PayloadVersion::V2
+    } else {
+        PayloadVersion::V1
+    }
+}
+
+/// How a callout ended, as Envoy reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallFailure {
+    /// Envoy's own 504 at the callout's timeout.
+    Timeout,
+    /// Connection refused/reset, no healthy upstream, or a reply over Envoy's 32 MiB callout limit.
+    Unreachable,
+}
+
+/// Tells an Envoy-made failure from a real upstream answer: Envoy's replies carry only
+/// `:status`, `content-length` and `content-type`, with a fixed body (envoy-facts §3).
+pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<CallFailure> {
+    let envoy_made = headers
+        .iter()
+        .all(|(k, _)| matches!(k.as_str(), ":status" | "content-length" | "content-type" | "date" | "server"));
+    if !envoy_made {
+        return None;
+    }
+    match status {
+        504 if body == b"upstream request timeout" => Some(CallFailure::Timeout),
+        503 if body.starts_with(b"upstream connect error") || body == b"no healthy upstream" => {
+            Some(CallFailure::Unreachable)
+        }
+        _ => None,
+    }
+}
