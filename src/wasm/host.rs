@@ -8,11 +8,13 @@ use crate::pairs;
 
 // MapType / BufferType / LogLevel values of the proxy-wasm ABI 0.2.1.
 pub const MAP_REQUEST_HEADERS: u32 = 0;
+pub const MAP_RESPONSE_HEADERS: u32 = 2;
 pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 pub const BUFFER_REQUEST_BODY: u32 = 0;
 pub const BUFFER_HTTP_CALL_RESPONSE_BODY: u32 = 4;
 pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 
+pub const LOG_DEBUG: u32 = 1;
 pub const LOG_INFO: u32 = 2;
 pub const LOG_WARN: u32 = 3;
 pub const LOG_ERROR: u32 = 4;
@@ -34,6 +36,13 @@ extern "C" {
         path_size: usize,
         return_value_data: *mut *mut u8,
         return_value_size: *mut usize,
+    ) -> u32;
+    fn proxy_replace_header_map_value(
+        map_type: u32,
+        key_data: *const u8,
+        key_size: usize,
+        value_data: *const u8,
+        value_size: usize,
     ) -> u32;
     fn proxy_send_local_response(
         status_code: u32,
@@ -107,6 +116,13 @@ pub fn property(path: &[&str]) -> Option<Vec<u8>> {
             _ => None,
         }
     }
+}
+
+/// Sets a header (replacing any value). Returns the host's status: 0 Ok, 2 BadArgument when the
+/// headers were already sent.
+pub fn set_header(map_type: u32, name: &str, value: &str) -> u32 {
+    // SAFETY: the pointer/length pairs describe live &strs.
+    unsafe { proxy_replace_header_map_value(map_type, name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
 }
 
 /// Sends a local reply. Returns the host's status (0 = Ok).

@@ -63,6 +63,7 @@ impl RootContext for Root {
             gateway: self.gateway.clone(),
             pending: None,
             calling: None,
+            empty_reply_content_type: None,
         }))
     }
 
@@ -77,6 +78,10 @@ struct Filter {
     pending: Option<(Routed, Request)>,
     /// A request waiting for its Lambda callout.
     calling: Option<(Routed, Request)>,
+    /// Envoy drops `content-type` from a local reply without a body; AWS sends it
+    /// (`application/json` on an empty MOCK or Lambda answer), so it is put back when our own
+    /// reply passes through `on_http_response_headers`.
+    empty_reply_content_type: Option<String>,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -188,11 +193,14 @@ impl Filter {
         }
     }
 
-    fn reply(&self, reply: Reply) -> Action {
+    fn reply(&mut self, reply: Reply) -> Action {
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
         let r = reply.response;
+        if r.body.is_empty() {
+            self.empty_reply_content_type = r.header("content-type").map(str::to_string);
+        }
         let status = host::send_response(r.status, &r.headers, &r.body);
         if status != 0 {
             host::log(host::LOG_ERROR, &format!("apigateway: the host refused the local reply (status {status})"));
@@ -248,6 +256,16 @@ impl HttpContext for Filter {
                 }
             }
         }
+    }
+
+    fn on_http_response_headers(&mut self, _: usize, _: bool) -> Action {
+        if let Some(ct) = self.empty_reply_content_type.take() {
+            let status = host::set_header(host::MAP_RESPONSE_HEADERS, "content-type", &ct);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: could not restore content-type ({status})"));
+            }
+        }
+        Action::Continue
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {

@@ -31,7 +31,7 @@ def free_port():
 class Envoy:
     """One Envoy process with a config; stopped by `stop()`."""
 
-    def __init__(self, config, name="envoy"):
+    def __init__(self, config, name="envoy", env=None):
         self.dir = tempfile.mkdtemp(prefix=f"apigw-{name}-")
         self.config_path = os.path.join(self.dir, "envoy.json")
         with open(self.config_path, "w", encoding="utf-8") as f:
@@ -42,7 +42,7 @@ class Envoy:
         self.proc = subprocess.Popen(
             [ENVOY, "-c", self.config_path, "--concurrency", "1", "--log-level", "warn",
              "--component-log-level", "wasm:info", "--base-id", str(free_port())],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
         deadline = time.time() + timeout
@@ -108,14 +108,43 @@ class Gateway:
 
 
 def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=False, extra=None,
-                  clusters=None, origins=None, lambda_url=None):
-    """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway."""
+                  clusters=None, origins=None, lambda_url=None, env=None):
+    """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway. With
+    `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials)."""
     port, admin = free_port(), free_port()
     cfg = apigw.plugin_config(definition, stage, stage_variables or {}, stage_prefix,
                               origins_to_clusters=origins, lambda_url=lambda_url, extra=extra)
-    config = apigw.envoy_config(WASM, cfg, port, admin, clusters or [], address="127.0.0.1")
-    envoy = Envoy(config).wait_ready()
+    clusters = list(clusters or [])
+    if lambda_url:
+        clusters.append(apigw.cluster("lambda", lambda_url))
+    config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1")
+    envoy = Envoy(config, env=env).wait_ready()
     return Gateway(envoy, port)
+
+
+class LambdaServer:
+    """tests/e2e/lambda_server.py: a local Lambda Invoke API running the handlers in lambda_handlers/."""
+
+    def __init__(self, access_key=None, secret_key=None):
+        self.port = free_port()
+        args = [sys.executable, os.path.join(os.path.dirname(__file__), "lambda_server.py"), "--port", str(self.port)]
+        if access_key:
+            args += ["--access-key", access_key, "--secret-key", secret_key]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError(f"lambda server did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def recorded(self):
+        return requests.get(self.url + "/_recorded", timeout=5).json()
+
+    def clear(self):
+        requests.delete(self.url + "/_recorded", timeout=5)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
