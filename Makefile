@@ -8,6 +8,7 @@ STAGE ?= prod
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
 CFN_PARAMS ?=
+LOCAL_LAMBDA ?= auto
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -30,7 +31,7 @@ checker:
 
 run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
-	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" \
+	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" \
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY)
 
 test: test-native test-wasm test-e2e

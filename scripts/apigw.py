@@ -91,7 +91,24 @@ def _from_cloudformation(doc):
     raise DefinitionError("a CloudFormation template without an embedded API definition (Body/DefinitionBody)")
 
 
-def load_definition(path, params=None):
+def pseudo_parameters(region="us-east-1"):
+    """CloudFormation's pseudo parameters, for `${AWS::Region}` and friends (also outside Fn::Sub,
+    where exports sometimes leave them as plain text)."""
+    return {"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "local"}
+
+
+def _substitute_pseudo(value, pseudo):
+    if isinstance(value, str):
+        return re.sub(r"\$\{(AWS::[A-Za-z]+)\}", lambda m: pseudo.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [_substitute_pseudo(v, pseudo) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute_pseudo(v, pseudo) for k, v in value.items()}
+    return value
+
+
+def load_definition(path, params=None, region="us-east-1"):
     """Reads a JSON or YAML export (or a CloudFormation template that embeds one)."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -110,7 +127,8 @@ def load_definition(path, params=None):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
         doc = _from_cloudformation(doc)
-    doc = resolve_intrinsics(doc, params or {})
+    pseudo = pseudo_parameters(region)
+    doc = _substitute_pseudo(resolve_intrinsics(doc, dict(pseudo, **(params or {}))), pseudo)
     if "swagger" not in doc and "openapi" not in doc:
         raise DefinitionError(f"{path} is neither a Swagger 2.0 nor an OpenAPI 3 document")
     return doc
@@ -286,7 +304,7 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
     """Everything `make run` needs: (plugin config, Envoy config)."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     stage_variables = parse_pairs(stage_variables_text)
-    doc = load_definition(definition_path, cfn_params)
+    doc = load_definition(definition_path, cfn_params, region)
     origins = http_origins(doc, stage_variables)
     mapping = {o: cluster_name(o) for o in origins}
     clusters = [cluster(name, origin) for origin, name in mapping.items()]

@@ -45,9 +45,15 @@ def readable(config, plugin_cfg):
     return config
 
 
+# docker-compose's Lambda container: the AWS Lambda base image's Runtime Interface Emulator.
+COMPOSE_LAMBDA = "http://lambda:8080"
+# In Istio, a callout names the outbound cluster of a ServiceEntry (istio/serviceentry.yaml).
+ISTIO_LAMBDA_CLUSTER = "outbound|443||lambda.us-east-1.amazonaws.com"
+
+
 def standalone():
-    cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello"}, "optional")
-    return readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, []), cfg)
+    cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello"}, "optional", lambda_url=COMPOSE_LAMBDA)
+    return readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, [apigw.cluster("lambda", COMPOSE_LAMBDA)]), cfg)
 
 
 def multi_api():
@@ -55,6 +61,7 @@ def multi_api():
     stage prefix on), every other path the demo API's (stage prod)."""
     cfg = {
         "apis": {"pets": demo(), "inventory": SECOND_API},
+        "targets": {"lambda": {"cluster": "lambda", "authority": "lambda:8080"}},
         "deployments": [
             {"name": "pets-prod", "api": "pets", "stage": "prod", "stageVariables": {"greeting": "hello"}},
             {"name": "inventory-v1", "api": "inventory", "stage": "v1", "stagePrefix": True},
@@ -65,7 +72,7 @@ def multi_api():
         r["match"] = {"prefix": prefix}
         r["metadata"] = {"filter_metadata": {"apigateway": {"deployment": deployment}}}
         return r
-    config = readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, []), cfg)
+    config = readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, [apigw.cluster("lambda", COMPOSE_LAMBDA)]), cfg)
     vh = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]
     vh["routes"] = [route("/v1/", "inventory-v1"), route("/", "pets-prod")]
     return config
@@ -73,6 +80,7 @@ def multi_api():
 
 def wasmplugin():
     cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello"}, False)
+    cfg["targets"]["lambda"] = {"cluster": ISTIO_LAMBDA_CLUSTER, "authority": "lambda.us-east-1.amazonaws.com"}
     return {
         "apiVersion": "extensions.istio.io/v1alpha1",
         "kind": "WasmPlugin",
@@ -88,6 +96,21 @@ def wasmplugin():
             "vmConfig": {"env": [{"name": k, "valueFrom": "HOST"} for k in apigw.AWS_ENV_KEYS]},
             # Istio hands pluginConfig to Envoy as JSON in a StringValue: exactly what the filter reads.
             "pluginConfig": cfg,
+        },
+    }
+
+
+def serviceentry():
+    """Makes the regional Lambda endpoint a mesh cluster the filter can call out to."""
+    return {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": "aws-lambda", "namespace": "default"},
+        "spec": {
+            "hosts": ["lambda.us-east-1.amazonaws.com"],
+            "location": "MESH_EXTERNAL",
+            "ports": [{"number": 443, "name": "https", "protocol": "TLS"}],
+            "resolution": "DNS",
         },
     }
 
@@ -138,6 +161,7 @@ def files():
         "envoy/multi-api.yaml": multi_api(),
         "envoy/istio/wasmplugin.yaml": wasmplugin(),
         "envoy/istio/envoyfilter.yaml": envoyfilter(),
+        "envoy/istio/serviceentry.yaml": serviceentry(),
     }
 
 

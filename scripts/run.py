@@ -35,10 +35,18 @@ def main():
     ap.add_argument("--stage-prefix", default="optional", choices=["optional", "true", "false"])
     ap.add_argument("--cfn-params", default="", help="Name=value,... for CloudFormation ${Name} placeholders")
     ap.add_argument("--out", default="build/run")
+    ap.add_argument("--local-lambda", default="auto", choices=["auto", "yes", "no"],
+                    help="serve Lambda functions from --functions locally (auto: when no AWS endpoint or credentials are set)")
+    ap.add_argument("--functions", default="envoy/functions", help="directory of <function-name>.py handlers")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
+    local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(
+        os.environ.get(k) for k in ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")))
+    lambda_port = a.port + 1
+    if local_lambda and not a.generate_only:
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, cfn_params=apigw.parse_pairs(a.cfn_params))
@@ -77,7 +85,22 @@ def main():
             break
     print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
     print("Stop with Ctrl-C.\n", flush=True)
-    os.execv(a.envoy, [a.envoy, "-c", envoy_path, "--log-level", "warn", "--component-log-level", "wasm:info"])
+    server = None
+    if local_lambda:
+        # A local Lambda Invoke API running envoy/functions/<name>.py, so AWS_PROXY routes work
+        # with no AWS account.
+        server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e",
+                                   "lambda_server.py"), "--port", str(lambda_port), "--handlers", a.functions],
+                                  stdout=subprocess.PIPE, text=True)
+        server.stdout.readline()
+        print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}")
+    try:
+        return subprocess.call([a.envoy, "-c", envoy_path, "--log-level", "warn", "--component-log-level", "wasm:info"])
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server:
+            server.terminate()
 
 
 if __name__ == "__main__":

@@ -125,9 +125,11 @@ def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=F
 class LambdaServer:
     """tests/e2e/lambda_server.py: a local Lambda Invoke API running the handlers in lambda_handlers/."""
 
-    def __init__(self, access_key=None, secret_key=None):
+    def __init__(self, access_key=None, secret_key=None, handlers=None):
         self.port = free_port()
         args = [sys.executable, os.path.join(os.path.dirname(__file__), "lambda_server.py"), "--port", str(self.port)]
+        if handlers:
+            args += ["--handlers", handlers]
         if access_key:
             args += ["--access-key", access_key, "--secret-key", secret_key]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -7,13 +7,13 @@ import pytest
 import requests
 import yaml
 
-from conftest import ENVOY, ROOT, WASM, Envoy, free_port
+from conftest import ENVOY, ROOT, WASM, Envoy, LambdaServer, free_port
 
 CONTAINER_WASM = "/etc/envoy/apigw_envoy.wasm"
 
 
-def local_copy(rel, port=None, admin=None):
-    """The committed config with the container's wasm path and ports replaced for this machine."""
+def local_copy(rel, port=None, admin=None, lambda_port=None):
+    """The committed config with the container's wasm path, ports and Lambda host replaced for this machine."""
     with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
         cfg = yaml.safe_load(f)
     text = yaml.safe_dump(cfg).replace(CONTAINER_WASM, WASM)
@@ -21,6 +21,10 @@ def local_copy(rel, port=None, admin=None):
     cfg["admin"]["address"]["socket_address"]["port_value"] = admin or free_port()
     listener = cfg["static_resources"]["listeners"][0]
     listener["address"]["socket_address"] = {"address": "127.0.0.1", "port_value": port or free_port()}
+    for c in cfg["static_resources"]["clusters"]:
+        if c["name"] == "lambda":
+            addr = c["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
+            addr.update({"address": "127.0.0.1", "port_value": lambda_port or free_port()})
     return cfg
 
 
@@ -56,8 +60,11 @@ def test_istio_plugin_config_matches():
 # One filter, two APIs: each Envoy route names its deployment in route metadata.
 def test_multi_api_routes_by_metadata():
     port = free_port()
-    e = Envoy(local_copy("envoy/multi-api.yaml", port=port), "multi").wait_ready()
+    functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
+    e = Envoy(local_copy("envoy/multi-api.yaml", port=port, lambda_port=functions.port), "multi").wait_ready()
     try:
+        r = requests.get(f"http://127.0.0.1:{port}/hello?name=multi", timeout=5)
+        assert r.status_code == 200 and r.json()["message"] == "Hello, multi!"
         r = requests.get(f"http://127.0.0.1:{port}/v1/items", timeout=5)
         assert r.status_code == 200
         assert r.content == b'{"api": "inventory", "stage": "v1"}'
@@ -69,3 +76,4 @@ def test_multi_api_routes_by_metadata():
         assert r.status_code == 403
     finally:
         e.stop()
+        functions.stop()

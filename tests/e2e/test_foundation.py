@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, apigw, free_port, load
+import os
+
+from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, LambdaServer, apigw, free_port, load
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
@@ -27,8 +29,18 @@ def mock_op(response_template=None, request_template='{"statusCode": 200}', stat
 
 @pytest.fixture(scope="module")
 def demo(gateway_factory):
-    return gateway_factory(load("envoy/demo-api.yaml"), stage="prod", stage_variables={"greeting": "hello"},
-                           stage_prefix="optional")
+    functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
+    yield gateway_factory(load("envoy/demo-api.yaml"), stage="prod", stage_variables={"greeting": "hello"},
+                          stage_prefix="optional", lambda_url=functions.url)
+    functions.stop()
+
+
+# The demo's AWS_PROXY route, served by envoy/functions/hello.py (what `make run` starts locally).
+def test_demo_lambda(demo):
+    r = demo.request("GET", "/prod/hello?name=you")
+    assert r.status_code == 200
+    assert r.json() == {"message": "Hello, you!", "path": "/hello"}
+    assert r.raw.headers.getlist("Set-Cookie") == ["visited=1", "lang=en"]
 
 
 # Reference §3: unknown resource -> 403 Missing Authentication Token, with its error type.
