@@ -36,8 +36,9 @@ run: build checker
 
 test: test-native test-wasm test-e2e
 
-test-native:
-	cargo test --quiet
+# LAMBDA_TEST_REQUIRE: the signed-invoke round trips must run (the venv has botocore), not skip.
+test-native: setup
+	LAMBDA_TEST_REQUIRE=1 cargo test --quiet
 
 # The core's unit tests again, compiled to wasm32 and run under wasm-bindgen-test (Node).
 test-wasm: setup

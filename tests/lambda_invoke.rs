@@ -1,7 +1,7 @@
 //! Our SigV4 signer and event/response code against the local Invoke API server
 //! (`tests/e2e/lambda_server.py`), which recomputes every signature with botocore's `SigV4Auth`.
 //!
-//! Needs a Python with botocore: `$LAMBDA_TEST_PYTHON`, else `/tmp/venv-lambda/bin/python`, else
+//! Needs a Python with botocore: `$LAMBDA_TEST_PYTHON`, else the project's `.venv/bin/python` (`make setup`), else
 //! `python3`. Without one the tests print why and pass (set `LAMBDA_TEST_REQUIRE=1` to fail
 //! instead).
 #![cfg(not(target_arch = "wasm32"))]
@@ -37,7 +37,7 @@ impl Drop for Server {
 fn python() -> Option<String> {
     let candidates = [
         std::env::var("LAMBDA_TEST_PYTHON").ok(),
-        Some("/tmp/venv-lambda/bin/python".to_string()),
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python").to_string()),
         Some("python3".to_string()),
     ];
     candidates.into_iter().flatten().find(|py| {
