@@ -22,12 +22,32 @@ pub struct Gateway {
 }
 
 /// What to do once the request (and its body, when needed) is known.
-#[derive(Debug)]
 pub enum Outcome {
     Reply(Reply),
-    /// Make this HTTP call, then hand its answer to [`Gateway::on_lambda_response`].
-    Call(Callout),
+    /// Make this HTTP call, then hand its answer (and the template variables, which carry
+    /// `$context` overrides from the request template to the response template) to
+    /// [`Gateway::on_call_response`].
+    Call(Callout, Option<Box<crate::vtl::Env>>),
+    /// Let Envoy's router stream the request to this upstream (HTTP_PROXY).
+    Forward(Forward),
 }
+
+/// The rewritten request head for a streamed HTTP_PROXY request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    pub cluster: String,
+    pub method: String,
+    /// Path and query as they go on the wire.
+    pub path: String,
+    pub authority: String,
+    /// The complete set of non-pseudo request headers to send.
+    pub headers: Vec<(String, String)>,
+    pub timeout_ms: u32,
+}
+
+/// The request header that names the upstream cluster to Envoy's route (`cluster_header`);
+/// the route removes it before the upstream sees it.
+pub const CLUSTER_HEADER: &str = "x-apigateway-cluster";
 
 /// A request that found its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +180,7 @@ impl Gateway {
                 return match crate::lambda_proxy::invoke_request(integration, &input,
                     self.config.targets.lambda.as_ref(), self.credentials.as_ref())
                 {
-                    Ok(call) => Outcome::Call(call),
+                    Ok(call) => Outcome::Call(call, None),
                     Err(why) => Outcome::Reply(self.error_reply(Some(dep), req, Some(routed),
                         ResponseType::ApiConfigurationError, "Internal server error",
                         Some(format!("{}: {why}", op.map(|o| o.name.as_str()).unwrap_or("?"))))),
@@ -168,6 +188,36 @@ impl Gateway {
             }
         }
         Outcome::Reply(self.finish_local(dep, routed, req))
+    }
+
+    /// A callout's answer (`status` 0: the call failed without a response) -> the client response.
+    pub fn on_call_response(
+        &self,
+        routed: &Routed,
+        req: &Request,
+        env: Option<Box<crate::vtl::Env>>,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Reply {
+        let _ = env;
+        self.on_lambda_response(routed, req, status, headers, body)
+    }
+
+    /// An HTTP_PROXY request that Envoy itself answered (timeout, unreachable upstream): AWS's answer.
+    pub fn on_proxy_failure(&self, routed: &Routed, req: &Request, failure: CallFailure, details: &str) -> Reply {
+        let dep = self.deployment(routed.deployment);
+        let name = dep
+            .and_then(|d| d.api.operations.get(routed.operation))
+            .map(|o| o.name.as_str())
+            .unwrap_or("?");
+        match failure {
+            CallFailure::Timeout => self.error_reply(dep, req, Some(routed), ResponseType::IntegrationTimeout,
+                "Endpoint request timed out", Some(format!("{name}: the backend timed out"))),
+            CallFailure::Unreachable => self.error_reply_with_status(dep, req, Some(routed),
+                ResponseType::IntegrationFailure, Some(502), "Internal server error",
+                Some(format!("{name}: the backend is unreachable ({details})"))),
+        }
     }
 
     /// The Invoke API's answer (`status` 0: the call failed without a response) -> the client response.

@@ -11,6 +11,7 @@ pub const MAP_REQUEST_HEADERS: u32 = 0;
 pub const MAP_RESPONSE_HEADERS: u32 = 2;
 pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 pub const BUFFER_REQUEST_BODY: u32 = 0;
+pub const BUFFER_RESPONSE_BODY: u32 = 1;
 pub const BUFFER_HTTP_CALL_RESPONSE_BODY: u32 = 4;
 pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 
@@ -43,6 +44,21 @@ extern "C" {
         key_size: usize,
         value_data: *const u8,
         value_size: usize,
+    ) -> u32;
+    fn proxy_remove_header_map_value(map_type: u32, key_data: *const u8, key_size: usize) -> u32;
+    fn proxy_add_header_map_value(
+        map_type: u32,
+        key_data: *const u8,
+        key_size: usize,
+        value_data: *const u8,
+        value_size: usize,
+    ) -> u32;
+    fn proxy_set_buffer_bytes(
+        buffer_type: u32,
+        start: usize,
+        size: usize,
+        buffer_data: *const u8,
+        buffer_size: usize,
     ) -> u32;
     fn proxy_send_local_response(
         status_code: u32,
@@ -123,6 +139,24 @@ pub fn property(path: &[&str]) -> Option<Vec<u8>> {
 pub fn set_header(map_type: u32, name: &str, value: &str) -> u32 {
     // SAFETY: the pointer/length pairs describe live &strs.
     unsafe { proxy_replace_header_map_value(map_type, name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
+}
+
+/// Removes a header. Returns the host's status.
+pub fn remove_header(map_type: u32, name: &str) -> u32 {
+    // SAFETY: the pointer/length pair describes a live &str.
+    unsafe { proxy_remove_header_map_value(map_type, name.as_ptr(), name.len()) }
+}
+
+/// Adds a header value (repeats allowed). Returns the host's status.
+pub fn add_header(map_type: u32, name: &str, value: &str) -> u32 {
+    // SAFETY: the pointer/length pairs describe live &strs.
+    unsafe { proxy_add_header_map_value(map_type, name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
+}
+
+/// Replaces `size` bytes at `start` of a buffer (the whole body: 0, its size). Returns the host's status.
+pub fn set_buffer(buffer_type: u32, start: usize, size: usize, data: &[u8]) -> u32 {
+    // SAFETY: the pointer/length pair describes a live slice.
+    unsafe { proxy_set_buffer_bytes(buffer_type, start, size, data.as_ptr(), data.len()) }
 }
 
 /// Sends a local reply. Returns the host's status (0 = Ok).

@@ -8,7 +8,9 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
-use crate::gateway::{Gateway, Outcome, Reply, Routed, Start};
+use crate::gateway::{Forward, Gateway, Outcome, Reply, Routed, Start, CLUSTER_HEADER};
+use crate::lambda_proxy::CallFailure;
+use crate::vtl::Env;
 use crate::sigv4::Credentials;
 use crate::http::Request;
 
@@ -63,6 +65,8 @@ impl RootContext for Root {
             gateway: self.gateway.clone(),
             pending: None,
             calling: None,
+            proxied: None,
+            replacement_body: None,
             empty_reply_content_type: None,
         }))
     }
@@ -76,8 +80,12 @@ struct Filter {
     gateway: Option<Rc<Gateway>>,
     /// A routed request waiting for its body.
     pending: Option<(Routed, Request)>,
-    /// A request waiting for its Lambda callout.
-    calling: Option<(Routed, Request)>,
+    /// A request waiting for its callout, with the template variables its response needs.
+    calling: Option<(Routed, Request, Option<Box<Env>>)>,
+    /// A request Envoy's router is streaming to its upstream (HTTP_PROXY).
+    proxied: Option<(Routed, Request)>,
+    /// A gateway response replacing an Envoy-made error on a proxied request, sent as the body.
+    replacement_body: Option<Vec<u8>>,
     /// Envoy drops `content-type` from a local reply without a body; AWS sends it
     /// (`application/json` on an empty MOCK or Lambda answer), so it is put back when our own
     /// reply passes through `on_http_response_headers`.
@@ -105,7 +113,7 @@ fn credentials() -> Option<Credentials> {
 
 impl Context for Filter {
     fn on_http_call_response(&mut self, _token: u32, num_headers: usize, body_size: usize, _trailers: usize) {
-        let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.calling.take()) else {
+        let (Some(gateway), Some((routed, request, env))) = (self.gateway.clone(), self.calling.take()) else {
             return;
         };
         // num_headers 0: the call was reset (e.g. a reply over Envoy's 32 MiB callout limit).
@@ -121,7 +129,7 @@ impl Context for Filter {
             let body = host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default();
             (status, headers, body)
         };
-        let reply = gateway.on_lambda_response(&routed, &request, status, &headers, &body);
+        let reply = gateway.on_call_response(&routed, &request, env, status, &headers, &body);
         self.reply(reply);
     }
 }
@@ -172,7 +180,8 @@ impl Filter {
     fn run(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
         match gateway.finish(&routed, &request) {
             Outcome::Reply(reply) => self.reply(reply),
-            Outcome::Call(call) => {
+            Outcome::Forward(forward) => self.forward(routed, request, forward),
+            Outcome::Call(call, env) => {
                 let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
                 // The SDK's dispatch_http_call registers the token its dispatcher needs for the
@@ -180,17 +189,48 @@ impl Filter {
                 // InternalFailure as errors, which is all Envoy returns here.
                 match proxy_wasm::hostcalls::dispatch_http_call(&call.cluster, headers, Some(&call.body), vec![], timeout) {
                     Ok(_) => {
-                        self.calling = Some((routed, request));
+                        self.calling = Some((routed, request, env));
                         Action::Pause
                     }
                     Err(status) => {
-                        let reply = gateway.on_lambda_response(&routed, &request, 0, &[],
+                        let reply = gateway.on_call_response(&routed, &request, env, 0, &[],
                             format!("dispatch to cluster {:?} failed: {status:?}", call.cluster).as_bytes());
                         self.reply(reply)
                     }
                 }
             }
         }
+    }
+
+    /// Rewrites the request head in place and lets the router stream it to the named cluster.
+    fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
+        let map = host::MAP_REQUEST_HEADERS;
+        let mut failed = Vec::new();
+        let mut check = |what: &str, status: u32| {
+            if status != 0 {
+                failed.push(format!("{what}: {status}"));
+            }
+        };
+        for (name, value) in [(":method", &f.method), (":path", &f.path), (":authority", &f.authority)] {
+            check(name, host::set_header(map, name, value));
+        }
+        let mut removed: Vec<&str> = Vec::new();
+        for (name, _) in request.headers.iter().filter(|(k, _)| !k.starts_with(':')) {
+            if !removed.contains(&name.as_str()) {
+                removed.push(name);
+                check(name, host::remove_header(map, name));
+            }
+        }
+        for (name, value) in &f.headers {
+            check(name, host::add_header(map, name, value));
+        }
+        check(CLUSTER_HEADER, host::set_header(map, CLUSTER_HEADER, &f.cluster));
+        check("timeout", host::set_header(map, "x-envoy-upstream-rq-timeout-ms", &f.timeout_ms.to_string()));
+        if !failed.is_empty() {
+            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed: {failed:?}"));
+        }
+        self.proxied = Some((routed, request));
+        Action::Continue
     }
 
     fn reply(&mut self, reply: Reply) -> Action {
@@ -259,10 +299,58 @@ impl HttpContext for Filter {
     }
 
     fn on_http_response_headers(&mut self, _: usize, _: bool) -> Action {
+        if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
+            let map = host::MAP_RESPONSE_HEADERS;
+            let details = host::property(&["response", "code_details"])
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            // Envoy's own answers (timeout, connect failure) become AWS's gateway responses.
+            let failure = match details.as_str() {
+                "" | "via_upstream" => None,
+                "upstream_response_timeout" => Some(CallFailure::Timeout),
+                _ => Some(CallFailure::Unreachable),
+            };
+            if let Some(failure) = failure {
+                let reply = gateway.on_proxy_failure(routed, request, failure, &details);
+                if let Some(line) = &reply.log {
+                    host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
+                }
+                let r = reply.response;
+                for (name, _) in host::header_map(map).iter().filter(|(k, _)| !k.starts_with(':')) {
+                    host::remove_header(map, name);
+                }
+                host::set_header(map, ":status", &r.status.to_string());
+                for (k, v) in &r.headers {
+                    host::add_header(map, k, v);
+                }
+                // The body is replaced at its end; Envoy would not fix content-length, so it goes.
+                host::remove_header(map, "content-length");
+                self.replacement_body = Some(r.body);
+            } else {
+                host::set_header(map, "x-amzn-RequestId", &request.request_id);
+            }
+            return Action::Continue;
+        }
         if let Some(ct) = self.empty_reply_content_type.take() {
             let status = host::set_header(host::MAP_RESPONSE_HEADERS, "content-type", &ct);
             if status != 0 {
                 host::log(host::LOG_DEBUG, &format!("apigateway: could not restore content-type ({status})"));
+            }
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.replacement_body.is_none() {
+            return Action::Continue;
+        }
+        if !end_of_stream {
+            return Action::Pause;
+        }
+        if let Some(body) = self.replacement_body.take() {
+            let status = host::set_buffer(host::BUFFER_RESPONSE_BODY, 0, body_size, &body);
+            if status != 0 {
+                host::log(host::LOG_ERROR, &format!("apigateway: replacing the error body failed ({status})"));
             }
         }
         Action::Continue
