@@ -155,10 +155,7 @@ fn test(f: &Filter, root: &Value, cur: &Value) -> bool {
             let Some(Value::String(s)) = operand(a, root, cur) else { return false };
             let pat = if *ci { format!("(?i){re}") } else { re.clone() };
             // Jayway matches the whole string (Pattern.matcher(...).matches()).
-            match crate::vtl::java_regex_full_match(&pat, &s) {
-                Some(m) => m,
-                None => false,
-            }
+            crate::vtl::java_regex_full_match(&pat, &s).unwrap_or_default()
         }
     }
 }

@@ -25,7 +25,7 @@ pub enum Node {
     Break(Option<Box<Reference>>),
     Stop,
     /// `#include`/`#parse`: no resource loader on API Gateway; an error when rendered.
-    Unsupported { name: String, span: Span },
+    Unsupported { name: String },
 }
 
 #[derive(Debug)]
@@ -38,7 +38,6 @@ pub struct Reference {
     pub silent: bool,
     /// The reference as written, without leading backslashes (`$a.b`, `$!{a}`).
     pub literal: String,
-    pub span: Span,
 }
 
 #[derive(Debug)]

@@ -75,9 +75,14 @@ impl<'e> Renderer<'e> {
         Ok(())
     }
 
-    /// Charges `n` units of work (elements copied, characters scanned).
+    /// Charges for scanning `n` bytes (one step per 16).
     pub fn charge(&mut self, n: usize) -> R<()> {
-        self.steps = self.steps.saturating_add((n / 16) as u64);
+        self.charge_elems(n / 16)
+    }
+
+    /// Charges one step per element copied or created.
+    pub fn charge_elems(&mut self, n: usize) -> R<()> {
+        self.steps = self.steps.saturating_add(n as u64);
         if self.steps > MAX_STEPS {
             return Err(RenderError::Limit("MAX_STEPS").into());
         }
@@ -168,7 +173,7 @@ impl<'e> Renderer<'e> {
             }
         }
         self.write(out, prefix)?;
-        let s = self.to_string(&v)?;
+        let s = self.display(&v)?;
         self.write(out, &s)
     }
 
@@ -189,7 +194,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// Java `toString()` of a value as printed (null prints nothing).
-    pub fn to_string(&mut self, v: &Value) -> R<String> {
+    pub fn display(&mut self, v: &Value) -> R<String> {
         match v {
             Value::String(s) => Ok(s.to_string()),
             Value::Object(o) => {
@@ -456,7 +461,7 @@ impl<'e> Renderer<'e> {
                         if n > MAX_COLLECTION_LEN as u64 {
                             return Err(RenderError::Limit("MAX_COLLECTION_LEN").into());
                         }
-                        self.charge(n as usize)?;
+                        self.charge_elems(n as usize)?;
                         let items: Vec<Value> = if a <= b {
                             (a..=b).map(Value::Int).collect()
                         } else {

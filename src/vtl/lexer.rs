@@ -31,14 +31,8 @@ impl<'a> Cursor<'a> {
     }
     /// Does the source continue with `s` at `pos + k`?
     pub fn at_str(&self, k: usize, s: &str) -> bool {
-        let mut i = self.pos.saturating_add(k);
-        for c in s.chars() {
-            if self.src.get(i) != Some(&c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        let start = self.pos.saturating_add(k);
+        s.chars().enumerate().all(|(j, c)| self.src.get(start.saturating_add(j)) == Some(&c))
     }
     pub fn slice(&self, start: usize, end: usize) -> String {
         self.src.get(start..end.min(self.src.len())).map(|s| s.iter().collect()).unwrap_or_default()

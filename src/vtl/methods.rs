@@ -332,7 +332,7 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
         ("valueOf", [v]) => Value::from(if v.is_null() { "null".to_string() } else { v.to_java_string() }),
         ("join", [d, Value::List(l)]) => match str_arg(d) {
             Some(Some(d)) => {
-                let parts: Vec<String> = l.snapshot().iter().map(|v| java_str(v)).collect();
+                let parts: Vec<String> = l.snapshot().iter().map(java_str).collect();
                 let out = parts.join(d);
                 limit_len(&out)?;
                 Value::from(out)
@@ -386,7 +386,7 @@ fn map_method(r: &mut Renderer, obj: &Value, m: &MapRef, name: &str, args: &[Val
         },
         ("putAll", [Value::Map(o)]) => {
             let entries = o.entries();
-            r.charge(entries.len())?;
+            r.charge_elems(entries.len())?;
             check_len(m.len() + entries.len())?;
             for (k, v) in entries {
                 m.insert(k, v);
@@ -446,7 +446,7 @@ fn list_method(r: &mut Renderer, obj: &Value, l: &ListRef, name: &str, args: &[V
         }
         ("addAll", [Value::List(o)]) => {
             let more = o.snapshot();
-            r.charge(more.len())?;
+            r.charge_elems(more.len())?;
             check_len(len + more.len())?;
             let changed = !more.is_empty();
             l.with_mut(|items| items.extend(more));
@@ -594,7 +594,7 @@ fn object_method(r: &mut Renderer, obj: &Value, o: &Rc<JavaObject>, name: &str, 
             _ => common(obj, name, args),
         }),
         JavaObject::Block(_) => Ok(match (name, args) {
-            ("toString", []) => Some(Value::from(r.to_string(obj)?)),
+            ("toString", []) => Some(Value::from(r.display(obj)?)),
             _ => None,
         }),
         JavaObject::Input => input_method(r, name, args),

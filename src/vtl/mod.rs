@@ -35,9 +35,9 @@ pub const MAX_FOREACH_ITERATIONS: u64 = 100_000;
 pub const MAX_OUTPUT_BYTES: usize = 10 * 1024 * 1024;
 /// Largest list or map a template may build (ranges, `add`, `put`, `addAll`).
 pub const MAX_COLLECTION_LEN: usize = 1_000_000;
-/// Work budget of one render (nodes evaluated, plus elements copied and bytes scanned / 16), so
-/// that no template can spin for long even within the other limits.
-pub const MAX_STEPS: u64 = 20_000_000;
+/// Work budget of one render (nodes evaluated, elements copied, bytes scanned / 16), so that no
+/// template can spin for long even within the other limits (well under a second natively).
+pub const MAX_STEPS: u64 = 5_000_000;
 
 /// A compiled template: parse once at configure time, render per request.
 #[derive(Debug)]

@@ -457,7 +457,7 @@ impl<'a> Parser<'a> {
             match word.as_str() {
                 "break" => nodes.push(Node::Break(None)),
                 "stop" => nodes.push(Node::Stop),
-                "include" | "parse" => nodes.push(Node::Unsupported { name: word, span: Span { start, end: self.cur.pos } }),
+                "include" | "parse" => nodes.push(Node::Unsupported { name: word }),
                 _ if known || block_macro => {
                     return Err(self.err(start, format!("#{word} needs arguments in parentheses")));
                 }
@@ -519,7 +519,7 @@ impl<'a> Parser<'a> {
                 _ => return Err(self.err(start, "#break expects a scope reference")),
             },
             "stop" => nodes.push(Node::Stop),
-            "include" | "parse" => nodes.push(Node::Unsupported { name: word, span: Span { start, end: header_end } }),
+            "include" | "parse" => nodes.push(Node::Unsupported { name: word }),
             _ => {
                 if block_macro {
                     self.block_to_end(start)?;
@@ -686,15 +686,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Ident(name) if mode == Mode::Args => {
                 // A bare name in method arguments is a reference Velocity resolves to null.
-                let end = self.cur.pos;
-                Expr::Ref(Box::new(Reference {
-                    root: name.clone(),
-                    bare: true,
-                    parts: Vec::new(),
-                    silent: false,
-                    literal: name,
-                    span: Span { start: at, end },
-                }))
+                Expr::Ref(Box::new(Reference { root: name.clone(), bare: true, parts: Vec::new(), silent: false, literal: name }))
             }
             Tok::LBracket => {
                 self.enter(at)?;
@@ -854,15 +846,7 @@ impl<'a> Parser<'a> {
             self.cur.bump(1);
         }
         self.leave();
-        let end = self.cur.pos;
-        Ok(Some(Reference {
-            root,
-            bare: false,
-            parts,
-            silent,
-            literal: self.cur.slice(start, end),
-            span: Span { start, end },
-        }))
+        Ok(Some(Reference { root, bare: false, parts, silent, literal: self.cur.slice(start, self.cur.pos) }))
     }
 
     fn ident(&mut self) -> String {
