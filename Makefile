@@ -44,7 +44,7 @@ test-native: setup
 test-wasm: setup
 	@if ! wasm-bindgen-test-runner --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
 	  cargo install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
-	cargo test --quiet --lib --target wasm32-unknown-unknown
+	cargo test --lib --target wasm32-unknown-unknown
 
 test-e2e: build checker
 	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
