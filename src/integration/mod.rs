@@ -1,0 +1,813 @@
+//! HTTP, HTTP_PROXY and AWS (service and Lambda custom) integrations, host-independent: the
+//! request to send upstream ([`build_request`]) and the client response made of the backend's
+//! answer ([`build_response`], [`proxy_response_headers`]). Reference §5 is the authority; where
+//! it is silent, AWS's documentation; choices marked [open] are this gateway's.
+//!
+//! # Request
+//! - **HTTP_PROXY**: the URI's `{var}`s are filled from `integration.request.path.var` mappings,
+//!   else from the path parameter of that name; `${stageVariables.x}` is substituted first. The
+//!   query is the URI's, then the client's (raw), then mapped `querystring` parameters. Client
+//!   headers are forwarded except [`PROXY_DROPPED_REQUEST_HEADERS`] and `host` (the URI's
+//!   authority replaces it); a header mapping replaces the client header. `X-Forwarded-For` gets
+//!   the client address appended, as API Gateway does. The body streams unchanged
+//!   ([`Upstream::body`] is `None`).
+//! - **HTTP** (custom): no client header is forwarded: `accept: application/json`,
+//!   `user-agent: AmazonAPIGateway_<apiId>`, the client's Content-Type for methods with a body
+//!   (`application/json` when it sent none), then the mapped headers. Content-Length is the
+//!   adapter's (it sets it from [`Upstream::body`]); Host is [`Upstream::authority`]. The client
+//!   query is not forwarded: only the URI's query and mapped parameters.
+//! - **AWS** service: `path/...` URIs use the integration's method and path; `action/Name`
+//!   URIs POST to `/`: JSON-protocol services ([`target::JSON_PROTOCOL_SERVICES`]: DynamoDB,
+//!   Kinesis, Step Functions...) get `x-amz-target: <Prefix>.<Name>` and
+//!   `content-type: application/x-amz-json-1.x`; other (query-protocol) services get
+//!   `Action=<Name>` in the query unless the rendered form body already has an `Action`, and
+//!   `content-type: application/x-www-form-urlencoded; charset=utf-8`. A Content-Type mapping wins
+//!   over both. The endpoint is `targets.aws["<subdomain>.<service>"]`, else
+//!   `targets.aws["<service>"]`.
+//! - **Lambda custom** (`type: aws`, `lambda:path/2015-03-31/functions/{fn}/invocations`): the
+//!   rendered template (or passthrough body) is POSTed to the Invoke API (`targets.lambda`,
+//!   else `targets.aws["lambda"]`) with `x-amz-invocation-type: RequestResponse` (a mapping may
+//!   set `Event`).
+//! - **Credentials.** An integration's `credentials` (an IAM role ARN, or
+//!   `arn:aws:iam::*:user/*` for the caller's identity) is **not assumed** here: requests to AWS
+//!   are signed (SigV4, for the URI's service and region) with the credentials the gateway was
+//!   given from its environment (`AWS_ACCESS_KEY_ID`...), or sent unsigned when it has none
+//!   (local emulators). Grant those credentials what the role would allow.
+//! - S3 is signed as S3 wants: `x-amz-content-sha256` is sent and the path is encoded once.
+//! - `$context.requestOverride.{path,querystring,header}` set by the request template override
+//!   the mapped values (the same `Env` carries them to the response template).
+//! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
+//!   ([`crate::mock::request_template`]; 415 when refused). contentHandling: `CONVERT_TO_TEXT`
+//!   base64-encodes a binary body (Content-Type in `binaryMediaTypes`) before the template;
+//!   `CONVERT_TO_BINARY` base64-decodes the text body (after the template) into bytes. A binary
+//!   body that is not converted to text passes unchanged and no template applies to it [open].
+//!   The same rules apply to the integration response's contentHandling.
+//!
+//! # Response (HTTP and AWS custom)
+//! The selection value is the backend status as a string; for Lambda custom the function's
+//! `errorMessage` (empty on success). No match and no default -> 500. Backend headers are not
+//! returned unless mapped; Content-Type is the chosen template's type, else `application/json`.
+//! Mapped headers in [`crate::mapping::REMAPPED_RESPONSE_HEADERS`] become
+//! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
+//! backend body passes as it is. `$context.responseOverride` applies last.
+
+pub mod params;
+pub mod target;
+
+use base64::Engine;
+
+use crate::config::integration::{Integration, IntegrationResponse, IntegrationType};
+use crate::config::{Endpoint, Targets};
+use crate::context::RequestContext;
+use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
+use crate::gateway_responses::ResponseType;
+use crate::http::{Request, Response};
+use crate::mapping::{response_header_name, Source, REMAPPED_RESPONSE_HEADERS};
+use crate::mock::Failure;
+use crate::sigv4::Credentials;
+use crate::vtl::Env;
+use params::{RequestSources, ResponseSources};
+use target::{AwsApi, AwsUri, HttpUri};
+
+/// A request the adapter must send upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// The Envoy cluster.
+    pub cluster: String,
+    pub method: String,
+    /// Path and `?query`, exactly as they go on the wire.
+    pub path: String,
+    /// `:authority` (and so Host).
+    pub authority: String,
+    /// The complete set of non-pseudo headers to send, names lower-case, repeats kept. No `host`
+    /// and no `content-length`: the adapter sets `:authority` and frames the body.
+    pub headers: Vec<(String, String)>,
+    /// The new body (HTTP, AWS); `None` for HTTP_PROXY, where the client body streams unchanged.
+    pub body: Option<Vec<u8>>,
+    pub timeout_ms: u32,
+}
+
+/// Everything [`build_request`] needs.
+pub struct RequestArgs<'a> {
+    pub integration: &'a Integration,
+    pub request: &'a Request,
+    pub context: &'a RequestContext,
+    pub path_params: &'a [(String, String)],
+    pub stage_variables: &'a [(String, String)],
+    pub targets: &'a Targets,
+    /// The gateway's AWS credentials; `None` sends AWS requests unsigned.
+    pub credentials: Option<&'a Credentials>,
+    /// The deployment's region (used when an ARN names none).
+    pub region: &'a str,
+    pub binary_media_types: &'a [String],
+}
+
+/// Everything [`build_response`] needs: the client request and the backend's answer.
+pub struct ResponseArgs<'a> {
+    pub integration: &'a Integration,
+    pub request: &'a Request,
+    pub context: &'a RequestContext,
+    pub stage_variables: &'a [(String, String)],
+    /// The backend status; 0 when the call failed without a response.
+    pub status: u16,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub binary_media_types: &'a [String],
+}
+
+/// Client headers HTTP_PROXY does not forward (reference §5).
+pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
+    "connection",
+    "content-encoding",
+    "content-md5",
+    "expect",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "te",
+    "transfer-encoding",
+    "trailer",
+    "upgrade",
+    "via",
+    "www-authenticate",
+];
+
+const CONVERT_TO_TEXT: &str = "CONVERT_TO_TEXT";
+const CONVERT_TO_BINARY: &str = "CONVERT_TO_BINARY";
+
+fn internal(log: impl Into<String>) -> Failure {
+    Failure {
+        kind: ResponseType::ApiConfigurationError,
+        message: "Internal server error",
+        log: log.into(),
+    }
+}
+
+/// Whether the gateway must read the whole request body before [`build_request`]: always for
+/// HTTP and AWS (the body is forwarded or transformed), for HTTP_PROXY only when a request
+/// parameter maps from the body.
+pub fn needs_body(integration: &Integration) -> bool {
+    match integration.kind {
+        IntegrationType::Http | IntegrationType::Aws => true,
+        IntegrationType::HttpProxy => integration
+            .request_parameters
+            .iter()
+            .any(|(_, s)| matches!(s, Source::MethodRequestBody(_))),
+        IntegrationType::Mock | IntegrationType::AwsProxy => false,
+    }
+}
+
+/// HTTP, HTTP_PROXY and AWS (service or Lambda custom): the request to send, or the gateway
+/// response to give instead.
+pub fn build_request(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
+    match args.integration.kind {
+        IntegrationType::HttpProxy => http_proxy(args),
+        IntegrationType::Http | IntegrationType::Aws => custom(args, env),
+        other => Err(internal(format!("integration type {other:?} is not an HTTP or AWS integration"))),
+    }
+}
+
+// --- request parameters --------------------------------------------------------------------
+
+/// Mapped request parameters, by target.
+#[derive(Debug, Default)]
+struct Mapped {
+    /// `{var}` -> value (raw; encoded when placed).
+    path: Vec<(String, String)>,
+    /// Query parameters to append, in order (raw).
+    query: Vec<(String, String)>,
+    /// Header name (lower-case) -> values; each replaces the header of that name.
+    headers: Vec<(String, Vec<String>)>,
+}
+
+impl Mapped {
+    fn set_path(&mut self, name: &str, value: String) {
+        self.path.retain(|(k, _)| k != name);
+        self.path.push((name.to_string(), value));
+    }
+    fn set_header(&mut self, name: &str, values: Vec<String>) {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(k, _)| *k != name);
+        self.headers.push((name, values));
+    }
+}
+
+fn map_request(integration: &Integration, sources: &RequestSources) -> Mapped {
+    let mut m = Mapped::default();
+    for (target, src) in &integration.request_parameters {
+        let Some((place, name)) = target.strip_prefix("integration.request.").and_then(|r| r.split_once('.')) else {
+            continue;
+        };
+        let values = params::request_values(src, sources);
+        if values.is_empty() {
+            // A mapping whose source is missing is left out [AWS].
+            continue;
+        }
+        match place {
+            "path" => m.set_path(name, values.join(",")),
+            "querystring" => m.query.push((name.to_string(), values.join(","))),
+            "multivaluequerystring" => m.query.extend(values.into_iter().map(|v| (name.to_string(), v))),
+            "header" => m.set_header(name, vec![values.join(",")]),
+            "multivalueheader" => m.set_header(name, values),
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Applies `$context.requestOverride` written by the request template.
+fn apply_overrides(m: &mut Mapped, env: &Env) {
+    let entries = |part: &str| {
+        env.context
+            .get_path(&["requestOverride", part])
+            .map(|v| v.string_entries())
+            .unwrap_or_default()
+    };
+    for (k, v) in entries("path") {
+        m.set_path(&k, v);
+    }
+    for (k, v) in entries("querystring") {
+        m.query.retain(|(n, _)| *n != k);
+        m.query.push((k, v));
+    }
+    for (k, v) in entries("header") {
+        m.set_header(&k, vec![v]);
+    }
+}
+
+fn path_lookup<'a>(m: &'a Mapped, path_params: &'a [(String, String)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name: &str| {
+        m.path
+            .iter()
+            .find(|(k, _)| k == name)
+            .or_else(|| path_params.iter().find(|(k, _)| k == name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// `path` + `?query` from the URI's parts with variables filled, then extra query text.
+fn wire_path(path: &str, query_parts: &[String]) -> String {
+    let query: Vec<&str> = query_parts.iter().map(String::as_str).filter(|q| !q.is_empty()).collect();
+    let path = if path.is_empty() { "/" } else { path };
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+fn encoded_query(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", target::encode_query_value(k), target::encode_query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn set_header(headers: &mut Vec<(String, String)>, name: &str, values: &[String]) {
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    headers.extend(values.iter().map(|v| (name.to_string(), v.clone())));
+}
+
+fn method_of(integration: &Integration, request: &Request) -> String {
+    match integration.http_method.as_deref() {
+        None => request.method.clone(),
+        Some(m) if m.eq_ignore_ascii_case("ANY") => request.method.clone(),
+        Some(m) => m.to_ascii_uppercase(),
+    }
+}
+
+fn http_cluster(uri: &HttpUri, targets: &Targets) -> Result<String, String> {
+    let origins = uri.origins();
+    origins
+        .iter()
+        .find_map(|o| targets.http.iter().find(|(k, _)| k == o).map(|(_, c)| c.clone()))
+        .ok_or_else(|| {
+            format!(
+                "no Envoy cluster for the integration origin {} (add it to targets.http)",
+                origins.first().map(String::as_str).unwrap_or("")
+            )
+        })
+}
+
+// --- HTTP_PROXY ------------------------------------------------------------------------------
+
+fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
+    let i = args.integration;
+    let req = args.request;
+    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
+    let uri = HttpUri::parse(&uri_text).map_err(internal)?;
+    let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
+    let query = crate::template_env::decode_query(req.raw_query());
+    let sources = RequestSources {
+        request: req,
+        context: args.context,
+        path_params: args.path_params,
+        query: &query,
+        stage_variables: args.stage_variables,
+        body: &req.body,
+    };
+    let mapped = map_request(i, &sources);
+    let lookup = path_lookup(&mapped, args.path_params);
+    let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
+    let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
+    let wire = wire_path(&path, &[uri_query, req.raw_query().to_string(), encoded_query(&mapped.query)]);
+
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(2));
+    let mut xff: Vec<&str> = Vec::new();
+    for (k, v) in &req.headers {
+        let lower = k.to_ascii_lowercase();
+        if lower.starts_with(':') || lower == "host" || PROXY_DROPPED_REQUEST_HEADERS.contains(&lower.as_str()) {
+            continue;
+        }
+        if lower == "x-forwarded-for" {
+            xff.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()));
+            continue;
+        }
+        headers.push((lower, v.clone()));
+    }
+    let ip = req.source_ip.trim();
+    if !ip.is_empty() && xff.last() != Some(&ip) {
+        xff.push(ip);
+    }
+    if !xff.is_empty() {
+        headers.push(("x-forwarded-for".to_string(), xff.join(", ")));
+    }
+    for (name, values) in &mapped.headers {
+        set_header(&mut headers, name, values);
+    }
+    Ok(Upstream {
+        cluster,
+        method: method_of(i, req),
+        path: wire,
+        authority: uri.authority,
+        headers,
+        body: None,
+        timeout_ms: i.timeout_ms,
+    })
+}
+
+// --- HTTP and AWS custom ---------------------------------------------------------------------
+
+fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
+    let i = args.integration;
+    let req = args.request;
+    let content_type = req.header("content-type");
+    let binary = content_type.is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
+    let handling = i.content_handling.as_deref();
+    // The body as the integration reads it: a binary body is base64 text under CONVERT_TO_TEXT.
+    let body_in: Vec<u8> = if binary && handling == Some(CONVERT_TO_TEXT) {
+        base64::engine::general_purpose::STANDARD.encode(&req.body).into_bytes()
+    } else {
+        req.body.clone()
+    };
+    let template = crate::mock::request_template(i, content_type)?;
+    let mut body = match template {
+        // A template works on text: a binary body only once CONVERT_TO_TEXT made it base64.
+        Some(t) if !binary || handling == Some(CONVERT_TO_TEXT) => {
+            env.input.body = String::from_utf8_lossy(&body_in).into_owned();
+            t.template
+                .render(env)
+                .map_err(|e| internal(format!("request template {} failed: {e}", t.content_type)))?
+                .into_bytes()
+        }
+        _ => body_in.clone(),
+    };
+    if handling == Some(CONVERT_TO_BINARY) && !binary {
+        body = decode_base64(&body).map_err(|e| internal(format!("CONVERT_TO_BINARY: the request body is not base64: {e}")))?;
+    }
+    let query = crate::template_env::decode_query(req.raw_query());
+    let sources = RequestSources {
+        request: req,
+        context: args.context,
+        path_params: args.path_params,
+        query: &query,
+        stage_variables: args.stage_variables,
+        body: &body_in,
+    };
+    let mut mapped = map_request(i, &sources);
+    apply_overrides(&mut mapped, env);
+    let method = method_of(i, req);
+    let mut headers = vec![
+        ("accept".to_string(), "application/json".to_string()),
+        ("user-agent".to_string(), format!("AmazonAPIGateway_{}", args.context.api_id)),
+    ];
+    let has_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH") || !body.is_empty();
+    if has_body {
+        headers.push((
+            "content-type".to_string(),
+            content_type.unwrap_or("application/json").to_string(),
+        ));
+    }
+    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
+    if i.kind == IntegrationType::Http {
+        let uri = HttpUri::parse(&uri_text).map_err(internal)?;
+        let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
+        let lookup = path_lookup(&mapped, args.path_params);
+        let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
+        let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
+        for (name, values) in &mapped.headers {
+            set_header(&mut headers, name, values);
+        }
+        return Ok(Upstream {
+            cluster,
+            method,
+            path: wire_path(&path, &[uri_query, encoded_query(&mapped.query)]),
+            authority: uri.authority,
+            headers,
+            body: Some(body),
+            timeout_ms: i.timeout_ms,
+        });
+    }
+    aws(args, &uri_text, method, headers, &mapped, body)
+}
+
+fn aws(
+    args: &RequestArgs,
+    uri_text: &str,
+    method: String,
+    mut headers: Vec<(String, String)>,
+    mapped: &Mapped,
+    body: Vec<u8>,
+) -> Result<Upstream, Failure> {
+    let i = args.integration;
+    let aws = AwsUri::parse(uri_text).map_err(internal)?;
+    let region = if aws.region.is_empty() { args.region } else { aws.region.as_str() };
+    let lookup = path_lookup(mapped, args.path_params);
+    let mapped_query = encoded_query(&mapped.query);
+    let (endpoint, method, path, query, signing_service) = if aws.is_lambda_invoke() {
+        let target = LambdaTarget::parse(uri_text).map_err(internal)?;
+        let endpoint = lambda_endpoint(args.targets).ok_or_else(|| {
+            internal("Lambda custom integration: no Lambda endpoint is configured (targets.lambda)")
+        })?;
+        headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
+        (endpoint, "POST".to_string(), target.invoke_path(), mapped_query, "lambda".to_string())
+    } else {
+        let endpoint = aws_endpoint(&aws, args.targets).ok_or_else(|| {
+            internal(format!(
+                "no endpoint for AWS service {:?} (add targets.aws.{} {{\"cluster\", \"authority\"}})",
+                aws.service, aws.service
+            ))
+        })?;
+        match &aws.api {
+            AwsApi::Path { path, query } => {
+                let path = target::fill_variables(path, &lookup, target::encode_path_value);
+                let query = target::fill_variables(query, &lookup, target::encode_query_value);
+                let query = [query, mapped_query].into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
+                (endpoint, method, path, query, aws.service.clone())
+            }
+            AwsApi::Action { name, params } => {
+                let params = target::fill_variables(params, &lookup, target::encode_query_value);
+                let mut query_parts = Vec::new();
+                if let Some((prefix, version)) = target::json_protocol(&aws.service) {
+                    set_header(&mut headers, "x-amz-target", &[format!("{prefix}.{name}")]);
+                    set_header(&mut headers, "content-type", &[format!("application/x-amz-json-{version}")]);
+                } else {
+                    let body_has_action = form_urlencoded::parse(&body).any(|(k, _)| k == "Action");
+                    if !body_has_action {
+                        query_parts.push(format!("Action={}", target::encode_query_value(name)));
+                    }
+                    set_header(
+                        &mut headers,
+                        "content-type",
+                        &["application/x-www-form-urlencoded; charset=utf-8".to_string()],
+                    );
+                }
+                query_parts.push(params);
+                query_parts.push(mapped_query);
+                let query = query_parts.into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
+                (endpoint, "POST".to_string(), "/".to_string(), query, aws.service.clone())
+            }
+        }
+    };
+    for (name, values) in &mapped.headers {
+        set_header(&mut headers, name, values);
+    }
+    let s3 = signing_service == "s3";
+    if s3 {
+        use sha2::Digest;
+        set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
+    }
+    if let Some(creds) = args.credentials {
+        let mut signed_headers = headers.clone();
+        signed_headers.push(("host".to_string(), endpoint.authority.clone()));
+        // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
+        let sign_path = if s3 {
+            percent_encoding::percent_decode_str(&path).decode_utf8_lossy().into_owned()
+        } else {
+            path.clone()
+        };
+        let added = crate::sigv4::sign(
+            &method,
+            &sign_path,
+            &query,
+            &signed_headers,
+            &body,
+            &signing_service,
+            region,
+            creds,
+            args.request.now_ms,
+        );
+        for (k, v) in added {
+            set_header(&mut headers, &k, &[v]);
+        }
+    }
+    Ok(Upstream {
+        cluster: endpoint.cluster.clone(),
+        method,
+        path: wire_path(&path, &[query]),
+        authority: endpoint.authority.clone(),
+        headers,
+        body: Some(body),
+        timeout_ms: i.timeout_ms,
+    })
+}
+
+fn lambda_endpoint(targets: &Targets) -> Option<&Endpoint> {
+    targets
+        .lambda
+        .as_ref()
+        .or_else(|| targets.aws.iter().find(|(k, _)| k == "lambda").map(|(_, e)| e))
+}
+
+fn aws_endpoint<'a>(aws: &AwsUri, targets: &'a Targets) -> Option<&'a Endpoint> {
+    let full = aws.subdomain.as_ref().map(|s| format!("{s}.{}", aws.service));
+    full.and_then(|f| targets.aws.iter().find(|(k, _)| *k == f))
+        .or_else(|| targets.aws.iter().find(|(k, _)| *k == aws.service))
+        .map(|(_, e)| e)
+}
+
+fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
+    let cleaned: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&cleaned)
+        .map_err(|e| e.to_string())
+}
+
+// --- responses -------------------------------------------------------------------------------
+
+/// An Envoy-made failure of the upstream call (status 0, connection failure, timeout): the
+/// gateway response to give and its status (AWS: 504 timeout, 502 unreachable).
+pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<(Failure, u16)> {
+    use crate::lambda_proxy::CallFailure;
+    let failure = if status == 0 {
+        Some(CallFailure::Unreachable)
+    } else {
+        crate::lambda_proxy::classify(status, headers, body)
+    };
+    match failure? {
+        CallFailure::Timeout => Some((
+            Failure {
+                kind: ResponseType::IntegrationTimeout,
+                message: "Endpoint request timed out",
+                log: "the integration endpoint timed out".into(),
+            },
+            504,
+        )),
+        CallFailure::Unreachable => Some((
+            Failure {
+                kind: ResponseType::IntegrationFailure,
+                message: "Internal server error",
+                log: format!(
+                    "the integration endpoint is unreachable ({status}: {})",
+                    String::from_utf8_lossy(body)
+                ),
+            },
+            502,
+        )),
+    }
+}
+
+fn is_lambda_custom(integration: &Integration) -> bool {
+    integration.kind == IntegrationType::Aws
+        && integration
+            .uri
+            .as_deref()
+            .and_then(|u| AwsUri::parse(u).ok())
+            .is_some_and(|u| u.is_lambda_invoke())
+}
+
+/// The `errorMessage` of a Lambda function error: the Invoke API marks it with
+/// `X-Amz-Function-Error`; a payload `{"errorMessage": .., "errorType": ..}` without the header
+/// (some local emulators) counts too. `None`: the function succeeded.
+pub fn lambda_error_message(headers: &[(String, String)], body: &[u8]) -> Option<String> {
+    let marked = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
+    let doc: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let obj = doc.as_ref().and_then(|d| d.as_object());
+    let message = obj.and_then(|o| o.get("errorMessage")).and_then(params::json_text);
+    if marked {
+        return Some(message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()));
+    }
+    if obj.is_some_and(|o| o.contains_key("errorType")) {
+        return message;
+    }
+    None
+}
+
+/// The selection value and the integration response it selects.
+fn select<'a>(args: &ResponseArgs<'a>) -> Result<&'a IntegrationResponse, Failure> {
+    let i = args.integration;
+    let value = if is_lambda_custom(i) {
+        if !(200..300).contains(&args.status) {
+            // The Invoke API refused (unknown function, bad signature, throttling): AWS answers 500.
+            return Err(internal(format!(
+                "the Lambda Invoke API answered {}: {}",
+                args.status,
+                String::from_utf8_lossy(args.body)
+            )));
+        }
+        lambda_error_message(args.headers, args.body).unwrap_or_default()
+    } else {
+        args.status.to_string()
+    };
+    i.select_response(&value).ok_or_else(|| {
+        internal(format!("no integration response matches {value:?} and there is no default"))
+    })
+}
+
+/// HTTP and AWS custom: selection (backend status; for Lambda custom the function's
+/// errorMessage), response parameters (with `x-amzn-Remapped-*`), response template by Accept,
+/// contentHandling, `$context.responseOverride`.
+pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Failure> {
+    if let Some((failure, _)) = upstream_failure(args.status, args.headers, args.body) {
+        return Err(failure);
+    }
+    let selected = select(args)?;
+    let backend_type = args
+        .headers
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_str());
+    let binary = backend_type.is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
+    let handling = selected.content_handling.as_deref();
+    let body_in: Vec<u8> = if handling == Some(CONVERT_TO_TEXT) && (binary || std::str::from_utf8(args.body).is_err()) {
+        base64::engine::general_purpose::STANDARD.encode(args.body).into_bytes()
+    } else {
+        args.body.to_vec()
+    };
+    let mut content_type = "application/json".to_string();
+    let template = crate::mock::response_template(&selected.templates, args.request.header("accept"));
+    let mut body = match template {
+        Some(t) if !binary || handling == Some(CONVERT_TO_TEXT) => {
+            content_type = t.content_type.clone();
+            // `$input` in the response template is the backend body.
+            env.input.body = String::from_utf8_lossy(&body_in).into_owned();
+            t.template
+                .render(env)
+                .map_err(|e| internal(format!("response template {} failed: {e}", t.content_type)))?
+                .into_bytes()
+        }
+        _ => body_in,
+    };
+    if handling == Some(CONVERT_TO_BINARY) && !binary {
+        body = decode_base64(&body)
+            .map_err(|e| internal(format!("CONVERT_TO_BINARY: the integration response is not base64: {e}")))?;
+    }
+    let mut response = Response {
+        status: selected.status,
+        headers: vec![("content-type".to_string(), content_type)],
+        body,
+    };
+    let sources = ResponseSources {
+        context: args.context,
+        stage_variables: args.stage_variables,
+        headers: args.headers,
+        body: args.body,
+    };
+    for (name, src) in &selected.parameters {
+        if let (Some(v), Some(out)) = (params::response_value(src, &sources), response_header_name(name)) {
+            response.set_header(&out, &v);
+        }
+    }
+    let (status, overrides) = crate::template_env::response_override(env);
+    if let Some(s) = status {
+        response.status = s;
+    }
+    for (k, v) in overrides {
+        response.set_header(&k, &v);
+    }
+    Ok(response)
+}
+
+/// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
+/// pass unchanged. Reserved names come out as `x-amzn-Remapped-<name>`, as API Gateway does
+/// (Envoy sets its own `date` and `server`); Content-Length is kept for framing and also
+/// reported remapped; Transfer-Encoding is dropped (Envoy frames the body); a missing
+/// Content-Type becomes `application/json`.
+pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(headers.len().saturating_add(1));
+    let mut has_type = false;
+    for (k, v) in headers {
+        let lower = k.to_ascii_lowercase();
+        if lower.starts_with(':') || lower == "transfer-encoding" {
+            continue;
+        }
+        if lower == "content-type" {
+            has_type = true;
+        }
+        if REMAPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            if lower == "content-length" {
+                out.push((k.clone(), v.clone()));
+            }
+            out.push((format!("x-amzn-Remapped-{k}"), v.clone()));
+            continue;
+        }
+        out.push((k.clone(), v.clone()));
+    }
+    if !has_type {
+        out.push(("content-type".to_string(), "application/json".to_string()));
+    }
+    out
+}
+
+// --- configuration checks --------------------------------------------------------------------
+
+fn placeholder_stage_variables(text: &str) -> String {
+    // Any value will do to check the shape; a variable may stand for a whole host.
+    const OPEN: &str = "${stageVariables.";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        match from.split_once('}') {
+            Some((_, tail)) => {
+                out.push_str("stagevar");
+                rest = tail;
+            }
+            None => {
+                out.push_str(from);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Load-time checks of an HTTP, HTTP_PROXY or AWS integration that need no deployment: its URI
+/// has the right shape, and every `...body.<JSONPath>` mapping compiles. Other types: `Ok`.
+pub fn check(integration: &Integration) -> Result<(), String> {
+    let kind = integration.kind;
+    if !matches!(kind, IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws) {
+        return Ok(());
+    }
+    let uri = placeholder_stage_variables(integration.uri.as_deref().unwrap_or(""));
+    match kind {
+        IntegrationType::Aws => {
+            let parsed = AwsUri::parse(&uri)?;
+            if parsed.is_lambda_invoke() {
+                LambdaTarget::parse(&uri)?;
+            }
+        }
+        _ => {
+            HttpUri::parse(&uri)?;
+        }
+    }
+    let body_paths = integration
+        .request_parameters
+        .iter()
+        .map(|(t, s)| (t, s))
+        .chain(integration.responses.iter().flat_map(|r| r.parameters.iter().map(|(t, s)| (t, s))));
+    for (target, src) in body_paths {
+        if let Source::MethodRequestBody(Some(p)) | Source::IntegrationBody(Some(p)) = src {
+            crate::jsonpath::JsonPath::parse(p)
+                .map_err(|e| format!("{target}: the JSONPath {p:?} does not compile: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Load-time check against a deployment: the integration's upstream is configured in `targets`
+/// (HTTP origin cluster, AWS service endpoint, Lambda endpoint) once its stage variables are
+/// substituted. The error names what to add.
+pub fn check_targets(
+    integration: &Integration,
+    stage_variables: &[(String, String)],
+    targets: &Targets,
+) -> Result<(), String> {
+    let uri = substitute_stage_variables(integration.uri.as_deref().unwrap_or(""), stage_variables);
+    match integration.kind {
+        IntegrationType::Http | IntegrationType::HttpProxy => {
+            http_cluster(&HttpUri::parse(&uri)?, targets).map(|_| ())
+        }
+        IntegrationType::Aws => {
+            let aws = AwsUri::parse(&uri)?;
+            if aws.is_lambda_invoke() {
+                LambdaTarget::parse(&uri)?;
+                lambda_endpoint(targets)
+                    .map(|_| ())
+                    .ok_or_else(|| "a Lambda custom integration needs targets.lambda {\"cluster\", \"authority\"}".to_string())
+            } else {
+                aws_endpoint(&aws, targets).map(|_| ()).ok_or_else(|| {
+                    format!("AWS service {:?} needs targets.aws.{} {{\"cluster\", \"authority\"}}", aws.service, aws.service)
+                })
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;
