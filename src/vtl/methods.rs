@@ -20,11 +20,16 @@ type Found = Option<Value>;
 
 pub(crate) fn property(r: &mut Renderer, obj: &Value, name: &str) -> R<Value> {
     Ok(match obj {
-        Value::Map(m) => m.get_str(name).unwrap_or(Value::Null),
-        Value::List(l) => match name {
+        Value::Map(m) if name != "class" => m.get_str(name).unwrap_or(Value::Null),
+        Value::List(l) if name != "class" => match name {
             "empty" => Value::Bool(l.is_empty()),
             _ => Value::Null,
         },
+        Value::String(_) | Value::Map(_) | Value::List(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) | Value::Bool(_)
+            if name == "class" =>
+        {
+            Value::from(format!("class {}", obj.class_name()))
+        }
         Value::String(s) => match name {
             "empty" => Value::Bool(s.is_empty()),
             "blank" => Value::Bool(s.chars().all(char::is_whitespace)),
@@ -585,7 +590,9 @@ fn object_method(r: &mut Renderer, obj: &Value, o: &Rc<JavaObject>, name: &str, 
                 }
                 cur
             }
-            ("stop", []) => return Err(Flow::Break(Some(s.id))),
+            // Velocity 1.7's ForeachScope.stop() does not end the loop when called from a
+            // reference (the StopCommand is swallowed); it prints nothing.
+            ("stop", []) => Value::str(""),
             _ => return Ok(None),
         })),
         JavaObject::Entry(k, v) => Ok(match (name, args) {
@@ -654,11 +661,12 @@ fn input_method(r: &mut Renderer, name: &str, args: &[Value]) -> R<Found> {
     }))
 }
 
-/// The request body as JSON, parsed once per render; `None` when empty or not JSON.
+/// The request body as JSON, parsed once per render; `None` when it is not JSON.
 fn body_json(r: &mut Renderer) -> Option<serde_json::Value> {
     if r.body_json.is_none() {
+        // An empty body reads as `{}`, as `$input.body` prints it.
         let b = r.env.input.body.trim();
-        let parsed = if b.is_empty() { None } else { serde_json::from_str(b).ok() };
+        let parsed = if b.is_empty() { Some(serde_json::Value::Object(serde_json::Map::new())) } else { serde_json::from_str(b).ok() };
         r.body_json = Some(parsed);
     }
     r.body_json.clone().flatten()

@@ -103,7 +103,7 @@ impl<'a> Parser<'a> {
                     run.flush(&mut nodes);
                     match self.reference(Mode::Directive)? {
                         Some(r) => nodes.push(Node::Ref { reference: Box::new(r), prefix: String::new() }),
-                        None => self.lone_dollar(&mut run, String::new()),
+                        None => self.lone_dollar(&mut run, String::new())?,
                     }
                     run.token_start = true;
                 }
@@ -124,13 +124,19 @@ impl<'a> Parser<'a> {
     }
 
     /// `$` that starts no reference: printed; Velocity drops the `!` of a lone `$!`.
-    fn lone_dollar(&mut self, run: &mut TextRun, prefix: String) {
+    /// At the very end of the template Velocity's lexer fails instead.
+    fn lone_dollar(&mut self, run: &mut TextRun, prefix: String) -> Result<(), TemplateError> {
+        let bang = usize::from(self.cur.peek_at(1) == Some('!'));
+        if self.cur.peek_at(1 + bang).is_none() {
+            return Err(self.err(self.cur.pos, "lone $ at the end of the template"));
+        }
         run.text.push_str(&prefix);
         run.text.push('$');
         self.cur.bump(1);
         if self.cur.peek() == Some('!') {
             self.cur.bump(1);
         }
+        Ok(())
     }
 
     /// Is `#set *(` or `#{set} *(` next (after `[ \t]*` when `spaces`)?
@@ -174,7 +180,7 @@ impl<'a> Parser<'a> {
                             nodes.push(Node::Ref { reference, prefix: half });
                         }
                     }
-                    None => self.lone_dollar(run, "\\".repeat(n)),
+                    None => self.lone_dollar(run, "\\".repeat(n))?,
                 }
             }
             Some('#') if n % 2 == 1 => {
@@ -220,7 +226,9 @@ impl<'a> Parser<'a> {
         let r = match self.directive_word() {
             Some((word, text)) => {
                 let bracketed = text.starts_with('{');
-                matches!(word.as_str(), "if" | "else" | "elseif" | "end") || (!bracketed && self.is_directive_name(&word))
+                // `#set(` is its own token whose image is not a directive name: never control.
+                matches!(word.as_str(), "if" | "else" | "elseif" | "end")
+                    || (!bracketed && word != "set" && self.is_directive_name(&word))
             }
             None => false,
         };
@@ -303,6 +311,10 @@ impl<'a> Parser<'a> {
             self.cur.bump(3);
             run.flush(nodes);
             return Ok(None);
+        }
+        if self.cur.peek_at(1).is_none() || (self.cur.at_str(1, "*") && self.cur.peek_at(2).is_none()) {
+            // Velocity's lexer fails on a `#` or `#*` that ends the template.
+            return Err(self.err(start, "lone # at the end of the template"));
         }
         if self.cur.at_str(1, "*") {
             // `#* ... *#`; an unterminated comment runs to the end, as in Velocity.

@@ -50,7 +50,8 @@ fn references() {
     assert_eq!(r("#set($a = 'x')$a|${a}|$!a|$!{a}|$nope|$!nope|${nope}"), "x|x|x|x|||");
     assert_eq!(r("#set($a-b = 1)$a-b"), "1");
     assert_eq!(r("$a."), "$a.".replace("$a", ""));
-    assert_eq!(r("Hello $ and $!"), "Hello $ and $");
+    assert_eq!(r("Hello $ and $! x"), "Hello $ and $ x");
+    assert!(Template::compile("a $").is_err());
     assert_eq!(r("#set($m = {'k': {'j': [5, 6]}})$m.k.j[1] $m.k.j.get(0) $m['k'].j.size()"), "6 5 2");
     assert_eq!(r("#set($l = ['a','b'])$l[-1]"), "b");
 }

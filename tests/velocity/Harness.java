@@ -129,7 +129,7 @@ public class Harness {
 
     // ---------- minimal JSONPath for the stand-ins: $, .name, ['name'], [n], [*]
     static Object path(Object doc, String p) {
-        if (!p.startsWith("$")) return null;
+        if (!p.startsWith("$")) return MISSING;
         List<Object> cur = new ArrayList<>(); cur.add(doc);
         boolean multi = false;
         int i = 1;
@@ -160,14 +160,17 @@ public class Harness {
                         if (n >= 0 && n < l.size()) next.add(l.get(n));
                     }
                 }
-            } else return null;
+            } else return MISSING;
             cur = next;
         }
         if (multi) return new JsonList(cur);
-        return cur.isEmpty() ? null : cur.get(0);
+        return cur.isEmpty() ? MISSING : cur.get(0);
     }
 
+    static final Object MISSING = new Object();
+
     static Object jsonListsFor(Object o) {
+        if (o == MISSING) return null;
         if (o instanceof List) { JsonList l = new JsonList(Collections.emptyList()); for (Object e : (List<?>) o) l.add(jsonListsFor(e)); return l; }
         if (o instanceof Map) { LinkedHashMap<Object, Object> m = new LinkedHashMap<>(); for (Map.Entry<?, ?> e : ((Map<?, ?>) o).entrySet()) m.put(e.getKey(), jsonListsFor(e.getValue())); return m; }
         return o;
@@ -179,7 +182,7 @@ public class Harness {
         public String getBody() { return body.isEmpty() ? "{}" : body; }
         Object doc() { try { return Json.parse(body.isEmpty() ? "{}" : body); } catch (RuntimeException e) { return null; } }
         public Object path(String p) { Object d = doc(); return d == null ? null : jsonListsFor(Harness.path(d, p)); }
-        public String json(String p) { Object d = doc(); if (d == null) return null; Object r = Harness.path(d, p); return r == null ? "" : Json.write(r); }
+        public String json(String p) { Object d = doc(); if (d == null) return null; Object r = Harness.path(d, p); return r == MISSING ? "" : Json.write(r); }
         public Map<String, Object> params() { return params; }
         public Object params(String name) {
             for (String k : new String[] {"path", "querystring", "header"}) {
