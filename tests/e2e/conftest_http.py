@@ -1,0 +1,122 @@
+"""Peers for the HTTP/HTTP_PROXY and AWS integration end-to-end tests: the echo backend
+(tests/e2e/echo_backend.py) and a moto server that checks SigV4 signatures.
+
+moto authenticates requests once `INITIAL_NO_AUTH_ACTION_COUNT` unauthenticated actions have
+run: the fixture spends exactly those on creating an IAM user with an allow-all policy and its
+access key, so every later request (the gateway's included) must be signed with that key, and a
+wrong signature gets 403 SignatureDoesNotMatch."""
+
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from conftest import free_port
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+# Unauthenticated setup actions: iam CreateUser, PutUserPolicy, CreateAccessKey.
+SETUP_ACTIONS = 3
+
+
+class EchoBackend:
+    """echo_backend.py on a free port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "echo_backend.py"), "--port", str(self.port)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError(f"echo backend did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.authority = f"127.0.0.1:{self.port}"
+        self.origin = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def _moto_command():
+    exe = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "moto.server"]
+
+
+class MotoServer:
+    """moto_server with signature checking on; `access_key`/`secret_key` are the allowed identity."""
+
+    def __init__(self):
+        import boto3
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.authority = f"127.0.0.1:{self.port}"
+        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(SETUP_ACTIONS), MOTO_ACCOUNT_ID=ACCOUNT)
+        self.proc = subprocess.Popen(_moto_command() + ["-H", "127.0.0.1", "-p", str(self.port)], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while True:
+            try:
+                requests.get(self.url + "/moto-api/", timeout=1)
+                break
+            except requests.RequestException:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("moto_server did not start")
+                time.sleep(0.1)
+        iam = boto3.client("iam", endpoint_url=self.url, region_name=REGION,
+                           aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="gateway")
+        iam.put_user_policy(UserName="gateway", PolicyName="all", PolicyDocument=(
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'))
+        key = iam.create_access_key(UserName="gateway")["AccessKey"]
+        self.access_key = key["AccessKeyId"]
+        self.secret_key = key["SecretAccessKey"]
+
+    def client(self, service, secret=None):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=REGION,
+                            aws_access_key_id=self.access_key,
+                            aws_secret_access_key=secret or self.secret_key)
+
+    def envoy_env(self, secret=None):
+        """Envoy's environment: the gateway signs with these credentials."""
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key,
+                   AWS_SECRET_ACCESS_KEY=secret or self.secret_key, AWS_REGION=REGION)
+        env.pop("AWS_SESSION_TOKEN", None)
+        return env
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def aws_targets(authority, services, cluster="moto", http=None, lambda_authority=None):
+    """The plugin configuration's `targets` with every AWS service in `services` on one cluster."""
+    t = {"http": dict(http or {}), "aws": {s: {"cluster": cluster, "authority": authority} for s in services}}
+    if lambda_authority:
+        t["lambda"] = {"cluster": "lambda", "authority": lambda_authority}
+    return t
+
+
+def headers_of(echo_doc):
+    """The echo's header list as {lower-case name: [values]}."""
+    out = {}
+    for k, v in echo_doc["headers"]:
+        out.setdefault(k.lower(), []).append(v)
+    return out
+
+
+# Headers Envoy itself adds to an upstream request (not API Gateway's doing).
+ENVOY_ADDED = ("x-envoy-", "x-request-id", "x-forwarded-proto")
+
+
+def gateway_headers(echo_doc):
+    """The echo's header names, lower-case, in order, without those Envoy adds itself."""
+    return [k.lower() for k, _ in echo_doc["headers"]
+            if not k.lower().startswith(ENVOY_ADDED)]

@@ -1,0 +1,249 @@
+"""HTTP_PROXY and HTTP (custom) integrations in a real Envoy against tests/e2e/echo_backend.py,
+which answers with exactly what it received. Expected values: reference §5 (and §3 for errors).
+Envoy's own request headers (x-envoy-*, x-request-id, x-forwarded-proto) are left out of the
+header comparisons: API Gateway does not send them, Envoy does."""
+
+import base64
+import json
+
+import pytest
+
+import apigw
+from conftest_http import EchoBackend, gateway_headers, headers_of
+
+API_ID = "httpapi01"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def proxy(uri, method="ANY", **extra):
+    return {"x-amazon-apigateway-integration": dict({"type": "http_proxy", "httpMethod": method, "uri": uri}, **extra)}
+
+
+def custom(uri, method="POST", **extra):
+    i = {"type": "http", "httpMethod": method, "uri": uri,
+         "responses": {"default": {"statusCode": "200"}}}
+    i.update(extra)
+    return {"x-amazon-apigateway-integration": i}
+
+
+B = "http://${stageVariables.backend}"
+
+API = {
+    "openapi": "3.0.1", "info": {"title": "http", "version": "1"},
+    "paths": {
+        "/proxy/{proxy+}": {"x-amazon-apigateway-any-method": proxy(B + "/base/{proxy}?fixed=1", requestParameters={
+            "integration.request.path.proxy": "method.request.path.proxy",
+            "integration.request.header.x-mapped": "method.request.header.x-source",
+            "integration.request.header.x-override": "'from-mapping'",
+            "integration.request.querystring.mq": "stageVariables.sv",
+            "integration.request.querystring.none": "method.request.header.absent",
+        })},
+        "/items/{id}": {"get": proxy(B + "/items/{id}", method="GET")},
+        "/timeout": {"get": proxy(B + "/slow/3000", method="GET", timeoutInMillis=500)},
+        "/nowhere": {"get": proxy("http://unlisted.invalid:9/x", method="GET")},
+        "/custom": {"post": custom(B + "/echo"), "get": custom(B + "/echo", method="GET")},
+        "/custom/status/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
+            "integration.request.path.code": "method.request.path.code"})},
+        "/patterned/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
+            "integration.request.path.code": "method.request.path.code"},
+            responses={"default": {"statusCode": "200"}, "4\\d{2}": {"statusCode": "400"}})},
+        "/strict/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
+            "integration.request.path.code": "method.request.path.code"},
+            responses={"2\\d{2}": {"statusCode": "200"}})},
+        "/mapped/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
+            "integration.request.path.code": "method.request.path.code"},
+            responses={"default": {"statusCode": "202", "responseParameters": {
+                "method.response.header.X-From-Backend": "integration.response.header.X-Backend",
+                "method.response.header.X-Cookies": "integration.response.multivalueheader.Set-Cookie",
+                "method.response.header.X-Status": "integration.response.body.status",
+                "method.response.header.Date": "integration.response.header.Date",
+                "method.response.header.X-Static": "'s'",
+            }}})},
+        "/params/{id}": {"post": custom(B + "/echo/{pid}", requestParameters={
+            "integration.request.path.pid": "method.request.path.id",
+            "integration.request.querystring.q": "method.request.querystring.q",
+            "integration.request.multivaluequerystring.mq": "method.request.multivaluequerystring.q",
+            "integration.request.header.x-h": "method.request.header.x-in",
+            "integration.request.multivalueheader.x-mh": "method.request.multivalueheader.x-in",
+            "integration.request.header.x-name": "method.request.body.user.name",
+            "integration.request.header.x-ctx": "context.stage",
+            "integration.request.header.x-sv": "stageVariables.sv",
+            "integration.request.header.x-static": "'lit'",
+            "integration.request.header.x-missing": "method.request.header.absent",
+        })},
+        "/template": {"post": custom(B + "/echo", passthroughBehavior="NEVER", requestTemplates={
+            "application/json": '#set($context.requestOverride.header.x-over = "o")'
+                                '{"name": "$input.path(\'$.name\')", "id": "$context.requestId"}'},
+            responses={"default": {"statusCode": "200", "responseTemplates": {
+                "application/json": '{"sent": $input.json(\'$.body\'), "method": "$input.path(\'$.method\')"}'}}})},
+        "/binary": {"post": custom(B + "/echo", contentHandling="CONVERT_TO_TEXT",
+                                   requestTemplates={"image/png": '{"b64": "$input.body"}'})},
+    },
+    "x-amazon-apigateway-binary-media-types": ["image/png"],
+}
+
+
+@pytest.fixture(scope="module")
+def echo():
+    e = EchoBackend()
+    yield e
+    e.stop()
+
+
+@pytest.fixture(scope="module")
+def gw(gateway_factory, echo):
+    return gateway_factory(API, stage="prod", stage_variables={"backend": echo.authority, "sv": "stagev"},
+                           origins={echo.origin: "echo"}, clusters=[apigw.cluster("echo", echo.url)],
+                           extra={"apiId": API_ID})
+
+
+def echoed(r):
+    assert r.status_code == 200, (r.status_code, r.text)
+    return r.json()
+
+
+# --- HTTP_PROXY -------------------------------------------------------------------------------
+
+# §5: URI vars filled, ${stageVariables} substituted, URI query + client query + mapped query,
+# Host = the URI's host, client headers forwarded but the drop list, header mappings override.
+def test_proxy_request(gw, echo):
+    r = gw.request("GET", "/proxy/a/b%20c?x=1&x=2", headers={
+        "X-Source": "src", "X-Override": "client", "X-Keep": "k", "Via": "1.1 v", "Max-Forwards": "3",
+        "Content-MD5": "x", "Proxy-Authenticate": "x", "WWW-Authenticate": "x", "Upgrade": "h2c"})
+    e = echoed(r)
+    assert e["method"] == "GET"
+    assert e["path"] == "/base/a/b%20c?fixed=1&x=1&x=2&mq=stagev"
+    h = headers_of(e)
+    assert h["host"] == [echo.authority]
+    assert h["x-keep"] == ["k"] and h["x-source"] == ["src"]
+    assert h["x-mapped"] == ["src"]
+    assert h["x-override"] == ["from-mapping"]
+    for dropped in ("via", "max-forwards", "content-md5", "proxy-authenticate", "www-authenticate", "upgrade"):
+        assert dropped not in h, dropped
+    assert "x-forwarded-for" in h
+
+
+# The client's method and body pass unchanged (binary too); ANY keeps the method.
+def test_proxy_method_and_body(gw):
+    body = bytes(range(256)) * 4
+    e = echoed(gw.request("PUT", "/proxy/upload", data=body, headers={"Content-Type": "application/octet-stream"}))
+    assert e["method"] == "PUT"
+    assert e["base64"] is True and base64.b64decode(e["body"]) == body
+
+
+# §5: HTTP_PROXY returns the backend's status and headers as they are (reserved ones remapped).
+def test_proxy_response_passthrough(gw):
+    r = gw.request("GET", "/proxy/status/404")
+    assert r.status_code == 404
+    assert r.json() == {"status": 404, "path": "/base/status/404?fixed=1&mq=stagev"}
+    assert r.headers["X-Backend"] == "echo"
+    assert r.raw.headers.getlist("Set-Cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert r.headers["x-amzn-Remapped-WWW-Authenticate"] == 'Basic realm="echo"'
+    assert r.headers["x-amzn-Remapped-Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+# A large response streams through whole.
+def test_proxy_large_response(gw):
+    r = gw.request("GET", "/proxy/bytes/3000000", timeout=30)
+    assert r.status_code == 200
+    assert len(r.content) == 3000000
+
+
+def test_proxy_path_parameter(gw):
+    assert echoed(gw.request("GET", "/items/42?x=y"))["path"] == "/items/42?x=y"
+
+
+# §3: the integration timeout -> 504 Endpoint request timed out.
+def test_proxy_timeout(gw):
+    r = gw.request("GET", "/timeout")
+    assert r.status_code == 504
+    assert r.json() == {"message": "Endpoint request timed out"}
+
+
+# An origin with no Envoy cluster is a configuration error: 500.
+def test_proxy_unlisted_origin(gw):
+    r = gw.request("GET", "/nowhere")
+    assert r.status_code == 500
+    assert r.json() == {"message": "Internal server error"}
+
+
+# --- HTTP custom ------------------------------------------------------------------------------
+
+# §5: HTTP forwards no client headers: Host, Accept, User-Agent, Content-Length and, for methods
+# with a body, the client's Content-Type; the client query is not forwarded either.
+def test_custom_headers_exactly(gw, echo):
+    e = echoed(gw.request("POST", "/custom?q=1", data=b"hello",
+                          headers={"Content-Type": "text/plain", "X-Client": "1", "User-Agent": "curl/8"}))
+    assert e["path"] == "/echo"
+    assert e["body"] == "hello"
+    h = headers_of(e)
+    assert sorted(gateway_headers(e)) == sorted(["host", "accept", "user-agent", "content-type", "content-length"])
+    assert h["host"] == [echo.authority]
+    assert h["accept"] == ["application/json"]
+    assert h["user-agent"] == [f"AmazonAPIGateway_{API_ID}"]
+    assert h["content-type"] == ["text/plain"]
+    assert h["content-length"] == ["5"]
+    e = echoed(gw.request("GET", "/custom", headers={"Content-Type": "text/plain"}))
+    assert "content-type" not in headers_of(e)
+
+
+# §5: only a default response: backend 400 -> 200; `4\d{2}` -> 400 maps 404 to 400;
+# no match and no default -> 500. Backend headers are not returned unless mapped.
+def test_custom_selection(gw):
+    r = gw.request("GET", "/custom/status/400")
+    assert r.status_code == 200
+    assert r.json() == {"status": 400, "path": "/status/400"}
+    assert r.headers["Content-Type"] == "application/json"
+    assert "X-Backend" not in r.headers and "Set-Cookie" not in r.headers
+    assert gw.request("GET", "/patterned/404").status_code == 400
+    assert gw.request("GET", "/patterned/201").status_code == 200
+    r = gw.request("GET", "/strict/500")
+    assert r.status_code == 500
+    assert r.json() == {"message": "Internal server error"}
+
+
+# §5 response parameters: header, multivalueheader, body JSONPath, static; Date -> x-amzn-Remapped-Date.
+def test_custom_response_parameters(gw):
+    r = gw.request("GET", "/mapped/404")
+    assert r.status_code == 202
+    assert r.headers["X-From-Backend"] == "echo"
+    assert r.headers["X-Cookies"] == "a=1; Path=/,b=2; Path=/"
+    assert r.headers["X-Status"] == "404"
+    assert r.headers["X-Static"] == "s"
+    assert r.headers["x-amzn-Remapped-Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+# §5 request parameters from every source; a missing source is left out.
+def test_custom_request_parameters(gw):
+    r = gw.request("POST", "/params/7?q=a&q=b", json={"user": {"name": "ann"}},
+                   headers={"X-In": "1"})
+    e = echoed(r)
+    assert e["path"] == "/echo/7?q=b&mq=a&mq=b"
+    h = headers_of(e)
+    assert h["x-h"] == ["1"]
+    assert h["x-mh"] == ["1"]
+    assert h["x-name"] == ["ann"]
+    assert h["x-ctx"] == ["prod"]
+    assert h["x-sv"] == ["stagev"]
+    assert h["x-static"] == ["lit"]
+    assert "x-missing" not in h
+
+
+# Request template by Content-Type, requestOverride, response template reshaping the backend body.
+def test_custom_templates(gw):
+    r = gw.request("POST", "/template", json={"name": "zed"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    sent = json.loads(doc["sent"])
+    assert sent["name"] == "zed" and sent["id"]
+    assert doc["method"] == "POST"
+    # passthroughBehavior NEVER: 415 for a type without a template.
+    r = gw.request("POST", "/template", data="x", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+    assert r.json() == {"message": "Unsupported Media Type"}
+
+
+# contentHandling CONVERT_TO_TEXT: a binary body reaches the template as base64.
+def test_custom_convert_to_text(gw):
+    e = echoed(gw.request("POST", "/binary", data=PNG, headers={"Content-Type": "image/png"}))
+    assert json.loads(e["body"]) == {"b64": base64.b64encode(PNG).decode()}
