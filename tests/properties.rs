@@ -88,11 +88,12 @@ proptest! {
             Start::Respond(r) => prop_assert!((100..=599).contains(&r.response.status)),
             Start::Routed(routed) => match g.finish(&routed, &req) {
                 Outcome::Reply(r) => prop_assert!((100..=599).contains(&r.response.status)),
-                Outcome::Call(c) => {
+                Outcome::Call(c, env) => {
                     prop_assert_eq!(c.cluster.as_str(), "lambda");
-                    let r = g.on_lambda_response(&routed, &req, 200, &[], &req.body);
+                    let r = g.on_call_response(&routed, &req, env, 200, &[], &req.body);
                     prop_assert!((100..=599).contains(&r.response.status));
                 }
+                Outcome::Forward(f) => prop_assert!(!f.cluster.is_empty()),
             },
         }
     }
