@@ -132,6 +132,9 @@ pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
     "www-authenticate",
 ];
 
+/// Headers sent to AWS but not signed (botocore's list).
+const UNSIGNED_HEADERS: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
+
 const CONVERT_TO_TEXT: &str = "CONVERT_TO_TEXT";
 const CONVERT_TO_BINARY: &str = "CONVERT_TO_BINARY";
 
@@ -489,7 +492,13 @@ fn aws(
         set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
     }
     if let Some(creds) = args.credentials {
-        let mut signed_headers = headers.clone();
+        // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
+        // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
+        let mut signed_headers: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(k, _)| !UNSIGNED_HEADERS.contains(&k.as_str()))
+            .cloned()
+            .collect();
         signed_headers.push(("host".to_string(), endpoint.authority.clone()));
         // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
         let sign_path = if s3 {
