@@ -51,6 +51,7 @@ test-e2e: build checker
 	  $(PY) -m pytest -q tests/e2e
 
 bench: build
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
 
 clean:

@@ -1,0 +1,100 @@
+//! The filter's own work per request, natively and without Envoy: what the adapter does between the
+//! host reads and the local reply (decode the header map, `Gateway::start`, `Gateway::finish`,
+//! encode the reply's headers), for the requests of the throughput scenarios c, d and e.
+//! benches/run.py compares it with the CPU those scenarios cost in Envoy.
+//!
+//! Usage: bench-core-time PLUGIN_CONFIG.json [--json]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use apigw_envoy::gateway::{Gateway, Outcome, Start};
+use apigw_envoy::http::Request;
+use apigw_envoy::pairs;
+
+const ITERATIONS: usize = 200_000;
+
+/// The request headers Envoy hands the filter for wrk's requests (wrk sends only Host; the
+/// connection manager adds the rest before the filter runs).
+fn header_map(method: &str, path: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+    let mut h: Vec<(&str, &str)> = vec![
+        (":authority", "127.0.0.1:10000"),
+        (":path", path),
+        (":method", method),
+        (":scheme", "http"),
+        ("x-forwarded-proto", "http"),
+        ("x-request-id", "0b7d6b2e-5c1a-4a57-9d0e-6f1c2b3a4d5e"),
+    ];
+    h.extend_from_slice(extra);
+    pairs::encode(&h)
+}
+
+/// One request as the adapter handles it; returns the reply status.
+fn handle(gateway: &Gateway, raw_headers: &[u8]) -> Result<u16, String> {
+    let headers = pairs::decode(raw_headers);
+    let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let request = Request {
+        method: pseudo(":method"),
+        path: pseudo(":path"),
+        source_ip: "127.0.0.1".into(),
+        request_id: "c0ffee00-0000-4000-8000-000000000000".into(),
+        now_ms: 1_764_000_000_000,
+        body: Vec::new(),
+        headers,
+    };
+    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
+    let reply = match gateway.start(deployment, &request) {
+        Start::Respond(reply) => reply,
+        Start::Routed(routed) => match gateway.finish(&routed, &request) {
+            Outcome::Reply(reply) => reply,
+            _ => return Err("not a local reply".into()),
+        },
+    };
+    black_box(pairs::encode(&reply.response.headers));
+    Ok(reply.response.status)
+}
+
+fn time(gateway: &Gateway, raw: &[u8], expect: u16) -> Result<f64, String> {
+    let status = handle(gateway, raw)?;
+    if status != expect {
+        return Err(format!("status {status}, expected {expect}"));
+    }
+    for _ in 0..ITERATIONS / 10 {
+        black_box(handle(gateway, black_box(raw))?);
+    }
+    let start = Instant::now();
+    for _ in 0..ITERATIONS {
+        black_box(handle(gateway, black_box(raw))?);
+    }
+    Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(path) = args.get(1) else {
+        eprintln!("usage: bench-core-time PLUGIN_CONFIG.json [--json]");
+        std::process::exit(2);
+    };
+    let result = std::fs::read(path)
+        .map_err(|e| format!("{path}: {e}"))
+        .and_then(|bytes| Gateway::from_bytes(&bytes).map_err(|e| e.to_string()))
+        .and_then(|gateway| {
+            let preflight = [("origin", "https://example.com"), ("access-control-request-method", "GET"),
+                             ("access-control-request-headers", "content-type")];
+            Ok((
+                time(&gateway, &header_map("GET", "/res25", &[]), 200)?,
+                time(&gateway, &header_map("OPTIONS", "/res25", &preflight), 200)?,
+                time(&gateway, &header_map("GET", "/no/such/resource", &[]), 403)?,
+            ))
+        });
+    match result {
+        Ok((c, d, e)) if args.iter().any(|a| a == "--json") => {
+            println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}}}");
+        }
+        Ok((c, d, e)) => println!("µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}"),
+        Err(e) => {
+            eprintln!("core-time: {e}");
+            std::process::exit(1);
+        }
+    }
+}

