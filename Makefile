@@ -13,8 +13,9 @@ LOCAL_LAMBDA ?= auto
 VENV := .venv
 PY := $(VENV)/bin/python
 ENVOY := $(VENV)/bin/envoy
-WASM := target/wasm32-wasip1/release/apigw_envoy.wasm
-CHECKER := target/release/apigw-check
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM := $(TARGET_DIR)/wasm32-wasip1/release/apigw_envoy.wasm
+CHECKER := $(TARGET_DIR)/release/apigw-check
 WASM_BINDGEN_VERSION := 0.2.130
 
 .PHONY: setup build checker run test test-native test-wasm test-e2e bench validate-configs clean

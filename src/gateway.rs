@@ -148,7 +148,9 @@ impl Gateway {
             Some(i) => match i.kind {
                 IntegrationType::Mock => i.templates_use_body(),
                 IntegrationType::AwsProxy => true,
-                _ => false,
+                IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws => {
+                    crate::integration::needs_body(i)
+                }
             },
         };
         Start::Routed(Routed { needs_body, ..routed })
@@ -187,7 +189,78 @@ impl Gateway {
                 };
             }
         }
+        if let (Some(op), Some(integration)) = (op, op.and_then(|o| o.integration.as_ref())) {
+            if matches!(integration.kind, IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws) {
+                return self.finish_http(dep, op, integration, routed, req);
+            }
+        }
         Outcome::Reply(self.finish_local(dep, routed, req))
+    }
+
+    /// HTTP, HTTP_PROXY and AWS: HTTP_PROXY streams through Envoy's router; the others are a
+    /// callout whose answer goes through selection, parameters and templates.
+    fn finish_http(
+        &self,
+        dep: &Deployment,
+        op: &crate::config::Operation,
+        integration: &crate::config::integration::Integration,
+        routed: &Routed,
+        req: &Request,
+    ) -> Outcome {
+        let ctx = self.request_context(dep, req, Some(routed));
+        let query = template_env::decode_query(req.raw_query());
+        let parts = RequestParts {
+            body: &req.body,
+            path_params: &routed.path_params,
+            query: &query,
+            headers: &req.headers,
+        };
+        let mut env = Box::new(template_env::env(&parts, &ctx, &dep.stage_variables));
+        let args = crate::integration::RequestArgs {
+            integration,
+            request: req,
+            context: &ctx,
+            path_params: &routed.path_params,
+            stage_variables: &dep.stage_variables,
+            targets: &self.config.targets,
+            credentials: self.credentials.as_ref(),
+            region: &dep.region,
+            binary_media_types: &dep.api.binary_media_types,
+        };
+        let upstream = match crate::integration::build_request(&args, &mut env) {
+            Ok(u) => u,
+            Err(f) => {
+                return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), f.kind, f.message,
+                    Some(format!("{}: {}", op.name, f.log))))
+            }
+        };
+        match upstream.body {
+            None => Outcome::Forward(Forward {
+                cluster: upstream.cluster,
+                method: upstream.method,
+                path: upstream.path,
+                authority: upstream.authority,
+                headers: upstream.headers,
+                timeout_ms: upstream.timeout_ms,
+            }),
+            Some(body) => {
+                let mut headers = vec![
+                    (":method".to_string(), upstream.method),
+                    (":path".to_string(), upstream.path),
+                    (":authority".to_string(), upstream.authority),
+                ];
+                headers.extend(upstream.headers);
+                Outcome::Call(
+                    Callout {
+                        cluster: upstream.cluster,
+                        headers,
+                        body,
+                        timeout_ms: upstream.timeout_ms,
+                    },
+                    Some(env),
+                )
+            }
+        }
     }
 
     /// A callout's answer (`status` 0: the call failed without a response) -> the client response.
@@ -200,8 +273,35 @@ impl Gateway {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Reply {
-        let _ = env;
-        self.on_lambda_response(routed, req, status, headers, body)
+        let dep = self.deployment(routed.deployment);
+        let op = dep.and_then(|d| d.api.operations.get(routed.operation));
+        let integration = op.and_then(|o| o.integration.as_ref());
+        let (Some(dep), Some(op), Some(integration), Some(mut env)) = (dep, op, integration, env) else {
+            return self.on_lambda_response(routed, req, status, headers, body);
+        };
+        if let Some((f, status_out)) = crate::integration::upstream_failure(status, headers, body) {
+            return self.error_reply_with_status(Some(dep), req, Some(routed), f.kind, Some(status_out), f.message,
+                Some(format!("{}: {}", op.name, f.log)));
+        }
+        let ctx = self.request_context(dep, req, Some(routed));
+        let args = crate::integration::ResponseArgs {
+            integration,
+            request: req,
+            context: &ctx,
+            stage_variables: &dep.stage_variables,
+            status,
+            headers,
+            body,
+            binary_media_types: &dep.api.binary_media_types,
+        };
+        match crate::integration::build_response(&args, &mut env) {
+            Ok(mut response) => {
+                response.set_header("x-amzn-RequestId", &req.request_id);
+                Reply { response, log: None }
+            }
+            Err(f) => self.error_reply(Some(dep), req, Some(routed), f.kind, f.message,
+                Some(format!("{}: {}", op.name, f.log))),
+        }
     }
 
     /// An HTTP_PROXY request that Envoy itself answered (timeout, unreachable upstream): AWS's answer.

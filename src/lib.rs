@@ -11,6 +11,7 @@ pub mod event;
 pub mod gateway;
 pub mod gateway_responses;
 pub mod http;
+pub mod integration;
 pub mod jsonpath;
 pub mod lambda_proxy;
 pub mod lambda_response;

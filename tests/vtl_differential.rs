@@ -4,6 +4,7 @@
 //! error or exception), we must fail too. Deliberate differences are listed, with their case ids,
 //! in tests/vtl/differential/known-differences.txt and explained in tests/vtl/COMPATIBILITY.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 use std::collections::{BTreeMap, HashSet};
 
 use apigw_envoy::vtl::{Env, Input, Template, Value};

@@ -187,6 +187,7 @@ impl Config {
         }
         let targets = parse_targets(top.get("targets"))?;
         check_lambda_targets(&deployments, &targets)?;
+        check_integration_targets(&deployments, &targets)?;
         Ok(Config {
             deployments,
             by_name,
@@ -311,6 +312,25 @@ fn check_lambda_targets(deployments: &[Deployment], targets: &Targets) -> Result
                 &dep.stage_variables,
             );
             crate::event::invoke::LambdaTarget::parse(&uri)
+                .map_err(|e| ConfigError::new(place, "x-amazon-apigateway-integration.uri", e))?;
+        }
+    }
+    Ok(())
+}
+
+/// HTTP, HTTP_PROXY and AWS integrations: a well-formed URI and an Envoy target for it.
+fn check_integration_targets(deployments: &[Deployment], targets: &Targets) -> Result<(), ConfigError> {
+    use integration::IntegrationType;
+    for dep in deployments {
+        for op in &dep.api.operations {
+            let Some(i) = op.integration.as_ref().filter(|i| {
+                matches!(i.kind, IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws)
+            }) else {
+                continue;
+            };
+            let place = format!("deployment {:?}: {}", dep.name, op.name);
+            crate::integration::check(i)
+                .and_then(|()| crate::integration::check_targets(i, &dep.stage_variables, targets))
                 .map_err(|e| ConfigError::new(place, "x-amazon-apigateway-integration.uri", e))?;
         }
     }

@@ -215,13 +215,14 @@ impl Filter {
             check(name, host::set_header(map, name, value));
         }
         let mut removed: Vec<&str> = Vec::new();
-        for (name, _) in request.headers.iter().filter(|(k, _)| !k.starts_with(':')) {
+        // Content-Length stays: the body streams through unchanged.
+        for (name, _) in request.headers.iter().filter(|(k, _)| !k.starts_with(':') && k != "content-length") {
             if !removed.contains(&name.as_str()) {
                 removed.push(name);
                 check(name, host::remove_header(map, name));
             }
         }
-        for (name, value) in &f.headers {
+        for (name, value) in f.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
             check(name, host::add_header(map, name, value));
         }
         check(CLUSTER_HEADER, host::set_header(map, CLUSTER_HEADER, &f.cluster));
@@ -307,7 +308,7 @@ impl HttpContext for Filter {
             // Envoy's own answers (timeout, connect failure) become AWS's gateway responses.
             let failure = match details.as_str() {
                 "" | "via_upstream" => None,
-                "upstream_response_timeout" => Some(CallFailure::Timeout),
+                "upstream_response_timeout" | "response_timeout" => Some(CallFailure::Timeout),
                 _ => Some(CallFailure::Unreachable),
             };
             if let Some(failure) = failure {
@@ -327,6 +328,19 @@ impl HttpContext for Filter {
                 host::remove_header(map, "content-length");
                 self.replacement_body = Some(r.body);
             } else {
+                // HTTP_PROXY: the backend's status and body as they are; headers as AWS passes them.
+                let received = host::header_map(map);
+                let pass: Vec<(String, String)> =
+                    received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
+                let out = crate::integration::proxy_response_headers(&pass);
+                if out != pass {
+                    for (name, _) in &pass {
+                        host::remove_header(map, name);
+                    }
+                    for (k, v) in &out {
+                        host::add_header(map, k, v);
+                    }
+                }
                 host::set_header(map, "x-amzn-RequestId", &request.request_id);
             }
             return Action::Continue;

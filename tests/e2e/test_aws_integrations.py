@@ -60,7 +60,7 @@ API = {
                 responses={"default": {"statusCode": "200", "responseTemplates": {"application/json": (
                     '#set($items = $input.path(\'$.Items\'))'
                     '{"count": $input.path(\'$.Count\'), "reminders": ['
-                    '#foreach($i in $items){"at": "$i.at.S", "text": "$i.text.S"}#if($velocityHasNext),#end#end]}')}}}),
+                    '#foreach($i in $items){"at": "$i.at.S", "text": "$util.escapeJavaScript($i.text.S)"}#if($velocityHasNext),#end#end]}')}}}),
         },
         "/files/{key}": {"get": aws(
             "arn:aws:apigateway:us-east-1:s3:path/{bucket}/{object}", httpMethod="GET",

@@ -40,7 +40,6 @@ API = {
         })},
         "/items/{id}": {"get": proxy(B + "/items/{id}", method="GET")},
         "/timeout": {"get": proxy(B + "/slow/3000", method="GET", timeoutInMillis=500)},
-        "/nowhere": {"get": proxy("http://unlisted.invalid:9/x", method="GET")},
         "/custom": {"post": custom(B + "/echo"), "get": custom(B + "/echo", method="GET")},
         "/custom/status/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
             "integration.request.path.code": "method.request.path.code"})},
@@ -160,11 +159,18 @@ def test_proxy_timeout(gw):
     assert r.json() == {"message": "Endpoint request timed out"}
 
 
-# An origin with no Envoy cluster is a configuration error: 500.
-def test_proxy_unlisted_origin(gw):
-    r = gw.request("GET", "/nowhere")
-    assert r.status_code == 500
-    assert r.json() == {"message": "Internal server error"}
+# An origin with no Envoy cluster is a configuration error, refused at load with the operation named.
+def test_proxy_unlisted_origin_is_refused_at_load(tmp_path):
+    import json
+    import subprocess
+    from conftest import CHECKER, apigw
+    api = {"openapi": "3.0.1", "paths": {"/nowhere": {"get": proxy("http://unlisted.invalid:9/x", method="GET")}}}
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(apigw.plugin_config(api)))
+    r = subprocess.run([CHECKER, str(cfg)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert ('invalid definition: deployment "prod": GET /nowhere: field x-amazon-apigateway-integration.uri: '
+            'no Envoy cluster for the integration origin http://unlisted.invalid:9 (add it to targets.http)') in r.stderr
 
 
 # --- HTTP custom ------------------------------------------------------------------------------
