@@ -99,8 +99,10 @@ def pseudo_parameters(region="us-east-1"):
 
 
 def _substitute_pseudo(value, pseudo):
+    """Plain `${Name}` placeholders outside Fn::Sub (pseudo parameters, and names given in params,
+    e.g. Terraform templatefile variables); `${stageVariables.x}` is API Gateway's and stays."""
     if isinstance(value, str):
-        return re.sub(r"\$\{(AWS::[A-Za-z]+)\}", lambda m: pseudo.get(m.group(1), m.group(0)), value)
+        return re.sub(r"\$\{([A-Za-z0-9_:]+)\}", lambda m: pseudo.get(m.group(1), m.group(0)), value)
     if isinstance(value, list):
         return [_substitute_pseudo(v, pseudo) for v in value]
     if isinstance(value, dict):
@@ -127,8 +129,8 @@ def load_definition(path, params=None, region="us-east-1"):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
         doc = _from_cloudformation(doc)
-    pseudo = pseudo_parameters(region)
-    doc = _substitute_pseudo(resolve_intrinsics(doc, dict(pseudo, **(params or {}))), pseudo)
+    values = dict(pseudo_parameters(region), **(params or {}))
+    doc = _substitute_pseudo(resolve_intrinsics(doc, values), values)
     if "swagger" not in doc and "openapi" not in doc:
         raise DefinitionError(f"{path} is neither a Swagger 2.0 nor an OpenAPI 3 document")
     return doc
@@ -173,6 +175,28 @@ def http_origins(doc, stage_variables):
     return sorted(origins)
 
 
+# botocore's service ids for AWS_ENDPOINT_URL_<ID>, where they differ from API Gateway's service name.
+SERVICE_ENV_IDS = {"states": "SFN", "execute-api": "API_GATEWAY"}
+
+
+def aws_services(doc):
+    """(service, region) of every AWS (non-proxy) integration URI, Lambda included."""
+    found = set()
+    for _, _, integ in _operations(doc):
+        uri = integ.get("uri")
+        if str(integ.get("type", "")).lower() == "aws" and isinstance(uri, str):
+            parts = uri.split(":", 5)
+            if len(parts) == 6 and parts[0] == "arn" and parts[2] == "apigateway":
+                found.add((parts[4].split(".")[-1], parts[3]))
+    return sorted(found)
+
+
+def aws_endpoint(service, region):
+    env_id = SERVICE_ENV_IDS.get(service, service.upper().replace("-", "_"))
+    return os.environ.get(f"AWS_ENDPOINT_URL_{env_id}") or os.environ.get("AWS_ENDPOINT_URL") \
+        or f"https://{service}.{region}.amazonaws.com"
+
+
 def cluster_name(origin):
     return "integration_" + re.sub(r"[^A-Za-z0-9]+", "_", origin.split("://", 1)[1]).strip("_")
 
@@ -192,7 +216,7 @@ def _authority(url):
 # --- configs ---------------------------------------------------------------------------------
 
 def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optional", region="us-east-1",
-                  origins_to_clusters=None, lambda_url=None, extra=None):
+                  origins_to_clusters=None, lambda_url=None, extra=None, aws_urls=None):
     cfg = {
         "api": doc,
         "stage": stage,
@@ -203,6 +227,9 @@ def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optiona
     }
     if lambda_url:
         cfg["targets"]["lambda"] = {"cluster": "lambda", "authority": _authority(lambda_url)}
+    if aws_urls:
+        cfg["targets"]["aws"] = {svc: {"cluster": f"aws_{svc}", "authority": _authority(url)}
+                                 for svc, url in aws_urls.items()}
     if extra:
         cfg.update(extra)
     return cfg
@@ -310,5 +337,10 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
     clusters = [cluster(name, origin) for origin, name in mapping.items()]
     lam = lambda_endpoint(region)
     clusters.append(cluster("lambda", lam))
-    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam)
+    aws_urls = {}
+    for service, svc_region in aws_services(doc):
+        if service != "lambda" and service not in aws_urls:
+            aws_urls[service] = aws_endpoint(service, svc_region)
+            clusters.append(cluster(f"aws_{service}", aws_urls[service]))
+    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, aws_urls=aws_urls)
     return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)

@@ -91,6 +91,25 @@ impl Gateway {
         self.config.deployments.get(index)
     }
 
+    /// Whether every request of this deployment needs its time and source address (a customised
+    /// gateway response reads them). Otherwise the adapter reads them only when
+    /// [`needs_details`](Self::needs_details) says so: each host read costs microseconds.
+    pub fn details_always(&self, deployment: usize) -> bool {
+        self.deployment(deployment)
+            .is_some_and(|d| d.api.gateway_responses.uses_details())
+    }
+
+    /// Whether a routed request's integration reads the request time or the caller's address.
+    pub fn needs_details(&self, routed: &Routed) -> bool {
+        let op = self
+            .deployment(routed.deployment)
+            .and_then(|d| d.api.operations.get(routed.operation));
+        match op.and_then(|o| o.integration.as_ref()) {
+            None => false,
+            Some(i) => i.kind != IntegrationType::Mock || i.needs.details(),
+        }
+    }
+
     /// Routes a request (its body is not needed yet).
     pub fn start(&self, deployment: usize, req: &Request) -> Start {
         let Some(dep) = self.deployment(deployment) else {
@@ -215,7 +234,7 @@ impl Gateway {
             query: &query,
             headers: &req.headers,
         };
-        let mut env = Box::new(template_env::env(&parts, &ctx, &dep.stage_variables));
+        let mut env = Box::new(template_env::env(&parts, &ctx, &dep.stage_variables, &integration.needs));
         let args = crate::integration::RequestArgs {
             integration,
             request: req,

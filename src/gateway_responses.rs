@@ -230,6 +230,17 @@ impl GatewayResponses {
         Ok(out)
     }
 
+    /// Whether a customised response reads the request's time or the caller's identity (which the
+    /// adapter then reads for every request, since any request may end in a gateway response).
+    pub fn uses_details(&self) -> bool {
+        self.custom.values().any(|c| {
+            c.templates.iter().any(|(_, t)| t.contains("context.identity") || t.contains("context.requestTime"))
+                || c.parameters.iter().any(|(_, src)| {
+                    matches!(src, Source::Context(n) if n.starts_with("identity") || n.starts_with("requestTime"))
+                })
+        })
+    }
+
     /// Builds the response of type `t` carrying `message`.
     pub fn render(&self, t: ResponseType, message: &str, ctx: &ErrorContext) -> crate::http::Response {
         self.render_with_status(t, None, message, ctx)

@@ -119,7 +119,7 @@ pub fn respond(
     let Some(req_template) = request_template(integration, content_type)? else {
         return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
     };
-    let mut env: Env = template_env::env(parts, ctx, stage_variables);
+    let mut env: Env = template_env::env(parts, ctx, stage_variables, &integration.needs);
     let rendered = req_template
         .template
         .render(&mut env)

@@ -4,6 +4,75 @@
 use crate::context::RequestContext;
 use crate::vtl::{Env, Input, Value};
 
+/// What an integration's templates read, found once at configure time so that each request builds
+/// only those variables (building all of `$context` costs more than rendering a small template).
+/// The scan is conservative: any use it cannot resolve to a key (`$context[$k]`, `$context.keySet()`)
+/// asks for everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateNeeds {
+    pub all_context: bool,
+    pub context_keys: Vec<String>,
+    pub stage_variables: bool,
+    pub input: bool,
+}
+
+impl TemplateNeeds {
+    /// Everything: for templates that cannot be scanned.
+    pub fn all() -> TemplateNeeds {
+        TemplateNeeds {
+            all_context: true,
+            context_keys: Vec::new(),
+            stage_variables: true,
+            input: true,
+        }
+    }
+
+    /// Adds what one template's source reads.
+    pub fn scan(&mut self, source: &str) {
+        if source.contains("stageVariables") {
+            self.stage_variables = true;
+        }
+        if source.contains("input") {
+            self.input = true;
+        }
+        let mut rest = source;
+        while let Some(pos) = rest.find("context") {
+            let after = rest.get(pos + "context".len()..).unwrap_or("");
+            rest = after;
+            let Some(key_part) = after.strip_prefix('.') else {
+                // `$context` alone, `$context[...]`, `${context}`...: be safe.
+                if after.starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '_') || after.is_empty() {
+                    self.all_context = true;
+                }
+                continue;
+            };
+            let key: String = key_part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let is_call = key_part.get(key.len()..).is_some_and(|t| t.starts_with('('));
+            if key.is_empty() || is_call {
+                self.all_context = true;
+            } else if !self.context_keys.contains(&key) {
+                self.context_keys.push(key);
+            }
+        }
+    }
+
+    fn wants(&self, key: &str) -> bool {
+        self.all_context || self.context_keys.iter().any(|k| k == key)
+    }
+
+    /// Whether the request's time or the caller's identity is read.
+    pub fn details(&self) -> bool {
+        self.all_context
+            || self
+                .context_keys
+                .iter()
+                .any(|k| matches!(k.as_str(), "requestTime" | "requestTimeEpoch" | "identity"))
+    }
+}
+
 /// Decodes a raw query string the way API Gateway does (`+` is a space, `%xx` decoded, `?a` is "").
 pub fn decode_query(raw: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.as_bytes())
@@ -19,17 +88,49 @@ fn string_map(pairs: &[(String, String)]) -> Value {
     m
 }
 
-/// `$context` as a template map. `requestOverride` and `responseOverride` start empty and writable.
-pub fn context_value(c: &RequestContext) -> Value {
+/// `$context` as a template map: every key, or only those `needs` names. `requestOverride` and
+/// `responseOverride` start empty and writable.
+pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     let m = Value::new_map();
     let s = |v: &str| Value::from(v);
-    m.map_insert("accountId", s(&c.account_id));
-    m.map_insert("apiId", s(&c.api_id));
-    m.map_insert("deploymentId", s(&c.deployment_id));
-    m.map_insert("domainName", s(&c.domain_name));
-    m.map_insert("domainPrefix", s(&c.domain_prefix));
-    m.map_insert("extendedRequestId", s(&c.extended_request_id));
-    m.map_insert("httpMethod", s(&c.http_method));
+    let put = |key: &str, v: &dyn Fn() -> Value| {
+        if needs.wants(key) {
+            m.map_insert(key, v());
+        }
+    };
+    put("accountId", &|| s(&c.account_id));
+    put("apiId", &|| s(&c.api_id));
+    put("deploymentId", &|| s(&c.deployment_id));
+    put("domainName", &|| s(&c.domain_name));
+    put("domainPrefix", &|| s(&c.domain_prefix));
+    put("extendedRequestId", &|| s(&c.extended_request_id));
+    put("httpMethod", &|| s(&c.http_method));
+    put("identity", &|| identity_value(c));
+    put("path", &|| s(&c.path));
+    put("protocol", &|| s(&c.protocol));
+    put("requestOverride", &|| {
+        let request_override = Value::new_map();
+        request_override.map_insert("header", Value::new_map());
+        request_override.map_insert("path", Value::new_map());
+        request_override.map_insert("querystring", Value::new_map());
+        request_override
+    });
+    put("requestId", &|| s(&c.request_id));
+    put("requestTime", &|| s(&c.request_time));
+    put("requestTimeEpoch", &|| Value::from_json(&serde_json::Value::from(c.request_time_epoch)));
+    put("resourceId", &|| s(&c.resource_id));
+    put("resourcePath", &|| s(&c.resource_path));
+    put("responseOverride", &|| {
+        let response_override = Value::new_map();
+        response_override.map_insert("header", Value::new_map());
+        response_override
+    });
+    put("stage", &|| s(&c.stage));
+    m
+}
+
+fn identity_value(c: &RequestContext) -> Value {
+    let s = |v: &str| Value::from(v);
     let identity = Value::new_map();
     for key in [
         "accessKey",
@@ -52,27 +153,7 @@ pub fn context_value(c: &RequestContext) -> Value {
         "userAgent",
         c.user_agent.as_deref().map(Value::from).unwrap_or(Value::Null),
     );
-    m.map_insert("identity", identity);
-    m.map_insert("path", s(&c.path));
-    m.map_insert("protocol", s(&c.protocol));
-    let request_override = Value::new_map();
-    request_override.map_insert("header", Value::new_map());
-    request_override.map_insert("path", Value::new_map());
-    request_override.map_insert("querystring", Value::new_map());
-    m.map_insert("requestOverride", request_override);
-    m.map_insert("requestId", s(&c.request_id));
-    m.map_insert("requestTime", s(&c.request_time));
-    m.map_insert(
-        "requestTimeEpoch",
-        Value::from_json(&serde_json::Value::from(c.request_time_epoch)),
-    );
-    m.map_insert("resourceId", s(&c.resource_id));
-    m.map_insert("resourcePath", s(&c.resource_path));
-    let response_override = Value::new_map();
-    response_override.map_insert("header", Value::new_map());
-    m.map_insert("responseOverride", response_override);
-    m.map_insert("stage", s(&c.stage));
-    m
+    identity
 }
 
 /// The request parts `$input` exposes.
@@ -86,7 +167,24 @@ pub struct RequestParts<'a> {
 /// Headers API Gateway drops before templates see them (reference §6).
 const DROPPED_HEADERS: &[&str] = &["connection", "content-length", "expect", "te", "transfer-encoding"];
 
-pub fn env(parts: &RequestParts, context: &RequestContext, stage_variables: &[(String, String)]) -> Env {
+pub fn env(
+    parts: &RequestParts,
+    context: &RequestContext,
+    stage_variables: &[(String, String)],
+    needs: &TemplateNeeds,
+) -> Env {
+    if !needs.input {
+        return Env {
+            input: Input {
+                body: String::new(),
+                path: Vec::new(),
+                querystring: Vec::new(),
+                header: Vec::new(),
+            },
+            context: context_value(context, needs),
+            stage_variables: if needs.stage_variables { string_map(stage_variables) } else { Value::new_map() },
+        };
+    }
     Env {
         input: Input {
             body: String::from_utf8_lossy(parts.body).into_owned(),
@@ -100,8 +198,8 @@ pub fn env(parts: &RequestParts, context: &RequestContext, stage_variables: &[(S
                 .cloned()
                 .collect(),
         },
-        context: context_value(context),
-        stage_variables: string_map(stage_variables),
+        context: context_value(context, needs),
+        stage_variables: if needs.stage_variables { string_map(stage_variables) } else { Value::new_map() },
     }
 }
 
@@ -118,4 +216,42 @@ pub fn response_override(env: &Env) -> (Option<u16>, Vec<(String, String)>) {
         .map(|h| h.string_entries())
         .unwrap_or_default();
     (status, headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    // The scan finds the keys a template reads, and gives up safely on dynamic uses.
+    #[test]
+    fn needs_scan() {
+        let mut n = TemplateNeeds::default();
+        n.scan("{\"statusCode\": 200}");
+        assert_eq!(n, TemplateNeeds::default());
+        n.scan("#set($context.requestOverride.path.body = $input.body) $context.stage ${context.requestId}");
+        assert_eq!(n.context_keys, vec!["requestOverride", "stage", "requestId"]);
+        assert!(n.input && !n.all_context && !n.stage_variables && !n.details());
+        n.scan("$context.identity.sourceIp $stageVariables.x");
+        assert!(n.details() && n.stage_variables);
+        for dynamic in ["$context[$k]", "$context.keySet()", "${context}", "#foreach($k in $context)"] {
+            let mut d = TemplateNeeds::default();
+            d.scan(dynamic);
+            assert!(d.all_context, "{dynamic}");
+        }
+    }
+
+    // Only the keys asked for are built; everything when all_context.
+    #[test]
+    fn builds_only_needed_keys() {
+        let c = RequestContext { stage: "prod".into(), ..Default::default() };
+        let mut n = TemplateNeeds::default();
+        n.scan("$context.stage");
+        let v = context_value(&c, &n);
+        assert_eq!(v.get_path(&["stage"]).map(|s| s.to_java_string()), Some("prod".to_string()));
+        assert!(v.get_path(&["apiId"]).is_none());
+        let all = context_value(&c, &TemplateNeeds::all());
+        assert!(all.get_path(&["apiId"]).is_some() && all.get_path(&["responseOverride", "header"]).is_some());
+    }
 }

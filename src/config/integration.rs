@@ -55,6 +55,8 @@ pub struct Integration {
     pub content_handling: Option<String>,
     pub credentials: Option<String>,
     pub connection_type: Option<String>,
+    /// What the templates read (so requests build only that).
+    pub needs: crate::template_env::TemplateNeeds,
 }
 
 /// API Gateway's default and maximum integration timeout (29 s), and its minimum (50 ms).
@@ -75,7 +77,11 @@ fn opt_str(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldE
     }
 }
 
-fn templates(obj: &Map<String, Value>, key: &str) -> Result<Vec<NamedTemplate>, FieldError> {
+fn templates(
+    obj: &Map<String, Value>,
+    key: &str,
+    needs: &mut crate::template_env::TemplateNeeds,
+) -> Result<Vec<NamedTemplate>, FieldError> {
     let mut out = Vec::new();
     let Some(v) = obj.get(key) else { return Ok(out) };
     if v.is_null() {
@@ -91,6 +97,7 @@ fn templates(obj: &Map<String, Value>, key: &str) -> Result<Vec<NamedTemplate>, 
             _ => return Err(err(&field, "must be a string")),
         };
         let template = Template::compile(text).map_err(|e| err(&field, e.to_string()))?;
+        needs.scan(text);
         out.push(NamedTemplate {
             content_type: ct.clone(),
             template,
@@ -187,12 +194,14 @@ impl Integration {
                 request_parameters.push((target.clone(), source));
             }
         }
+        let mut needs = crate::template_env::TemplateNeeds::default();
+        let request_templates = templates(obj, "requestTemplates", &mut needs)?;
         let mut responses = Vec::new();
         if let Some(r) = obj.get("responses").filter(|r| !r.is_null()) {
             let r = r.as_object().ok_or_else(|| err("responses", "must be an object"))?;
             for (key, spec) in r {
                 let field = format!("responses.{key}");
-                responses.push(IntegrationResponse::parse(key, spec).map_err(|(f, m)| {
+                responses.push(IntegrationResponse::parse(key, spec, &mut needs).map_err(|(f, m)| {
                     (if f.is_empty() { field.clone() } else { format!("{field}.{f}") }, m)
                 })?);
             }
@@ -205,7 +214,8 @@ impl Integration {
             kind,
             http_method,
             uri,
-            request_templates: templates(obj, "requestTemplates")?,
+            request_templates,
+            needs,
             request_parameters,
             passthrough,
             timeout_ms,
@@ -238,7 +248,11 @@ impl Integration {
 }
 
 impl IntegrationResponse {
-    fn parse(key: &str, v: &Value) -> Result<IntegrationResponse, FieldError> {
+    fn parse(
+        key: &str,
+        v: &Value,
+        needs: &mut crate::template_env::TemplateNeeds,
+    ) -> Result<IntegrationResponse, FieldError> {
         let obj = v.as_object().ok_or_else(|| err("", "must be an object"))?;
         let status_value = obj.get("statusCode").ok_or_else(|| err("statusCode", "is required"))?;
         let status = status(status_value, "statusCode")?;
@@ -270,7 +284,7 @@ impl IntegrationResponse {
             pattern,
             status,
             parameters,
-            templates: templates(obj, "responseTemplates")?,
+            templates: templates(obj, "responseTemplates", needs)?,
             content_handling: opt_str(obj, "contentHandling")?,
         })
     }

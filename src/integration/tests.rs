@@ -78,6 +78,7 @@ impl Fx {
             &RequestParts { body: &self.req.body, path_params: &self.path_params, query: &q, headers: &self.req.headers },
             &self.ctx,
             &self.stage,
+            &template_env::TemplateNeeds::all(),
         )
     }
     fn args<'a>(&'a self, i: &'a Integration) -> RequestArgs<'a> {

@@ -134,16 +134,35 @@ impl Context for Filter {
     }
 }
 
-/// A v4 UUID from WASI randomness (`$context.requestId`).
+thread_local! {
+    /// splitmix64 state, seeded once per VM from WASI randomness: a request id then costs no host call.
+    static ID_STATE: std::cell::Cell<u64> = std::cell::Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let mut b = [0u8; 8];
+    if getrandom::getrandom(&mut b).is_err() {
+        // Fall back to the clock: ids stay unique enough to correlate log lines.
+        return now_ms() ^ 0x9e37_79b9_7f4a_7c15;
+    }
+    u64::from_le_bytes(b)
+}
+
+fn next_random() -> u64 {
+    ID_STATE.with(|s| {
+        let mut z = s.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        s.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    })
+}
+
+/// A v4 UUID (`$context.requestId`).
 fn request_id() -> String {
     let mut b = [0u8; 16];
-    if getrandom::getrandom(&mut b).is_err() {
-        // Fall back to the clock: still unique enough to correlate log lines.
-        let t = now_ms();
-        for (i, byte) in b.iter_mut().enumerate() {
-            *byte = (t >> ((i % 8) * 8)) as u8 ^ (i as u8);
-        }
-    }
+    b[..8].copy_from_slice(&next_random().to_le_bytes());
+    b[8..].copy_from_slice(&next_random().to_le_bytes());
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
@@ -162,6 +181,11 @@ fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+fn fill_details(request: &mut Request) {
+    request.source_ip = source_ip();
+    request.now_ms = now_ms();
 }
 
 /// `source.address` is `ip:port` (IPv6 as `[::1]:port`).
@@ -263,12 +287,12 @@ impl HttpContext for Filter {
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        let request = Request {
+        let mut request = Request {
             method: pseudo(":method"),
             path: pseudo(":path"),
-            source_ip: source_ip(),
+            source_ip: String::new(),
             request_id: request_id(),
-            now_ms: now_ms(),
+            now_ms: 0,
             body: Vec::new(),
             headers,
         };
@@ -285,9 +309,17 @@ impl HttpContext for Filter {
                 crate::gateway_responses::ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None);
             return self.reply(reply);
         };
+        // The time and source address are read only where something uses them.
+        let details_always = gateway.details_always(deployment);
+        if details_always {
+            fill_details(&mut request);
+        }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(routed) => {
+                if !details_always && gateway.needs_details(&routed) {
+                    fill_details(&mut request);
+                }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
                     // Needs allow_on_headers_stop_iteration: the body callbacks still run.

@@ -149,8 +149,6 @@ GR_API = {
     "paths": {
         "/ok": {"get": mock_op('{"ok": true}')},
         "/noint": {"get": {}},
-        "/unimplemented": {"get": {"x-amazon-apigateway-integration": {
-            "type": "http", "httpMethod": "GET", "uri": "http://127.0.0.1:9/x"}}},
         "/cognito": {"get": dict(mock_op("{}"), security=[{"pool": []}])},
         "/iam": {"get": dict(mock_op("{}"), **{"x-amazon-apigateway-auth": {"type": "AWS_IAM"}})},
     },
@@ -209,7 +207,7 @@ def test_iam_fails_closed(gr):
     assert '"type":"MISSING_AUTHENTICATION_TOKEN"' in r.text
 
 
-# An operation without integration, and a type not implemented yet: 500 with DEFAULT_5XX's header.
+# An operation without integration: 500 with DEFAULT_5XX's header.
 @pytest.mark.parametrize("path", ["/noint"])
 def test_internal_error(gr, path):
     r = gr.request("GET", path)

@@ -21,8 +21,15 @@ def test_all_fifteen_are_here():
     assert len(FILES) == 15
 
 
-# What a user passes to `make run` for these files (the stage variable its Lambda URI names).
+# What a user passes to `make run` for these files: the stage variable a Lambda URI names, and
+# values for non-CloudFormation placeholders (SOURCES.md lists them).
 STAGE_VARIABLES = {"serverless-express--lambda-proxy-greedy-binary.yaml": "ServerlessExpressLambdaFunctionName=app"}
+CFN_PARAMS = {
+    "localstack--petstore-example-mock-http.json": "uri=http://petstore-demo-endpoint.execute-api.com/petstore/pets",
+    "step-functions-xml--sfn-xml-passthrough-template.yaml":
+        "title=xml,aws_region=us-east-1,api_gateway_step_functions_role_arn=arn:aws:iam::123456789012:role/r,"
+        "state_machine_arn=arn:aws:states:us-east-1:123456789012:stateMachine:m",
+}
 
 
 def greedy_root(path):
@@ -37,6 +44,7 @@ def test_served(path, tmp_path):
     r = subprocess.run(["python3", os.path.join(ROOT, "scripts/run.py"), "--api", path, "--wasm", WASM,
                         "--checker", CHECKER, "--envoy", ENVOY, "--port", str(port), "--admin-port", str(admin),
                         "--stage-variables", STAGE_VARIABLES.get(os.path.basename(path), ""),
+                        "--cfn-params", CFN_PARAMS.get(os.path.basename(path), ""),
                         "--generate-only", "--out", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     with open(r.stdout.strip(), encoding="utf-8") as f:
