@@ -18,7 +18,7 @@ WASM := $(TARGET_DIR)/wasm32-wasip1/release/apigw_envoy.wasm
 CHECKER := $(TARGET_DIR)/release/apigw-check
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup build checker run test test-native test-wasm test-e2e bench validate-configs clean
+.PHONY: setup build checker run test test-native test-wasm test-vtl-diff test-e2e bench bench-vtl validate-configs clean
 
 setup:
 	@scripts/setup.sh
@@ -35,7 +35,7 @@ run: build checker
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" \
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY)
 
-test: test-native test-wasm test-e2e
+test: test-native test-wasm test-vtl-diff test-e2e
 
 # LAMBDA_TEST_REQUIRE: the signed-invoke round trips must run (the venv has botocore), not skip.
 test-native: setup
@@ -47,6 +47,15 @@ test-wasm: setup
 	  cargo install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 	cargo test --lib --target wasm32-unknown-unknown
 
+# The VTL engine against Apache Velocity 1.7 set up as API Gateway runs it: Velocity renders the
+# differential corpus afresh (rewrites tests/vtl/differential/velocity-output.json, deterministic:
+# git shows no change unless the corpus or the harness changed), then ours must match it.
+# Needs Java 17 and the Debian package `velocity` (.ci/run installs both).
+test-vtl-diff: setup
+	@test -f /usr/share/java/velocity-1.7.jar || { echo "test-vtl-diff: needs Velocity 1.7: apt-get install -y velocity" >&2; exit 1; }
+	tests/velocity/run-differential.sh
+	cargo test --quiet --test vtl_differential
+
 test-e2e: build checker
 	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
 	  $(PY) -m pytest -q tests/e2e
@@ -54,6 +63,11 @@ test-e2e: build checker
 bench: build
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
+
+# Render speed of the VTL engine (native and wasm) against Velocity 1.7 (JVM) and velocityjs;
+# writes benches/vtl/results.md. See benches/vtl/run.sh.
+bench-vtl: setup
+	benches/vtl/run.sh
 
 clean:
 	cargo clean
