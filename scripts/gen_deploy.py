@@ -51,9 +51,26 @@ COMPOSE_LAMBDA = "http://lambda:8080"
 ISTIO_LAMBDA_CLUSTER = "outbound|443||lambda.us-east-1.amazonaws.com"
 
 
+# docker-compose's demo backends: the echo service and moto (SQS).
+COMPOSE_ECHO = "http://echo:8080"
+COMPOSE_MOTO = "http://moto:5000"
+DEMO_VARIABLES = {"greeting": "hello", "backend": "echo:8080"}
+
+
+def demo_clusters():
+    return [apigw.cluster("lambda", COMPOSE_LAMBDA), apigw.cluster("integration_echo_8080", COMPOSE_ECHO),
+            apigw.cluster("aws_sqs", COMPOSE_MOTO)]
+
+
+def demo_plugin_config(stage_prefix):
+    return apigw.plugin_config(demo(), "prod", DEMO_VARIABLES, stage_prefix, lambda_url=COMPOSE_LAMBDA,
+                               origins_to_clusters={COMPOSE_ECHO: "integration_echo_8080"},
+                               aws_urls={"sqs": COMPOSE_MOTO})
+
+
 def standalone():
-    cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello"}, "optional", lambda_url=COMPOSE_LAMBDA)
-    return readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, [apigw.cluster("lambda", COMPOSE_LAMBDA)]), cfg)
+    cfg = demo_plugin_config("optional")
+    return readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, demo_clusters()), cfg)
 
 
 def multi_api():
@@ -61,9 +78,9 @@ def multi_api():
     stage prefix on), every other path the demo API's (stage prod)."""
     cfg = {
         "apis": {"pets": demo(), "inventory": SECOND_API},
-        "targets": {"lambda": {"cluster": "lambda", "authority": "lambda:8080"}},
+        "targets": demo_plugin_config(False)["targets"],
         "deployments": [
-            {"name": "pets-prod", "api": "pets", "stage": "prod", "stageVariables": {"greeting": "hello"}},
+            {"name": "pets-prod", "api": "pets", "stage": "prod", "stageVariables": DEMO_VARIABLES},
             {"name": "inventory-v1", "api": "inventory", "stage": "v1", "stagePrefix": True},
         ],
     }
@@ -72,15 +89,22 @@ def multi_api():
         r["match"] = {"prefix": prefix}
         r["metadata"] = {"filter_metadata": {"apigateway": {"deployment": deployment}}}
         return r
-    config = readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, [apigw.cluster("lambda", COMPOSE_LAMBDA)]), cfg)
+    config = readable(apigw.envoy_config(CONTAINER_WASM, cfg, 8080, 9901, demo_clusters()), cfg)
     vh = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]
     vh["routes"] = [route("/v1/", "inventory-v1"), route("/", "pets-prod")]
     return config
 
 
 def wasmplugin():
-    cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello"}, False)
-    cfg["targets"]["lambda"] = {"cluster": ISTIO_LAMBDA_CLUSTER, "authority": "lambda.us-east-1.amazonaws.com"}
+    # In the mesh the demo's backend is a Kubernetes service `echo` on port 8080, and SQS is AWS's.
+    cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello", "backend": "echo.default.svc.cluster.local:8080"},
+                              False)
+    cfg["targets"] = {
+        "http": {"http://echo.default.svc.cluster.local:8080": "outbound|8080||echo.default.svc.cluster.local"},
+        "lambda": {"cluster": ISTIO_LAMBDA_CLUSTER, "authority": "lambda.us-east-1.amazonaws.com"},
+        "aws": {"sqs": {"cluster": "outbound|443||sqs.us-east-1.amazonaws.com",
+                        "authority": "sqs.us-east-1.amazonaws.com"}},
+    }
     return {
         "apiVersion": "extensions.istio.io/v1alpha1",
         "kind": "WasmPlugin",
@@ -107,7 +131,7 @@ def serviceentry():
         "kind": "ServiceEntry",
         "metadata": {"name": "aws-lambda", "namespace": "default"},
         "spec": {
-            "hosts": ["lambda.us-east-1.amazonaws.com"],
+            "hosts": ["lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"],
             "location": "MESH_EXTERNAL",
             "ports": [{"number": 443, "name": "https", "protocol": "TLS"}],
             "resolution": "DNS",

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import apigw  # noqa: E402
@@ -20,6 +21,45 @@ def example_path(path):
         elif seg:
             parts.append(seg)
     return "/" + "/".join(parts)
+
+
+DEMO_API = os.path.join(os.path.dirname(__file__), "..", "envoy", "demo-api.yaml")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def start_demo_services(a, children, start=True):
+    """The demo's HTTP backend (tests/e2e/echo_backend.py) and, when moto is installed, an SQS for
+    its AWS integration; returns the stage variables with `backend` pointing at the echo service."""
+    echo_port, moto_port = a.port + 2, a.port + 3
+    variables = apigw.parse_pairs(a.stage_variables)
+    variables.setdefault("backend", f"127.0.0.1:{echo_port}")
+    os.environ.setdefault("AWS_ENDPOINT_URL_SQS", f"http://127.0.0.1:{moto_port}")
+    if not start:
+        return ",".join(f"{k}={v}" for k, v in variables.items())
+    echo = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "tests", "e2e", "echo_backend.py"),
+                             "--port", str(echo_port)], stdout=subprocess.PIPE, text=True)
+    echo.stdout.readline()
+    echo.describe = f"HTTP backend (echo): 127.0.0.1:{echo_port}"
+    children.append(echo)
+    try:
+        import boto3  # noqa: PLC0415
+        import requests  # noqa: PLC0415
+    except ImportError:
+        return ",".join(f"{k}={v}" for k, v in variables.items())
+    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto.describe = f"SQS (moto): http://127.0.0.1:{moto_port}, queue demo-queue"
+    children.append(moto)
+    url = f"http://127.0.0.1:{moto_port}"
+    for _ in range(100):
+        try:
+            requests.get(url + "/moto-api/", timeout=1)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
+                 aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
+    return ",".join(f"{k}={v}" for k, v in variables.items())
 
 
 def main():
@@ -38,10 +78,17 @@ def main():
     ap.add_argument("--local-lambda", default="auto", choices=["auto", "yes", "no"],
                     help="serve Lambda functions from --functions locally (auto: when no AWS endpoint or credentials are set)")
     ap.add_argument("--functions", default="envoy/functions", help="directory of <function-name>.py handlers")
+    ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
+                    help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
+    children = []
+    local_services = a.local_services == "yes" or (
+        a.local_services == "auto" and os.path.abspath(a.api) == os.path.abspath(DEMO_API))
+    if local_services:
+        a.stage_variables = start_demo_services(a, children, start=not a.generate_only)
     local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(
         os.environ.get(k) for k in ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")))
     lambda_port = a.port + 1
@@ -86,6 +133,8 @@ def main():
     print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
     print("Stop with Ctrl-C.\n", flush=True)
     server = None
+    for c in children:
+        print(c.describe)
     if local_lambda:
         # A local Lambda Invoke API running envoy/functions/<name>.py, so AWS_PROXY routes work
         # with no AWS account.
@@ -99,8 +148,8 @@ def main():
     except KeyboardInterrupt:
         return 0
     finally:
-        if server:
-            server.terminate()
+        for c in children + ([server] if server else []):
+            c.terminate()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ import subprocess
 import pytest
 
 import os
+import sys
 
+sys.path.insert(0, os.path.dirname(__file__))
 from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, LambdaServer, apigw, free_port, load
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -29,10 +31,51 @@ def mock_op(response_template=None, request_template='{"statusCode": 200}', stat
 
 @pytest.fixture(scope="module")
 def demo(gateway_factory):
+    """The demo API as `make run` serves it: a local function, the echo backend, moto's SQS."""
+    from conftest_http import EchoBackend, MotoServer, aws_targets
     functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
-    yield gateway_factory(load("envoy/demo-api.yaml"), stage="prod", stage_variables={"greeting": "hello"},
-                          stage_prefix="optional", lambda_url=functions.url)
-    functions.stop()
+    echo = EchoBackend()
+    moto = MotoServer()
+    moto.client("sqs").create_queue(QueueName="demo-queue")
+    targets = aws_targets(moto.authority, ["sqs"], http={echo.origin: "echo"},
+                          lambda_authority=functions.url.split("://")[1])
+    g = gateway_factory(load("envoy/demo-api.yaml"), stage="prod",
+                        stage_variables={"greeting": "hello", "backend": echo.authority},
+                        stage_prefix="optional", lambda_url=functions.url, env=moto.envoy_env(),
+                        clusters=[apigw.cluster("echo", echo.url), apigw.cluster("moto", moto.url)],
+                        extra={"targets": targets})
+    g.moto = moto
+    yield g
+    for s in (functions, echo, moto):
+        s.stop()
+
+
+# The demo serves every integration type: HTTP_PROXY to the echo backend...
+def test_demo_http_proxy(demo):
+    r = demo.request("PUT", "/backend/things/1?x=1", data=b"payload", headers={"content-type": "text/plain"})
+    assert r.status_code == 200
+    e = r.json()
+    assert (e["method"], e["path"], e["body"]) == ("PUT", "/things/1?x=1", "payload")
+    assert ["X-Demo-Stage", "prod"] in [[k.title() if k.lower() == "x-demo-stage" else k, v] for k, v in e["headers"]]
+
+
+# ...HTTP with parameter mapping and a response template...
+def test_demo_http_custom(demo):
+    r = demo.request("GET", "/orders/7")
+    assert r.status_code == 200
+    assert r.json() == {"order": "7", "backendSaw": "/orders/7?verbose=true", "stage": "prod"}
+    assert r.headers["X-Backend-Method"] == "GET"
+
+
+# ...and an AWS service (SQS SendMessage from a form template), read back from the queue.
+def test_demo_sqs(demo):
+    r = demo.request("POST", "/queue", json={"order": 7})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"queued": True, "requestId": r.headers["x-amzn-RequestId"]}
+    sqs = demo.moto.client("sqs")
+    url = sqs.get_queue_url(QueueName="demo-queue")["QueueUrl"]
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    assert msgs[0]["Body"] == '{"order": 7}'
 
 
 # The demo's AWS_PROXY route, served by envoy/functions/hello.py (what `make run` starts locally).
