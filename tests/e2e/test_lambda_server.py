@@ -1,6 +1,6 @@
 """Checks of the local Lambda Invoke API server itself (tests/e2e/lambda_server.py).
 
-    /tmp/venv-lambda/bin/python -m pytest tests/e2e/test_lambda_server.py
+    make setup && .venv/bin/python -m pytest tests/e2e/test_lambda_server.py
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Generates cases.json for the VTL differential suite (Rust engine vs Apache Velocity 1.7 set up
-as API Gateway runs it). Sources: the API definitions in /work/shared/real-apis, AWS documentation
+as API Gateway runs it). Sources: the API definitions in tests/real-apis, AWS documentation
 examples (DynamoDB, SQS, Kinesis, S3, Step Functions, SNS), hand-written edge cases of every
 construct, and generated operator/method/whitespace combinations. Re-run after editing:
     python3 tests/vtl/differential/gen_cases.py
 """
-import glob, json, os
+import glob
+import json
+import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 cases = []
@@ -41,7 +43,7 @@ try:
     import yaml
 except ImportError:
     yaml = None
-for f in sorted(glob.glob("/work/shared/real-apis/*")):
+for f in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "real-apis", "*"))):
     try:
         if f.endswith(".json"):
             d = json.load(open(f))
