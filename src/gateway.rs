@@ -99,6 +99,25 @@ impl Gateway {
             .is_some_and(|d| d.api.gateway_responses.uses_details())
     }
 
+    /// Whether any request of this deployment may need all its headers before routing (a
+    /// customised gateway response can map `method.request.header.*`).
+    pub fn headers_always(&self, deployment: usize) -> bool {
+        self.deployment(deployment)
+            .is_some_and(|d| !d.api.gateway_responses.is_empty())
+    }
+
+    /// Whether a routed request needs all its headers; `false` means only Content-Type and Accept
+    /// are read (a MOCK whose templates do not read `$input`).
+    pub fn needs_headers(&self, routed: &Routed) -> bool {
+        let op = self
+            .deployment(routed.deployment)
+            .and_then(|d| d.api.operations.get(routed.operation));
+        match op.and_then(|o| o.integration.as_ref()) {
+            None => false,
+            Some(i) => i.kind != IntegrationType::Mock || i.needs.headers(),
+        }
+    }
+
     /// Whether a routed request's integration reads the request time or the caller's address.
     pub fn needs_details(&self, routed: &Routed) -> bool {
         let op = self
@@ -478,8 +497,19 @@ impl Gateway {
         message: &str,
         log: Option<String>,
     ) -> Reply {
-        let query = template_env::decode_query(req.raw_query());
         let empty = crate::gateway_responses::GatewayResponses::default();
+        let responses = dep.map(|d| &d.api.gateway_responses).unwrap_or(&empty);
+        if responses.is_default(kind) {
+            // AWS's default answer needs only the request id: skip building $context.
+            let ectx = ErrorContext {
+                context: None,
+                ..Default::default()
+            };
+            let mut response = responses.render_with_status(kind, status, message, &ectx);
+            response.headers.push(("x-amzn-RequestId".to_string(), req.request_id.clone()));
+            return Reply { response, log };
+        }
+        let query = template_env::decode_query(req.raw_query());
         let ctx = dep.map(|d| self.request_context(d, req, routed));
         let fallback_ctx;
         let ctx_ref = match &ctx {
@@ -499,7 +529,6 @@ impl Gateway {
             query: &query,
             headers: &req.headers,
         };
-        let responses = dep.map(|d| &d.api.gateway_responses).unwrap_or(&empty);
         Reply {
             response: responses.render_with_status(kind, status, message, &ectx),
             log,

@@ -230,6 +230,17 @@ impl GatewayResponses {
         Ok(out)
     }
 
+    /// Whether nothing is customised.
+    pub fn is_empty(&self) -> bool {
+        self.custom.is_empty()
+    }
+
+    /// Whether `t` answers with AWS's defaults here (nothing customised for it or its family), so
+    /// the request's details are not needed to build it.
+    pub fn is_default(&self, t: ResponseType) -> bool {
+        !self.custom.contains_key(&t) && !self.custom.contains_key(&t.family())
+    }
+
     /// Whether a customised response reads the request's time or the caller's identity (which the
     /// adapter then reads for every request, since any request may end in a gateway response).
     pub fn uses_details(&self) -> bool {

@@ -63,6 +63,17 @@ impl TemplateNeeds {
         self.all_context || self.context_keys.iter().any(|k| k == key)
     }
 
+    /// Whether request headers are read: `$input`, or `$context` values made from headers
+    /// (`identity.userAgent`, `domainName`, `domainPrefix`).
+    pub fn headers(&self) -> bool {
+        self.input
+            || self.all_context
+            || self
+                .context_keys
+                .iter()
+                .any(|k| matches!(k.as_str(), "identity" | "domainName" | "domainPrefix"))
+    }
+
     /// Whether the request's time or the caller's identity is read.
     pub fn details(&self) -> bool {
         self.all_context

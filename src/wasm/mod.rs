@@ -279,22 +279,16 @@ impl HttpContext for Filter {
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
-        let headers = host::header_map(host::MAP_REQUEST_HEADERS);
-        let pseudo = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        // Headers are read as needed: a MOCK or a 403 needs only a few, and every host read costs.
+        let map = host::MAP_REQUEST_HEADERS;
         let mut request = Request {
-            method: pseudo(":method"),
-            path: pseudo(":path"),
+            method: host::header_value(map, ":method").unwrap_or_default(),
+            path: host::header_value(map, ":path").unwrap_or_default(),
             source_ip: String::new(),
             request_id: request_id(),
             now_ms: 0,
             body: Vec::new(),
-            headers,
+            headers: Vec::new(),
         };
         // Route metadata is read only when there is a choice to make.
         let deployment_name = if gateway.config.deployments.len() > 1 {
@@ -314,11 +308,26 @@ impl HttpContext for Filter {
         if details_always {
             fill_details(&mut request);
         }
+        let headers_always = gateway.headers_always(deployment);
+        if headers_always {
+            request.headers = host::header_map(map);
+        }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(routed) => {
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
+                }
+                if !headers_always {
+                    if gateway.needs_headers(&routed) {
+                        request.headers = host::header_map(map);
+                    } else {
+                        for name in ["content-type", "accept"] {
+                            if let Some(v) = host::header_value(map, name) {
+                                request.headers.push((name.to_string(), v));
+                            }
+                        }
+                    }
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
