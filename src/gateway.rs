@@ -109,24 +109,20 @@ impl Gateway {
     /// Whether a routed request needs all its headers; `false` means only Content-Type and Accept
     /// are read (a MOCK whose templates do not read `$input`).
     pub fn needs_headers(&self, routed: &Routed) -> bool {
-        let op = self
-            .deployment(routed.deployment)
-            .and_then(|d| d.api.operations.get(routed.operation));
-        match op.and_then(|o| o.integration.as_ref()) {
-            None => false,
-            Some(i) => i.kind != IntegrationType::Mock || i.needs.headers(),
-        }
+        self.integration(routed)
+            .is_some_and(|i| i.kind != IntegrationType::Mock || i.needs.headers())
     }
 
     /// Whether a routed request's integration reads the request time or the caller's address.
     pub fn needs_details(&self, routed: &Routed) -> bool {
-        let op = self
-            .deployment(routed.deployment)
-            .and_then(|d| d.api.operations.get(routed.operation));
-        match op.and_then(|o| o.integration.as_ref()) {
-            None => false,
-            Some(i) => i.kind != IntegrationType::Mock || i.needs.details(),
-        }
+        self.integration(routed)
+            .is_some_and(|i| i.kind != IntegrationType::Mock || i.needs.details())
+    }
+
+    fn integration(&self, routed: &Routed) -> Option<&crate::config::integration::Integration> {
+        self.deployment(routed.deployment)
+            .and_then(|d| d.api.operations.get(routed.operation))
+            .and_then(|o| o.integration.as_ref())
     }
 
     /// Routes a request (its body is not needed yet).
