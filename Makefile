@@ -64,6 +64,7 @@ test-e2e: build checker
 bench: build
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
+	benches/vtl/run.sh
 
 # Render speed of the VTL engine (native and wasm) against Velocity 1.7 (JVM) and velocityjs;
 # writes benches/vtl/results.md. See benches/vtl/run.sh.
