@@ -1,17 +1,20 @@
-//! Evaluates parsed JSONPath segments over a `serde_json::Value`.
+//! Evaluates parsed JSONPath segments over any JSON tree ([`JsonNode`]): `serde_json::Value`,
+//! or the template engine's parsed body. Nodes are references into the document; nothing is
+//! copied except filter operands.
 
 use serde_json::Value;
 
 use super::parser::{CmpOp, Filter, Operand, Segment, Selector};
+use super::JsonNode;
 
 /// Upper bound on nodes produced by one evaluation (deep scans of large documents).
 const MAX_NODES: usize = 1_000_000;
 
-pub(super) fn select<'a>(segments: &[Segment], doc: &'a Value) -> Vec<&'a Value> {
+pub(super) fn select<'a, N: JsonNode<'a>>(segments: &[Segment], doc: N) -> Vec<N> {
     select_from(segments, doc, doc)
 }
 
-fn select_from<'a>(segments: &[Segment], root: &'a Value, start: &'a Value) -> Vec<&'a Value> {
+fn select_from<'a, N: JsonNode<'a>>(segments: &[Segment], root: N, start: N) -> Vec<N> {
     let mut cur = vec![start];
     for seg in segments {
         let mut next = Vec::new();
@@ -26,10 +29,10 @@ fn select_from<'a>(segments: &[Segment], root: &'a Value, start: &'a Value) -> V
                         }
                         apply(sel, root, x, &mut next);
                         // Push children in reverse so they are visited in document order.
-                        match x {
-                            Value::Array(a) => stack.extend(a.iter().rev()),
-                            Value::Object(o) => stack.extend(o.values().rev()),
-                            _ => {}
+                        let from = stack.len();
+                        x.push_children(&mut stack);
+                        if let Some(added) = stack.get_mut(from..) {
+                            added.reverse();
                         }
                     }
                 }
@@ -47,44 +50,36 @@ fn norm_index(i: i64, len: usize) -> Option<usize> {
     usize::try_from(i).ok().filter(|i| *i < len)
 }
 
-fn apply<'a>(sel: &Selector, root: &'a Value, v: &'a Value, out: &mut Vec<&'a Value>) {
+fn apply<'a, N: JsonNode<'a>>(sel: &Selector, root: N, v: N, out: &mut Vec<N>) {
     match sel {
         Selector::Name(n) => {
-            if let Some(x) = v.as_object().and_then(|o| o.get(n)) {
+            if let Some(x) = v.get(n) {
                 out.push(x);
             }
         }
-        Selector::Names(ns) => {
-            if let Some(o) = v.as_object() {
-                out.extend(ns.iter().filter_map(|n| o.get(n)));
-            }
-        }
+        Selector::Names(ns) => out.extend(ns.iter().filter_map(|n| v.get(n))),
         Selector::Index(i) => {
-            if let Some(a) = v.as_array() {
-                if let Some(x) = norm_index(*i, a.len()).and_then(|i| a.get(i)) {
+            if let Some(len) = v.array_len() {
+                if let Some(x) = norm_index(*i, len).and_then(|i| v.at(i)) {
                     out.push(x);
                 }
             }
         }
         Selector::Indexes(is) => {
-            if let Some(a) = v.as_array() {
-                out.extend(is.iter().filter_map(|i| norm_index(*i, a.len()).and_then(|i| a.get(i))));
+            if let Some(len) = v.array_len() {
+                out.extend(is.iter().filter_map(|i| norm_index(*i, len).and_then(|i| v.at(i))));
             }
         }
-        Selector::Wildcard => match v {
-            Value::Array(a) => out.extend(a.iter()),
-            Value::Object(o) => out.extend(o.values()),
-            _ => {}
-        },
+        Selector::Wildcard => v.push_children(out),
         Selector::Slice(a, b, step) => {
-            if let Some(arr) = v.as_array() {
-                let len = i64::try_from(arr.len()).unwrap_or(i64::MAX);
+            if let Some(arr_len) = v.array_len() {
+                let len = i64::try_from(arr_len).unwrap_or(i64::MAX);
                 let clamp = |x: i64| if x < 0 { (x + len).max(0) } else { x.min(len) };
                 if *step > 0 {
                     let (s, e) = (clamp(a.unwrap_or(0)), clamp(b.unwrap_or(len)));
                     let mut i = s;
                     while i < e {
-                        if let Some(x) = usize::try_from(i).ok().and_then(|i| arr.get(i)) {
+                        if let Some(x) = usize::try_from(i).ok().and_then(|i| v.at(i)) {
                             out.push(x);
                         }
                         i = i.saturating_add(*step);
@@ -94,7 +89,7 @@ fn apply<'a>(sel: &Selector, root: &'a Value, v: &'a Value, out: &mut Vec<&'a Va
                     let e = b.map(|x| if x < 0 { x + len } else { x }).unwrap_or(-1);
                     let mut i = s;
                     while i > e {
-                        if let Some(x) = usize::try_from(i).ok().and_then(|i| arr.get(i)) {
+                        if let Some(x) = usize::try_from(i).ok().and_then(|i| v.at(i)) {
                             out.push(x);
                         }
                         i = i.saturating_add(*step);
@@ -103,24 +98,25 @@ fn apply<'a>(sel: &Selector, root: &'a Value, v: &'a Value, out: &mut Vec<&'a Va
             }
         }
         Selector::Filter(f) => {
-            let items: Vec<&Value> = match v {
-                Value::Array(a) => a.iter().collect(),
-                Value::Object(o) => o.values().collect(),
-                _ => Vec::new(),
-            };
-            out.extend(items.into_iter().filter(|x| test(f, root, x)));
+            let mut items = Vec::new();
+            v.push_children(&mut items);
+            out.extend(items.into_iter().filter(|x| test(f, root, *x)));
         }
     }
 }
 
-fn operand<'a>(o: &'a Operand, root: &'a Value, cur: &'a Value) -> Option<Value> {
+fn operand<'a, N: JsonNode<'a>>(o: &Operand, root: N, cur: N) -> Option<Value> {
     match o {
         Operand::Literal(v) => Some(v.clone()),
         Operand::Path { root: r, segments, len } => {
             let start = if *r { root } else { cur };
             let found = select_from(segments, root, start);
             let definite = segments.iter().all(Segment::is_definite);
-            let v = if definite { found.first().map(|v| (*v).clone()) } else { Some(Value::Array(found.into_iter().cloned().collect())) };
+            let v = if definite {
+                found.first().map(|v| v.to_serde())
+            } else {
+                Some(Value::Array(found.into_iter().map(|v| v.to_serde()).collect()))
+            };
             if *len {
                 return match v? {
                     Value::Array(a) => Some(Value::from(a.len())),
@@ -134,7 +130,7 @@ fn operand<'a>(o: &'a Operand, root: &'a Value, cur: &'a Value) -> Option<Value>
     }
 }
 
-fn test(f: &Filter, root: &Value, cur: &Value) -> bool {
+fn test<'a, N: JsonNode<'a>>(f: &Filter, root: N, cur: N) -> bool {
     match f {
         Filter::Or(a, b) => test(a, root, cur) || test(b, root, cur),
         Filter::And(a, b) => test(a, root, cur) && test(b, root, cur),

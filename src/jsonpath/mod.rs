@@ -17,6 +17,64 @@ use std::fmt;
 
 pub use parser::{Segment, Selector};
 
+/// A JSON tree JSONPath can walk: `&serde_json::Value`, or another representation of the same
+/// data model. Nodes are cheap handles (references).
+pub trait JsonNode<'a>: Copy + 'a {
+    /// The member `name` of an object; `None` for anything else.
+    fn get(self, name: &str) -> Option<Self>;
+    /// The length of an array; `None` for anything else.
+    fn array_len(self) -> Option<usize>;
+    /// Element `i` of an array.
+    fn at(self, i: usize) -> Option<Self>;
+    /// Appends the elements of an array or the member values of an object, in order.
+    fn push_children(self, out: &mut Vec<Self>);
+    /// `length()`: of an array, an object (members) or a string (characters).
+    fn length(self) -> Option<usize>;
+    /// A copy as a `serde_json::Value` (filter operands).
+    fn to_serde(self) -> serde_json::Value;
+}
+
+impl<'a> JsonNode<'a> for &'a serde_json::Value {
+    fn get(self, name: &str) -> Option<Self> {
+        self.as_object().and_then(|o| o.get(name))
+    }
+    fn array_len(self) -> Option<usize> {
+        self.as_array().map(Vec::len)
+    }
+    fn at(self, i: usize) -> Option<Self> {
+        self.as_array().and_then(|a| a.get(i))
+    }
+    fn push_children(self, out: &mut Vec<Self>) {
+        match self {
+            serde_json::Value::Array(a) => out.extend(a.iter()),
+            serde_json::Value::Object(o) => out.extend(o.values()),
+            _ => {}
+        }
+    }
+    fn length(self) -> Option<usize> {
+        match self {
+            serde_json::Value::Array(a) => Some(a.len()),
+            serde_json::Value::Object(o) => Some(o.len()),
+            serde_json::Value::String(s) => Some(s.chars().count()),
+            _ => None,
+        }
+    }
+    fn to_serde(self) -> serde_json::Value {
+        self.clone()
+    }
+}
+
+/// What a path selects, as references into the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selected<N> {
+    /// A definite path's value.
+    One(N),
+    /// An indefinite path's matches (possibly none).
+    Many(Vec<N>),
+    /// The result of a trailing `.length()`.
+    Length(usize),
+}
+
 /// A compiled JSONPath; parse once (at configure time), evaluate per request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
@@ -59,21 +117,26 @@ impl JsonPath {
 
     /// The selected value; `None` when a definite path matches nothing.
     pub fn eval(&self, doc: &serde_json::Value) -> Option<serde_json::Value> {
-        let nodes = eval::select(&self.segments, doc);
-        let result = if self.is_definite() {
-            nodes.into_iter().next().cloned()
-        } else {
-            Some(serde_json::Value::Array(nodes.into_iter().cloned().collect()))
-        };
+        Some(match self.select(doc)? {
+            Selected::One(v) => v.clone(),
+            Selected::Many(vs) => serde_json::Value::Array(vs.into_iter().cloned().collect()),
+            Selected::Length(n) => serde_json::Value::from(n),
+        })
+    }
+
+    /// Like [`JsonPath::eval`], without copying: references into `doc`.
+    pub fn select<'a, N: JsonNode<'a>>(&self, doc: N) -> Option<Selected<N>> {
+        let mut nodes = eval::select(&self.segments, doc);
+        let definite = self.is_definite();
         if self.function_length {
-            return match result? {
-                serde_json::Value::Array(a) => Some(serde_json::Value::from(a.len())),
-                serde_json::Value::Object(o) => Some(serde_json::Value::from(o.len())),
-                serde_json::Value::String(s) => Some(serde_json::Value::from(s.chars().count())),
-                _ => None,
-            };
+            return if definite { nodes.into_iter().next()?.length() } else { Some(nodes.len()) }.map(Selected::Length);
         }
-        result
+        if definite {
+            nodes.truncate(1);
+            nodes.pop().map(Selected::One)
+        } else {
+            Some(Selected::Many(nodes))
+        }
     }
 
     /// Every matching node, in document order (what RFC-style libraries return).

@@ -2,6 +2,95 @@
 //! gateway asks about (does the template read the request body?) computed once.
 
 use super::ast::{Expr, Node, Part, Reference};
+use super::fxhash::FxHashMap;
+use crate::jsonpath::JsonPath;
+
+/// JSONPaths written as literals in `$input.path('...')` / `$input.json('...')`, by their text.
+pub(crate) type PathCache = FxHashMap<Box<str>, JsonPath>;
+
+/// Compiles every literal argument of a `path` or `json` method call (whatever the object: the
+/// render looks them up by text only when `$input` is called). Invalid paths are left out; the
+/// render reports them as before.
+pub(crate) fn literal_paths(nodes: &[Node]) -> PathCache {
+    let mut cache = PathCache::default();
+    let mut walk = Walk { cache: &mut cache };
+    walk.nodes(nodes);
+    cache
+}
+
+struct Walk<'c> {
+    cache: &'c mut PathCache,
+}
+
+impl Walk<'_> {
+    fn nodes(&mut self, nodes: &[Node]) {
+        for n in nodes {
+            self.node(n);
+        }
+    }
+    fn node(&mut self, n: &Node) {
+        match n {
+            Node::Text(_) | Node::Stop | Node::Unsupported { .. } | Node::Break(None) => {}
+            Node::Break(Some(r)) => self.reference(r),
+            Node::Ref { reference, .. } | Node::EscapedRef { reference, .. } => self.reference(reference),
+            Node::Set { target, value } => {
+                self.reference(target);
+                self.expr(value);
+            }
+            Node::If { branches, otherwise } => {
+                for (c, b) in branches {
+                    self.expr(c);
+                    self.nodes(b);
+                }
+                if let Some(b) = otherwise {
+                    self.nodes(b);
+                }
+            }
+            Node::Foreach { iterable, body, .. } => {
+                self.expr(iterable);
+                self.nodes(body);
+            }
+            Node::Define { body, .. } => self.nodes(body),
+        }
+    }
+    fn reference(&mut self, r: &Reference) {
+        for p in &r.parts {
+            match p {
+                Part::Prop(_) => {}
+                Part::Method(name, args) => {
+                    if let ("path" | "json", [Expr::Str(p)]) = (name.as_str(), args.as_slice()) {
+                        if !self.cache.contains_key(&**p) {
+                            if let Ok(path) = JsonPath::parse(p) {
+                                self.cache.insert(Box::from(&**p), path);
+                            }
+                        }
+                    }
+                    for a in args {
+                        self.expr(a);
+                    }
+                }
+                Part::Index(e) => self.expr(e),
+            }
+        }
+    }
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Str(_) | Expr::Int(_) | Expr::Long(_) | Expr::Double(_) | Expr::Bool(_) => {}
+            Expr::Interp(nodes, _) => self.nodes(nodes),
+            Expr::Ref(r) => self.reference(r),
+            Expr::List(items) => items.iter().for_each(|x| self.expr(x)),
+            Expr::Map(entries) => entries.iter().for_each(|(k, v)| {
+                self.expr(k);
+                self.expr(v);
+            }),
+            Expr::Range(a, b) | Expr::Bin(_, a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Not(a) => self.expr(a),
+        }
+    }
+}
 
 pub(crate) fn merge_text(nodes: Vec<Node>) -> Vec<Node> {
     let mut out: Vec<Node> = Vec::with_capacity(nodes.len());

@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use super::ast::{BinOp, Expr, Node, Part, Reference};
 use super::error::RenderError;
+use super::compile::PathCache;
+use super::json::Json;
 use super::methods;
 use super::value::{write_java, BlockValue, ForeachScope, JavaObject, ListRef, MapRef, Value};
 use super::{
@@ -41,14 +43,17 @@ pub(crate) struct Renderer<'e> {
     steps: u64,
     next_scope: u64,
     /// `$input` body parsed once per render (`None` inside: not JSON).
-    pub body_json: Option<Option<serde_json::Value>>,
+    pub body_json: Option<Option<Rc<Json>>>,
     pub regex_cache: HashMap<String, Rc<super::regex::JavaRegex>>,
+    /// The template's literal JSONPaths, compiled once.
+    pub paths: &'e PathCache,
 }
 
 impl<'e> Renderer<'e> {
-    pub fn new(env: &'e mut Env) -> Renderer<'e> {
+    pub fn new(env: &'e mut Env, paths: &'e PathCache) -> Renderer<'e> {
         Renderer {
             env,
+            paths,
             vars: HashMap::new(),
             depth: 0,
             iterations: 0,

@@ -14,7 +14,8 @@ use super::eval::{method_error, Flow, Renderer, R};
 use super::regex::{java_replacement, java_split, JavaRegex};
 use super::value::{java_equals, JavaObject, ListRef, MapRef, Value};
 use super::{MAX_COLLECTION_LEN, MAX_OUTPUT_BYTES};
-use crate::jsonpath::JsonPath;
+use super::json::Json;
+use crate::jsonpath::{JsonPath, Selected};
 
 type Found = Option<Value>;
 
@@ -643,17 +644,41 @@ fn input_method(r: &mut Renderer, name: &str, args: &[Value]) -> R<Found> {
                 .unwrap_or_else(|| Value::str(""))
         }
         ("json", [Value::String(p)]) | ("path", [Value::String(p)]) => {
-            let path = JsonPath::parse(p).map_err(|e| method_error(format!("invalid JSONPath {p}: {e}")))?;
+            let paths = r.paths;
+            let parsed;
+            let path = match paths.get(&**p) {
+                Some(path) => path,
+                None => {
+                    parsed = JsonPath::parse(p).map_err(|e| method_error(format!("invalid JSONPath {p}: {e}")))?;
+                    &parsed
+                }
+            };
             let doc = body_json(r);
             let Some(doc) = doc else {
                 return Ok(Some(if name == "json" { Value::str("") } else { Value::Null }));
             };
             r.charge(r.env.input.body.len())?;
-            let found = path.eval(&doc);
+            let found = path.select(&*doc);
             match (name, found) {
-                ("json", Some(v)) => Value::from(serde_json::to_string(&v).unwrap_or_default()),
+                ("json", Some(Selected::One(v))) => Value::from(v.to_json_string()),
+                ("json", Some(Selected::Many(vs))) => {
+                    let mut out = String::from("[");
+                    for (i, v) in vs.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(&v.to_json_string());
+                    }
+                    out.push(']');
+                    Value::from(out)
+                }
+                ("json", Some(Selected::Length(n))) => Value::from(n.to_string()),
                 ("json", None) => Value::str(""),
-                (_, Some(v)) => Value::from_json_path_result(&v),
+                (_, Some(Selected::One(v))) => v.to_value(true),
+                (_, Some(Selected::Many(vs))) => {
+                    Value::List(ListRef::new_json(vs.iter().map(|v| v.to_value(true)).collect()))
+                }
+                (_, Some(Selected::Length(n))) => json_length(n),
                 (_, None) => Value::Null,
             }
         }
@@ -661,13 +686,21 @@ fn input_method(r: &mut Renderer, name: &str, args: &[Value]) -> R<Found> {
     }))
 }
 
+/// A `.length()` result as Jackson reads the number.
+fn json_length(n: usize) -> Value {
+    match i32::try_from(n) {
+        Ok(i) => Value::Int(i),
+        Err(_) => Value::Long(i64::try_from(n).unwrap_or(i64::MAX)),
+    }
+}
+
 /// The request body as JSON, parsed once per render; `None` when it is not JSON.
-fn body_json(r: &mut Renderer) -> Option<serde_json::Value> {
+fn body_json(r: &mut Renderer) -> Option<Rc<Json>> {
     if r.body_json.is_none() {
         // An empty body reads as `{}`, as `$input.body` prints it.
         let b = r.env.input.body.trim();
-        let parsed = if b.is_empty() { Some(serde_json::Value::Object(serde_json::Map::new())) } else { serde_json::from_str(b).ok() };
-        r.body_json = Some(parsed);
+        let parsed = if b.is_empty() { Some(Json::Obj(Vec::new())) } else { Json::parse(b).ok() };
+        r.body_json = Some(parsed.map(Rc::new));
     }
     r.body_json.clone().flatten()
 }
@@ -686,9 +719,8 @@ fn util_method(name: &str, args: &[Value]) -> R<Found> {
         "escapeJavaScript" => Value::from(escape_javascript(s)),
         "parseJson" => {
             // Jackson reads the first JSON value and ignores what follows.
-            let mut it = serde_json::Deserializer::from_str(s).into_iter::<serde_json::Value>();
-            match it.next() {
-                Some(Ok(v)) => Value::from_json(&v),
+            match Json::parse_first(s) {
+                Some(Ok(v)) => v.to_value(false),
                 Some(Err(e)) => return Err(method_error(format!("JsonParseException: {e}"))),
                 None => return Err(method_error("MismatchedInputException: No content to map due to end-of-input")),
             }

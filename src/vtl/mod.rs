@@ -15,6 +15,8 @@ mod ast;
 mod compile;
 mod error;
 mod eval;
+mod fxhash;
+mod json;
 mod lexer;
 mod methods;
 mod parser;
@@ -44,6 +46,7 @@ pub const MAX_STEPS: u64 = 5_000_000;
 pub struct Template {
     nodes: Vec<ast::Node>,
     uses_body: bool,
+    paths: compile::PathCache,
 }
 
 /// What `$input` sees.
@@ -90,12 +93,13 @@ impl Template {
         let chars: Vec<char> = source.chars().collect();
         let nodes = compile::merge_text(parser::parse(&chars)?);
         let uses_body = compile::uses_body(&nodes);
-        Ok(Template { nodes, uses_body })
+        let paths = compile::literal_paths(&nodes);
+        Ok(Template { nodes, uses_body, paths })
     }
 
     /// Renders with `env`; a limit exceeded or a Java exception is a [`RenderError`].
     pub fn render(&self, env: &mut Env) -> Result<String, RenderError> {
-        eval::Renderer::new(env).render(&self.nodes)
+        eval::Renderer::new(env, &self.paths).render(&self.nodes)
     }
 
     /// True if the template reads the request body (`$input.body`, `$input.json`,

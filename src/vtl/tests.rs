@@ -211,6 +211,43 @@ fn input() {
 }
 
 // $util as API Gateway documents it.
+// The parsed body gives what serde_json::Value gave: same text for $input.json, same Java values
+// for $input.path, repeated keys replace in place (small and large objects), each call a copy.
+#[test]
+fn input_json_tree() {
+    let mut big = String::from("{");
+    for i in 0..40 {
+        big.push_str(&format!("\"k{i}\":{i},"));
+    }
+    big.push_str("\"k3\":\"again\",\"k39\":[1.0,1e300,-0.0,18446744073709551615,-9223372036854775808,\"\\u00e9\\n\\u0001/\"]}");
+    for body in [
+        r#"{"a":1,"b":{"x":[true,null,2.50]},"a":"dup","c":"\u2028\"q\""}"#,
+        big.as_str(),
+        "[1, {\"z\": 3000000000}]",
+        "\"just a string\"",
+    ] {
+        let doc: serde_json::Value = serde_json::from_str(body).unwrap();
+        for p in ["$", "$.a", "$.b", "$.b.x", "$.k3", "$.k39", "$.k39[5]", "$..x", "$.*", "$[1].z", "$.length()", "$.b.x.length()", "$.nope"] {
+            let path = crate::jsonpath::JsonPath::parse(p).unwrap();
+            let want_json = match path.eval(&doc) {
+                Some(v) => serde_json::to_string(&v).unwrap(),
+                None => String::new(),
+            };
+            let want_path = match path.eval(&doc) {
+                Some(v) => Value::from_json_path_result(&v).to_java_string(),
+                None => String::new(),
+            };
+            let got = rb(&format!("$input.json('{p}')|$input.path('{p}')"), body);
+            assert_eq!(got, format!("{want_json}|{want_path}"), "{p} on {body}");
+        }
+    }
+    assert_eq!(
+        rb("#set($m = $input.path('$'))#set($x = $m.put('k', 1))$m.k $input.path('$').k|$input.path('$.k3') $m.k3", &big),
+        "1 |again again"
+    );
+    assert_eq!(rb("#set($m = $util.parseJson('{\"a\":1,\"a\":2} trailing'))$m", ""), "{a=2}");
+}
+
 #[test]
 fn util() {
     assert_eq!(r(r#"$util.escapeJavaScript('it''s "q" / é')"#), r#"it\'s \"q\" \/ \u00E9"#);

@@ -44,12 +44,19 @@ pub struct ListObj {
 #[derive(Clone, Debug)]
 pub struct MapRef(pub(crate) Rc<RefCell<JavaMap>>);
 
-/// Insertion-ordered map with Java `equals` on keys; string keys are indexed.
+/// Insertion-ordered map with Java `equals` on keys. Small maps (the usual case) are a plain
+/// list searched in order; past [`INDEX_THRESHOLD`] entries the string keys are also indexed
+/// (SipHash with a random key: map keys may come from the request body).
 #[derive(Debug, Default)]
 pub struct JavaMap {
     entries: Vec<(Value, Value)>,
-    index: HashMap<Rc<str>, usize>,
+    // Boxed: most maps never have one, and the map stays small without it.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Rc<str>, usize>>>,
 }
+
+/// Size above which a map indexes its string keys.
+const INDEX_THRESHOLD: usize = 16;
 
 #[derive(Debug)]
 pub enum JavaObject {
@@ -152,9 +159,32 @@ impl ListRef {
 }
 
 impl JavaMap {
+    /// A map of entries whose keys are distinct strings (as a parsed JSON object has).
+    pub(crate) fn from_unique_entries(entries: Vec<(Value, Value)>) -> JavaMap {
+        let mut m = JavaMap { entries, index: None };
+        if m.entries.len() > INDEX_THRESHOLD {
+            m.build_index();
+        }
+        m
+    }
+    fn build_index(&mut self) {
+        let mut ix = HashMap::with_capacity(self.entries.len());
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if let Value::String(s) = k {
+                ix.insert(s.clone(), i);
+            }
+        }
+        self.index = Some(Box::new(ix));
+    }
+    fn position_str(&self, key: &str) -> Option<usize> {
+        if let Some(ix) = &self.index {
+            return ix.get(key).copied();
+        }
+        self.entries.iter().position(|(k, _)| matches!(k, Value::String(s) if **s == *key))
+    }
     fn position(&self, key: &Value) -> Option<usize> {
         if let Value::String(s) = key {
-            return self.index.get(s).copied();
+            return self.position_str(s);
         }
         self.entries.iter().position(|(k, _)| java_equals(k, key, 0))
     }
@@ -162,7 +192,7 @@ impl JavaMap {
         self.position(key).and_then(|i| self.entries.get(i)).map(|(_, v)| v.clone())
     }
     pub fn get_str(&self, key: &str) -> Option<Value> {
-        self.index.get(key).and_then(|i| self.entries.get(*i)).map(|(_, v)| v.clone())
+        self.position_str(key).and_then(|i| self.entries.get(i)).map(|(_, v)| v.clone())
     }
     pub fn contains_key(&self, key: &Value) -> bool {
         self.position(key).is_some()
@@ -174,33 +204,40 @@ impl JavaMap {
                 return std::mem::replace(&mut slot.1, value);
             }
         }
-        if let Value::String(s) = &key {
-            self.index.insert(s.clone(), self.entries.len());
+        let i = self.entries.len();
+        if let (Some(ix), Value::String(s)) = (&mut self.index, &key) {
+            ix.insert(s.clone(), i);
         }
         self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > INDEX_THRESHOLD {
+            self.build_index();
+        }
         Value::Null
     }
     pub fn remove(&mut self, key: &Value) -> Value {
         match self.position(key) {
             Some(i) if i < self.entries.len() => {
-                let (_, v) = self.entries.remove(i);
-                self.reindex();
+                let (k, v) = self.entries.remove(i);
+                if self.entries.len() <= INDEX_THRESHOLD {
+                    self.index = None;
+                } else if let Some(ix) = &mut self.index {
+                    if let Value::String(s) = &k {
+                        ix.remove(&**s);
+                    }
+                    for p in ix.values_mut() {
+                        if *p > i {
+                            *p -= 1;
+                        }
+                    }
+                }
                 v
             }
             _ => Value::Null,
         }
     }
-    fn reindex(&mut self) {
-        self.index.clear();
-        for (i, (k, _)) in self.entries.iter().enumerate() {
-            if let Value::String(s) = k {
-                self.index.insert(s.clone(), i);
-            }
-        }
-    }
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.index.clear();
+        self.index = None;
     }
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -216,6 +253,9 @@ impl JavaMap {
 impl MapRef {
     pub fn new() -> MapRef {
         MapRef(Rc::new(RefCell::new(JavaMap::default())))
+    }
+    pub(crate) fn from_map(m: JavaMap) -> MapRef {
+        MapRef(Rc::new(RefCell::new(m)))
     }
     pub fn get(&self, key: &Value) -> Option<Value> {
         self.0.try_borrow().ok().and_then(|m| m.get(key))
@@ -663,6 +703,38 @@ mod tests {
         assert!(matches!(v.get_path(&["a"]), Some(Value::Long(3000000000))));
         let p = Value::from_json_path_result(&j);
         assert_eq!(p.get_path(&["l"]).unwrap().to_java_string(), "[true,null]");
+    }
+
+    // Small maps scan, large ones index: both keep insertion order and Java equality of keys
+    // through puts, replacements and removals across the threshold.
+    #[test]
+    fn map_small_and_indexed() {
+        let mut m = JavaMap::default();
+        let n = INDEX_THRESHOLD as i32 * 2;
+        for i in 0..n {
+            assert!(m.insert(Value::from(format!("k{i}")), Value::Int(i)).is_null());
+            assert!(m.insert(Value::Int(i), Value::Int(-i)).is_null());
+        }
+        assert!(matches!(m.insert(Value::str("k3"), Value::Int(33)), Value::Int(3)));
+        assert_eq!(m.len(), n as usize * 2);
+        for i in (0..n).step_by(2) {
+            assert!(matches!(m.remove(&Value::from(format!("k{i}"))), Value::Int(_)));
+            assert!(matches!(m.remove(&Value::Int(i)), Value::Int(_)));
+            for j in 0..n {
+                let want = if j <= i && j % 2 == 0 { None } else { Some(if j == 3 { 33 } else { j }) };
+                let got = m.get_str(&format!("k{j}")).map(|v| match v {
+                    Value::Int(x) => x,
+                    _ => i32::MIN,
+                });
+                assert_eq!(got, want, "k{j} after removing k{i}");
+            }
+        }
+        assert!(m.get(&Value::Long(1)).is_none());
+        assert!(matches!(m.get(&Value::Int(1)), Some(Value::Int(-1))));
+        let keys: Vec<String> = m.entries().iter().map(|(k, _)| k.to_java_string()).take(4).collect();
+        assert_eq!(keys, ["k1", "1", "k3", "3"]);
+        m.clear();
+        assert!(m.get_str("k1").is_none() && m.is_empty());
     }
 
     // A value nested deeper than MAX_VALUE_DEPTH is cut, never overflowing the stack.
