@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::ast::{BinOp, Expr, Node, Part, Reference};
 use super::error::RenderError;
 use super::compile::PathCache;
+use super::fxhash::FxHashMap;
 use super::json::Json;
 use super::methods;
 use super::value::{write_java, BlockValue, ForeachScope, JavaObject, ListRef, MapRef, Value};
@@ -37,7 +38,10 @@ pub(crate) fn method_error(msg: impl Into<String>) -> Flow {
 
 pub(crate) struct Renderer<'e> {
     pub env: &'e mut Env,
-    vars: HashMap<String, Value>,
+    vars: FxHashMap<Box<str>, Value>,
+    /// `$input` and `$util`: one object each per render.
+    input_obj: Value,
+    util_obj: Value,
     depth: usize,
     iterations: u64,
     steps: u64,
@@ -54,7 +58,9 @@ impl<'e> Renderer<'e> {
         Renderer {
             env,
             paths,
-            vars: HashMap::new(),
+            vars: FxHashMap::default(),
+            input_obj: Value::Object(Rc::new(JavaObject::Input)),
+            util_obj: Value::Object(Rc::new(JavaObject::Util)),
             depth: 0,
             iterations: 0,
             steps: 0,
@@ -146,7 +152,7 @@ impl<'e> Renderer<'e> {
             Node::Foreach { var, iterable, body, .. } => self.foreach(var, iterable, body, out),
             Node::Define { name, body } => {
                 let b = BlockValue { body: body.clone(), depth: std::cell::Cell::new(0) };
-                self.vars.insert(name.clone(), Value::Object(Rc::new(JavaObject::Block(b))));
+                self.set_var(name, Value::Object(Rc::new(JavaObject::Block(b))));
                 Ok(())
             }
             Node::Break(None) => Err(Flow::Break(None)),
@@ -178,8 +184,22 @@ impl<'e> Renderer<'e> {
             }
         }
         self.write(out, prefix)?;
-        let s = self.display(&v)?;
-        self.write(out, &s)
+        self.display_into(&v, out)
+    }
+
+    /// [`Renderer::display`] written straight into `out`.
+    fn display_into(&mut self, v: &Value, out: &mut String) -> R<()> {
+        match v {
+            Value::Null => Ok(()),
+            Value::String(s) => self.write(out, s),
+            Value::Bool(b) => self.write(out, if *b { "true" } else { "false" }),
+            Value::Int(i) => self.write(out, itoa(i64::from(*i), &mut [0; 20])),
+            Value::Long(i) => self.write(out, itoa(*i, &mut [0; 20])),
+            _ => {
+                let s = self.display(v)?;
+                self.write(out, &s)
+            }
+        }
     }
 
     /// Renders a `#define` body; `false` past Velocity's depth limit of 2 for the same block.
@@ -223,6 +243,16 @@ impl<'e> Renderer<'e> {
         }
     }
 
+    /// Sets a variable, allocating its name only the first time.
+    fn set_var(&mut self, name: &str, v: Value) {
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = v,
+            None => {
+                self.vars.insert(Box::from(name), v);
+            }
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<Value> {
         if let Some(v) = self.vars.get(name) {
             return Some(v.clone());
@@ -230,8 +260,8 @@ impl<'e> Renderer<'e> {
         match name {
             "context" => Some(self.env.context.clone()),
             "stageVariables" => Some(self.env.stage_variables.clone()),
-            "input" => Some(Value::Object(Rc::new(JavaObject::Input))),
-            "util" => Some(Value::Object(Rc::new(JavaObject::Util))),
+            "input" => Some(self.input_obj.clone()),
+            "util" => Some(self.util_obj.clone()),
             _ => None,
         }
     }
@@ -279,7 +309,7 @@ impl<'e> Renderer<'e> {
             return Ok(());
         }
         let Some((last, init)) = target.parts.split_last() else {
-            self.vars.insert(target.root.clone(), v);
+            self.set_var(&target.root, v);
             return Ok(());
         };
         let mut obj = match self.lookup(&target.root) {
@@ -344,7 +374,7 @@ impl<'e> Renderer<'e> {
             parent: self.vars.get("foreach").cloned(),
             id,
         }));
-        self.vars.insert("foreach".into(), Value::Object(scope.clone()));
+        self.set_var("foreach", Value::Object(scope.clone()));
         let initial_len = match &src {
             Src::List(l) => l.len(),
             Src::Values(_, n) => *n,
@@ -372,9 +402,9 @@ impl<'e> Renderer<'e> {
             }
             let has_next = i + 1 < len;
             let count = i32::try_from(i + 1).unwrap_or(i32::MAX);
-            self.vars.insert("velocityCount".into(), Value::Int(count));
-            self.vars.insert("velocityHasNext".into(), Value::Bool(has_next));
-            self.vars.insert(var.to_string(), item);
+            self.set_var("velocityCount", Value::Int(count));
+            self.set_var("velocityHasNext", Value::Bool(has_next));
+            self.set_var(var, item);
             if let JavaObject::Foreach(s) = &*scope {
                 s.index.set(i as i64);
                 s.has_next.set(has_next);
@@ -393,7 +423,7 @@ impl<'e> Renderer<'e> {
         for (k, v) in saved {
             match v {
                 Some(v) => {
-                    self.vars.insert(k.to_string(), v);
+                    self.set_var(k, v);
                 }
                 None => {
                     self.vars.remove(k);
@@ -497,6 +527,29 @@ impl<'e> Renderer<'e> {
             },
         })
     }
+}
+
+/// Decimal text of `i`, in `buf`.
+pub(crate) fn itoa(i: i64, buf: &mut [u8; 20]) -> &str {
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        if let Some(b) = buf.get_mut(pos) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        pos -= 1;
+        if let Some(b) = buf.get_mut(pos) {
+            *b = b'-';
+        }
+    }
+    std::str::from_utf8(buf.get(pos..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// `Number.intValue()` for range bounds.

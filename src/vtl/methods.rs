@@ -41,8 +41,15 @@ pub(crate) fn property(r: &mut Renderer, obj: &Value, name: &str) -> R<Value> {
             JavaObject::Input if name == "body" => call(r, obj, "getBody", &[])?.unwrap_or(Value::Null),
             JavaObject::Foreach(_) | JavaObject::Entry(..) => {
                 let getter = match name {
-                    "first" | "last" => format!("is{}", capitalize(name)),
-                    _ => format!("get{}", capitalize(name)),
+                    "index" => "getIndex".into(),
+                    "count" => "getCount".into(),
+                    "hasNext" => "getHasNext".into(),
+                    "parent" => "getParent".into(),
+                    "topmost" => "getTopmost".into(),
+                    "key" => "getKey".into(),
+                    "value" => "getValue".into(),
+                    "first" | "last" => std::borrow::Cow::Owned(format!("is{}", capitalize(name))),
+                    _ => std::borrow::Cow::Owned(format!("get{}", capitalize(name))),
                 };
                 call(r, obj, &getter, &[])?.unwrap_or(Value::Null)
             }

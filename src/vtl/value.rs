@@ -485,9 +485,9 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize, top: bool) -
             }
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Long(i) => out.push_str(&i.to_string()),
-        Value::Double(d) => out.push_str(&java_double_to_string(*d)),
+        Value::Int(i) => out.push_str(super::eval::itoa(i64::from(*i), &mut [0; 20])),
+        Value::Long(i) => out.push_str(super::eval::itoa(*i, &mut [0; 20])),
+        Value::Double(d) => write_java_double(*d, out),
         Value::String(s) => out.push_str(s),
         Value::List(l) => {
             if l.is_json() {
@@ -555,6 +555,29 @@ pub(crate) fn json_text(v: &Value) -> String {
 /// Java `Double.toString` as JDK 17 prints it: plain between 10^-3 and 10^7, else `d.dddE±n`.
 /// Digits are the shortest that round-trip (JDK 19+ behaviour; JDK 17 sometimes prints one more).
 pub fn java_double_to_string(d: f64) -> String {
+    let mut out = String::new();
+    write_java_double(d, &mut out);
+    out
+}
+
+/// [`java_double_to_string`] appended to `out`.
+pub(crate) fn write_java_double(d: f64, out: &mut String) {
+    use std::fmt::Write as _;
+    let abs = d.abs();
+    if d.is_finite() && (1e-3..1e7).contains(&abs) {
+        // Rust prints the same shortest digits, without exponent in this range; Java always
+        // has a fraction.
+        let start = out.len();
+        let _ = write!(out, "{d}");
+        if !out.get(start..).is_some_and(|t| t.contains('.')) {
+            out.push_str(".0");
+        }
+        return;
+    }
+    out.push_str(&java_double_to_string_slow(d));
+}
+
+fn java_double_to_string_slow(d: f64) -> String {
     if d.is_nan() {
         return "NaN".into();
     }
@@ -678,6 +701,26 @@ mod tests {
         ];
         for (d, s) in cases {
             assert_eq!(java_double_to_string(d), s, "{d}");
+        }
+    }
+
+    // The fast path (plain range) prints what the general one does.
+    #[test]
+    fn double_fast_path_matches() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let d = match i % 4 {
+                0 => f64::from_bits(x),
+                1 => (x % 10_000_000) as f64 / 100.0,
+                2 => (x % 1_000_000_000) as f64 * 1e-9 * 1e4,
+                _ => -((x % 100_000) as f64) / 1000.0,
+            };
+            let mut fast = String::new();
+            write_java_double(d, &mut fast);
+            assert_eq!(fast, java_double_to_string_slow(d), "{d:e}");
         }
     }
 
