@@ -7,11 +7,12 @@
 //! `serde_json::Map` with `preserve_order` does). Serializing gives `serde_json::to_string`'s
 //! text of the equivalent `serde_json::Value`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::value::{JavaMap, ListRef, MapRef, Value, MAX_VALUE_DEPTH};
@@ -93,33 +94,68 @@ fn to_value_depth(j: &Json, json_lists: bool, depth: usize) -> Value {
     }
 }
 
-struct Key(Rc<str>);
+/// Object keys seen so far in one document, shared instead of allocated again (arrays of records
+/// repeat the same few keys). Bounded, so a hostile body costs at most a few short comparisons
+/// per key.
+#[derive(Default)]
+struct Keys(RefCell<Vec<Rc<str>>>);
 
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-                Ok(Key(Rc::from(s)))
-            }
+const MAX_INTERNED_KEYS: usize = 32;
+const MAX_INTERNED_KEY_LEN: usize = 64;
+
+impl Keys {
+    fn get(&self, s: &str) -> Rc<str> {
+        if s.len() > MAX_INTERNED_KEY_LEN {
+            return Rc::from(s);
         }
-        d.deserialize_str(KeyVisitor)
+        let Ok(mut keys) = self.0.try_borrow_mut() else { return Rc::from(s) };
+        if let Some(k) = keys.iter().find(|k| ***k == *s) {
+            return k.clone();
+        }
+        let k: Rc<str> = Rc::from(s);
+        if keys.len() < MAX_INTERNED_KEYS {
+            keys.push(k.clone());
+        }
+        k
+    }
+}
+
+struct KeySeed<'k>(&'k Keys);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Rc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Rc<str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Rc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Rc<str>, E> {
+        Ok(self.0.get(s))
     }
 }
 
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(JsonVisitor)
+        JsonVisitor(&Keys::default()).deserialize(d)
     }
 }
 
-struct JsonVisitor;
+#[derive(Clone, Copy)]
+struct JsonVisitor<'k>(&'k Keys);
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de> DeserializeSeed<'de> for JsonVisitor<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonVisitor<'_> {
     type Value = Json;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -144,14 +180,14 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        Deserialize::deserialize(d)
+        self.deserialize(d)
     }
     fn visit_unit<E>(self) -> Result<Json, E> {
         Ok(Json::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        while let Some(x) = seq.next_element()? {
+        while let Some(x) = seq.next_element_seed(self)? {
             items.push(x);
         }
         Ok(Json::Arr(items))
@@ -160,8 +196,8 @@ impl<'de> Visitor<'de> for JsonVisitor {
         let mut entries: Vec<(Rc<str>, Json)> = Vec::new();
         // Built once the object outgrows a scan; SipHash, as the keys are the client's.
         let mut index: Option<HashMap<Rc<str>, usize>> = None;
-        while let Some(Key(k)) = map.next_key()? {
-            let v: Json = map.next_value()?;
+        while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
+            let v: Json = map.next_value_seed(self)?;
             let found = match &index {
                 Some(ix) => ix.get(&k).copied(),
                 None => entries.iter().position(|(x, _)| *x == k),

@@ -732,7 +732,7 @@ fn util_method(name: &str, args: &[Value]) -> R<Found> {
                 None => return Err(method_error("MismatchedInputException: No content to map due to end-of-input")),
             }
         }
-        "urlEncode" => Value::from(form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()),
+        "urlEncode" => Value::from(url_encode(s)),
         "urlDecode" => Value::from(url_decode(s).map_err(method_error)?),
         "base64Encode" => Value::from(base64::engine::general_purpose::STANDARD.encode(s.as_bytes())),
         "base64Decode" => {
@@ -765,8 +765,35 @@ pub(crate) fn escape_javascript(s: &str) -> String {
             0x22 => out.push_str("\\\""),
             0x5C => out.push_str("\\\\"),
             0x2F => out.push_str("\\/"),
-            0..=0x1F | 0x80.. => out.push_str(&format!("\\u{:04X}", u)),
+            0..=0x1F | 0x80.. => {
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(hex_digit(u >> shift));
+                }
+            }
             _ => out.push(char::from(u as u8)),
+        }
+    }
+    out
+}
+
+fn hex_digit(x: u16) -> char {
+    char::from(b"0123456789ABCDEF".get(usize::from(x & 0xF)).copied().unwrap_or(b'0'))
+}
+
+/// Java `URLEncoder.encode(s, "UTF-8")` (= `form_urlencoded::byte_serialize`): letters, digits
+/// and `*-._` as they are, space as `+`, every other byte `%XX`.
+pub(crate) fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().saturating_add(s.len() / 2));
+    for &b in s.as_bytes() {
+        match b {
+            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(hex_digit(u16::from(b >> 4)));
+                out.push(hex_digit(u16::from(b)));
+            }
         }
     }
     out

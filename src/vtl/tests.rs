@@ -248,6 +248,14 @@ fn input_json_tree() {
     assert_eq!(rb("#set($m = $util.parseJson('{\"a\":1,\"a\":2} trailing'))$m", ""), "{a=2}");
 }
 
+// urlEncode is form_urlencoded's byte_serialize (Java URLEncoder), for every character class.
+#[test]
+fn url_encode_like_form_urlencoded() {
+    let mut all: String = (0u8..0x80).map(char::from).collect();
+    all.push_str("é€😀 ~!'()");
+    assert_eq!(methods::url_encode(&all), form_urlencoded::byte_serialize(all.as_bytes()).collect::<String>());
+}
+
 #[test]
 fn util() {
     assert_eq!(r(r#"$util.escapeJavaScript('it''s "q" / é')"#), r#"it\'s \"q\" \/ \u00E9"#);

@@ -88,7 +88,8 @@ pub struct BlockValue {
 // build one in a loop), so containers hand their children to an explicit work list instead.
 impl Drop for ListObj {
     fn drop(&mut self) {
-        let mut work = std::mem::take(self.items.get_mut());
+        let mut work = Vec::new();
+        take_containers(self.items.get_mut().iter_mut(), &mut work);
         drain_values(&mut work);
     }
 }
@@ -96,11 +97,17 @@ impl Drop for ListObj {
 impl Drop for JavaMap {
     fn drop(&mut self) {
         let mut work = Vec::new();
-        for (k, v) in std::mem::take(&mut self.entries) {
-            work.push(k);
-            work.push(v);
-        }
+        take_containers(self.entries.iter_mut().flat_map(|(k, v)| [k, v]), &mut work);
         drain_values(&mut work);
+    }
+}
+
+/// Moves the lists and maps among `values` to `work` (leaving null); the rest drop in place.
+fn take_containers<'a>(values: impl Iterator<Item = &'a mut Value>, work: &mut Vec<Value>) {
+    for v in values {
+        if matches!(v, Value::List(_) | Value::Map(_)) {
+            work.push(std::mem::replace(v, Value::Null));
+        }
     }
 }
 
@@ -109,16 +116,13 @@ fn drain_values(work: &mut Vec<Value>) {
         match v {
             Value::List(l) => {
                 if let Ok(mut obj) = Rc::try_unwrap(l.0) {
-                    work.append(obj.items.get_mut());
+                    take_containers(obj.items.get_mut().iter_mut(), work);
                 }
             }
             Value::Map(m) => {
                 if let Ok(cell) = Rc::try_unwrap(m.0) {
                     let mut jm = cell.into_inner();
-                    for (k, x) in std::mem::take(&mut jm.entries) {
-                        work.push(k);
-                        work.push(x);
-                    }
+                    take_containers(jm.entries.iter_mut().flat_map(|(k, v)| [k, v]), work);
                 }
             }
             _ => {}
