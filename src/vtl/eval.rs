@@ -38,7 +38,7 @@ pub(crate) fn method_error(msg: impl Into<String>) -> Flow {
 
 pub(crate) struct Renderer<'e> {
     pub env: &'e mut Env,
-    vars: FxHashMap<Box<str>, Value>,
+    vars: Vars,
     /// `$input` and `$util`: one object each per render.
     input_obj: Value,
     util_obj: Value,
@@ -58,7 +58,7 @@ impl<'e> Renderer<'e> {
         Renderer {
             env,
             paths,
-            vars: FxHashMap::default(),
+            vars: Vars::default(),
             input_obj: Value::Object(Rc::new(JavaObject::Input)),
             util_obj: Value::Object(Rc::new(JavaObject::Util)),
             depth: 0,
@@ -70,8 +70,8 @@ impl<'e> Renderer<'e> {
         }
     }
 
-    pub fn render(&mut self, nodes: &[Node]) -> Result<String, RenderError> {
-        let mut out = String::new();
+    pub fn render(&mut self, nodes: &[Node], capacity: usize) -> Result<String, RenderError> {
+        let mut out = String::with_capacity(capacity);
         match self.nodes(nodes, &mut out) {
             Ok(()) | Err(Flow::Stop) | Err(Flow::Break(_)) => Ok(out),
             Err(Flow::Error(e)) => Err(e),
@@ -245,12 +245,7 @@ impl<'e> Renderer<'e> {
 
     /// Sets a variable, allocating its name only the first time.
     fn set_var(&mut self, name: &str, v: Value) {
-        match self.vars.get_mut(name) {
-            Some(slot) => *slot = v,
-            None => {
-                self.vars.insert(Box::from(name), v);
-            }
-        }
+        self.vars.set(name, v);
     }
 
     fn lookup(&self, name: &str) -> Option<Value> {
@@ -364,7 +359,7 @@ impl<'e> Renderer<'e> {
         };
         let saved: Vec<(&str, Option<Value>)> = ["velocityCount", "velocityHasNext", "foreach", var]
             .iter()
-            .map(|k| (*k, self.vars.get(*k).cloned()))
+            .map(|k| (*k, self.vars.get(k).cloned()))
             .collect();
         self.next_scope += 1;
         let id = self.next_scope;
@@ -526,6 +521,55 @@ impl<'e> Renderer<'e> {
                 }
             },
         })
+    }
+}
+
+/// The template's variables. Templates use few, so they are a list searched in order; past
+/// [`VARS_SCANNED`] names an index (Fx: the names come from the template) takes over.
+#[derive(Default)]
+struct Vars {
+    list: Vec<(Box<str>, Value)>,
+    index: Option<FxHashMap<Box<str>, usize>>,
+}
+
+const VARS_SCANNED: usize = 16;
+
+impl Vars {
+    fn position(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(ix) => ix.get(name).copied(),
+            None => self.list.iter().position(|(k, _)| **k == *name),
+        }
+    }
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.position(name).and_then(|i| self.list.get(i)).map(|(_, v)| v)
+    }
+    fn set(&mut self, name: &str, v: Value) {
+        if let Some(slot) = self.position(name).and_then(|i| self.list.get_mut(i)) {
+            slot.1 = v;
+            return;
+        }
+        if let Some(ix) = &mut self.index {
+            ix.insert(Box::from(name), self.list.len());
+        }
+        self.list.push((Box::from(name), v));
+        if self.index.is_none() && self.list.len() > VARS_SCANNED {
+            self.index = Some(self.list.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+        }
+    }
+    fn remove(&mut self, name: &str) {
+        let Some(i) = self.position(name) else { return };
+        if i >= self.list.len() {
+            return;
+        }
+        self.list.swap_remove(i);
+        if let Some(ix) = &mut self.index {
+            ix.remove(name);
+            // The last entry moved into the hole.
+            if let Some((k, _)) = self.list.get(i) {
+                ix.insert(k.clone(), i);
+            }
+        }
     }
 }
 

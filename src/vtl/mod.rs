@@ -47,6 +47,8 @@ pub struct Template {
     nodes: Vec<ast::Node>,
     uses_body: bool,
     paths: compile::PathCache,
+    /// Bytes of text at the top level: with the body size, a first guess of the output size.
+    text_len: usize,
 }
 
 /// What `$input` sees.
@@ -94,12 +96,14 @@ impl Template {
         let nodes = compile::merge_text(parser::parse(&chars)?);
         let uses_body = compile::uses_body(&nodes);
         let paths = compile::literal_paths(&nodes);
-        Ok(Template { nodes, uses_body, paths })
+        let text_len = nodes.iter().map(|n| if let ast::Node::Text(t) = n { t.len() } else { 0 }).sum();
+        Ok(Template { nodes, uses_body, paths, text_len })
     }
 
     /// Renders with `env`; a limit exceeded or a Java exception is a [`RenderError`].
     pub fn render(&self, env: &mut Env) -> Result<String, RenderError> {
-        eval::Renderer::new(env, &self.paths).render(&self.nodes)
+        let capacity = self.text_len.saturating_add(env.input.body.len().min(64 * 1024)).saturating_add(64);
+        eval::Renderer::new(env, &self.paths).render(&self.nodes, capacity)
     }
 
     /// True if the template reads the request body (`$input.body`, `$input.json`,

@@ -256,6 +256,22 @@ fn url_encode_like_form_urlencoded() {
     assert_eq!(methods::url_encode(&all), form_urlencoded::byte_serialize(all.as_bytes()).collect::<String>());
 }
 
+// Many variables (past the scanned list) and loop variables restored after nested loops.
+#[test]
+fn many_variables() {
+    let mut t = String::new();
+    for i in 0..40 {
+        t.push_str(&format!("#set($v{i} = {i})"));
+    }
+    t.push_str("#set($i = 'outer')#foreach($i in [1, 2])#foreach($j in ['a'])#set($w = \"$i$j\")#end#end");
+    t.push_str("$v0 $v17 $v39 $w $i $!j $!velocityCount $!foreach|");
+    for i in (0..40).rev() {
+        t.push_str(&format!("$v{i},"));
+    }
+    let want: String = (0..40).rev().map(|i| format!("{i},")).collect();
+    assert_eq!(r(&t), format!("0 17 39 2a outer   |{want}"));
+}
+
 #[test]
 fn util() {
     assert_eq!(r(r#"$util.escapeJavaScript('it''s "q" / é')"#), r#"it\'s \"q\" \/ \u00E9"#);
