@@ -3,11 +3,16 @@
 //! encode the reply's headers), for the requests of the throughput scenarios c, d and e.
 //! benches/run.py compares it with the CPU those scenarios cost in Envoy.
 //!
+//! Also the cost of one Lambda proxy event (payload 1.0, `event::v1::build`) for a typical request:
+//! 10 headers, a query string, a 1 KB JSON body.
+//!
 //! Usage: bench-core-time PLUGIN_CONFIG.json [--json]
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use apigw_envoy::context::RequestContext;
+use apigw_envoy::event::{v1, ProxyInput};
 use apigw_envoy::gateway::{Gateway, Outcome, Start};
 use apigw_envoy::http::Request;
 use apigw_envoy::pairs;
@@ -69,6 +74,87 @@ fn time(gateway: &Gateway, raw: &[u8], expect: u16) -> Result<f64, String> {
     Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
 }
 
+/// A typical AWS_PROXY request: 10 headers, a query string, a 1 KB JSON body.
+fn event_request() -> (Request, RequestContext) {
+    let item = r#"{"sku":"A-1000","name":"bench item","qty":3,"price":12.5,"tags":["x","y","z"]}"#;
+    let mut body = String::from(r#"{"order":"o-123456","items":["#);
+    while body.len() < 1000 {
+        if !body.ends_with('[') {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str("]}");
+    let headers: Vec<(String, String)> = [
+        ("host", "abc123.execute-api.us-east-1.amazonaws.com"),
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"),
+        ("accept", "application/json"),
+        ("accept-encoding", "gzip, deflate, br"),
+        ("accept-language", "en-US,en;q=0.9"),
+        ("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"),
+        ("content-type", "application/json"),
+        ("content-length", "1000"),
+        ("x-forwarded-for", "203.0.113.7"),
+        ("x-forwarded-proto", "https"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let request = Request {
+        method: "POST".into(),
+        path: "/orders/o-123456/items?expand=true&limit=20&tag=a&tag=b".into(),
+        headers,
+        body: body.into_bytes(),
+        source_ip: "203.0.113.7".into(),
+        request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
+        now_ms: 1_764_000_000_000,
+    };
+    let context = RequestContext {
+        account_id: "123456789012".into(),
+        api_id: "abc123".into(),
+        deployment_id: "dep1".into(),
+        domain_name: "abc123.execute-api.us-east-1.amazonaws.com".into(),
+        domain_prefix: "abc123".into(),
+        extended_request_id: "ext-1".into(),
+        http_method: "POST".into(),
+        path: "/prod/orders/o-123456/items".into(),
+        protocol: "HTTP/1.1".into(),
+        request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
+        request_time: "24/Nov/2025:16:00:00 +0000".into(),
+        request_time_epoch: 1_764_000_000_000,
+        resource_id: "res1".into(),
+        resource_path: "/orders/{id}/items".into(),
+        stage: "prod".into(),
+        source_ip: "203.0.113.7".into(),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()),
+    };
+    (request, context)
+}
+
+/// µs per `event::v1::build` of [`event_request`], and the event's size in bytes.
+fn time_event() -> (f64, usize) {
+    let (request, context) = event_request();
+    let path_params = vec![("id".to_string(), "o-123456".to_string())];
+    let input = ProxyInput {
+        request: &request,
+        context: &context,
+        resource: "/orders/{id}/items",
+        path: "/orders/o-123456/items",
+        path_params: &path_params,
+        stage_variables: &[],
+        binary_media_types: &[],
+    };
+    let size = v1::build(&input).len();
+    for _ in 0..ITERATIONS / 10 {
+        black_box(v1::build(black_box(&input)));
+    }
+    let start = Instant::now();
+    for _ in 0..ITERATIONS {
+        black_box(v1::build(black_box(&input)));
+    }
+    (start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0, size)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(path) = args.get(1) else {
@@ -87,11 +173,15 @@ fn main() {
                 time(&gateway, &header_map("GET", "/no/such/resource", &[]), 403)?,
             ))
         });
+    let (event_us, event_bytes) = time_event();
     match result {
         Ok((c, d, e)) if args.iter().any(|a| a == "--json") => {
-            println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}}}");
+            println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}, \"event_v1\": {event_us:.2}, \"event_v1_bytes\": {event_bytes}}}");
         }
-        Ok((c, d, e)) => println!("µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}"),
+        Ok((c, d, e)) => println!(
+            "µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}; \
+             one Lambda proxy event (v1, {event_bytes} bytes) {event_us:.2}"
+        ),
         Err(e) => {
             eprintln!("core-time: {e}");
             std::process::exit(1);
