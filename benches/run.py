@@ -776,6 +776,8 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
             f"`Gateway::start`/`finish`, reply headers encode; no Envoy, no host calls): c {core['c']:.1f} µs, "
             f"d {core['d']:.1f} µs, e {core['e']:.1f} µs. In V8, with the module built for size, it costs more.")
     add("")
+    if mem is None:
+        return "\n".join(lines) + "\n"
     add(f"Resident memory: Envoy's VmRSS after 1 s of requests, MiB, median of {MEMORY_SAMPLES} starts. VMs: the "
         "filter's `on_configure` runs (one VM per worker, one for the main thread, one that validates the "
         "configuration).")
@@ -874,7 +876,9 @@ def report_proxied(args, plan, runs, core, stream):
         f"HTTP_PROXY {extra('H3', 'H1'):+.1f} µs, HTTP with templates {extra('H4', 'H1'):+.1f} µs. H4 sends "
         f"`{REQUEST_TEMPLATE}` (POST) and answers `{RESPONSE_TEMPLATE}` rendered over the backend's JSON.")
     add("")
-    if "error" in stream:
+    if stream is None:
+        pass
+    elif "error" in stream:
         add(f"Streaming {STREAM_MB} MB through HTTP_PROXY: not measured ({stream['error']}).")
     else:
         def mem(sample):
@@ -925,26 +929,45 @@ def main():
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
     print("building the baseline filters...", file=sys.stderr)
     filters = build_filters()
-    work = tempfile.mkdtemp(prefix="apigw-bench-")
-    try:
-        print("throughput...", file=sys.stderr)
-        plan, runs = throughput(args, wasm, filters, work)
-        print("core time...", file=sys.stderr)
-        core = core_time(wasm, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print("proxied: Lambda and HTTP...", file=sys.stderr)
-    pplan, pruns = proxied(args, wasm, filters)
-    print(f"streaming {STREAM_MB} MB...", file=sys.stderr)
-    stream = streaming(args, wasm)
-    print("memory...", file=sys.stderr)
-    mem = memory(args, wasm, filters)
-    print("match time...", file=sys.stderr)
-    mt = native("match-time", [])
-    text = report(args, wasm, plan, runs, core, mem, mt, started)
-    text += "\n" + report_proxied(args, pplan, pruns, core, stream)
+    # BENCH_PARTS=throughput (or proxied): a quicker run of one table, printed only (results.md is
+    # written by full runs).
+    parts = set(filter(None, os.environ.get("BENCH_PARTS", "throughput,proxied").split(",")))
+    text = ""
+    if "throughput" in parts:
+        work = tempfile.mkdtemp(prefix="apigw-bench-")
+        try:
+            print("throughput...", file=sys.stderr)
+            plan, runs = throughput(args, wasm, filters, work)
+            print("core time...", file=sys.stderr)
+            core = core_time(wasm, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if "proxied" in parts:
+            print("memory...", file=sys.stderr)
+            mem = memory(args, wasm, filters)
+            print("match time...", file=sys.stderr)
+            mt = native("match-time", [])
+        else:
+            mem, mt = None, None
+        text += report(args, wasm, plan, runs, core, mem, mt, started)
+    if "proxied" in parts:
+        if "throughput" not in parts:
+            work = tempfile.mkdtemp(prefix="apigw-bench-")
+            try:
+                core = core_time(wasm, work)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        print("proxied: Lambda and HTTP...", file=sys.stderr)
+        pplan, pruns = proxied(args, wasm, filters)
+        stream = None
+        if "throughput" in parts:
+            print(f"streaming {STREAM_MB} MB...", file=sys.stderr)
+            stream = streaming(args, wasm)
+        text += "\n" + report_proxied(args, pplan, pruns, core, stream)
     text += f"\n(`make bench` took {time.time() - started:.0f} s on {platform.machine()}.)\n"
     print(text)
+    if parts != {"throughput", "proxied"}:
+        return
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(text)
 

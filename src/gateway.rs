@@ -99,20 +99,6 @@ impl Gateway {
             .is_some_and(|d| d.api.gateway_responses.uses_details())
     }
 
-    /// Whether any request of this deployment may need all its headers before routing (a
-    /// customised gateway response can map `method.request.header.*`).
-    pub fn headers_always(&self, deployment: usize) -> bool {
-        self.deployment(deployment)
-            .is_some_and(|d| !d.api.gateway_responses.is_empty())
-    }
-
-    /// Whether a routed request needs all its headers; `false` means only Content-Type and Accept
-    /// are read (a MOCK whose templates do not read `$input`).
-    pub fn needs_headers(&self, routed: &Routed) -> bool {
-        self.integration(routed)
-            .is_some_and(|i| i.kind != IntegrationType::Mock || i.needs.headers())
-    }
-
     /// Whether a routed request's integration reads the request time or the caller's address.
     pub fn needs_details(&self, routed: &Routed) -> bool {
         self.integration(routed)

@@ -227,32 +227,29 @@ impl Filter {
     }
 
     /// Rewrites the request head in place and lets the router stream it to the named cluster.
+    /// The new head is written with one host call (the whole map), not one per header.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
-        let map = host::MAP_REQUEST_HEADERS;
-        let mut failed = Vec::new();
-        let mut check = |what: &str, status: u32| {
-            if status != 0 {
-                failed.push(format!("{what}: {status}"));
-            }
-        };
-        for (name, value) in [(":method", &f.method), (":path", &f.path), (":authority", &f.authority)] {
-            check(name, host::set_header(map, name, value));
-        }
-        let mut removed: Vec<&str> = Vec::new();
-        // Content-Length stays: the body streams through unchanged.
-        for (name, _) in request.headers.iter().filter(|(k, _)| !k.starts_with(':') && k != "content-length") {
-            if !removed.contains(&name.as_str()) {
-                removed.push(name);
-                check(name, host::remove_header(map, name));
+        let mut head: Vec<(&str, &str)> = Vec::with_capacity(f.headers.len().saturating_add(8));
+        head.push((":method", &f.method));
+        head.push((":path", &f.path));
+        head.push((":authority", &f.authority));
+        // Other pseudo-headers (:scheme) and Content-Length stay: the body streams through unchanged.
+        for (k, v) in &request.headers {
+            if (k.starts_with(':') && !matches!(k.as_str(), ":method" | ":path" | ":authority"))
+                || k == "content-length"
+            {
+                head.push((k, v));
             }
         }
-        for (name, value) in f.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
-            check(name, host::add_header(map, name, value));
+        for (k, v) in f.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
+            head.push((k, v));
         }
-        check(CLUSTER_HEADER, host::set_header(map, CLUSTER_HEADER, &f.cluster));
-        check("timeout", host::set_header(map, "x-envoy-upstream-rq-timeout-ms", &f.timeout_ms.to_string()));
-        if !failed.is_empty() {
-            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed: {failed:?}"));
+        let timeout = f.timeout_ms.to_string();
+        head.push((CLUSTER_HEADER, &f.cluster));
+        head.push(("x-envoy-upstream-rq-timeout-ms", &timeout));
+        let status = host::set_header_map(host::MAP_REQUEST_HEADERS, &head);
+        if status != 0 {
+            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed (status {status})"));
         }
         self.proxied = Some((routed, request));
         Action::Continue
@@ -279,16 +276,18 @@ impl HttpContext for Filter {
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
-        // Headers are read as needed: a MOCK or a 403 needs only a few, and every host read costs.
-        let map = host::MAP_REQUEST_HEADERS;
+        // All headers in one host call: each call into the host (and each allocation it makes back
+        // in the VM) costs about a microsecond, more than decoding a whole header map.
+        let headers = host::header_map(host::MAP_REQUEST_HEADERS);
+        let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
         let mut request = Request {
-            method: host::header_value(map, ":method").unwrap_or_default(),
-            path: host::header_value(map, ":path").unwrap_or_default(),
+            method: pseudo(":method"),
+            path: pseudo(":path"),
             source_ip: String::new(),
             request_id: request_id(),
             now_ms: 0,
             body: Vec::new(),
-            headers: Vec::new(),
+            headers,
         };
         // Route metadata is read only when there is a choice to make.
         let deployment_name = if gateway.config.deployments.len() > 1 {
@@ -308,26 +307,11 @@ impl HttpContext for Filter {
         if details_always {
             fill_details(&mut request);
         }
-        let headers_always = gateway.headers_always(deployment);
-        if headers_always {
-            request.headers = host::header_map(map);
-        }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(routed) => {
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
-                }
-                if !headers_always {
-                    if gateway.needs_headers(&routed) {
-                        request.headers = host::header_map(map);
-                    } else {
-                        for name in ["content-type", "accept"] {
-                            if let Some(v) = host::header_value(map, name) {
-                                request.headers.push((name.to_string(), v));
-                            }
-                        }
-                    }
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
@@ -343,46 +327,54 @@ impl HttpContext for Filter {
     fn on_http_response_headers(&mut self, _: usize, _: bool) -> Action {
         if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
             let map = host::MAP_RESPONSE_HEADERS;
-            let details = host::property(&["response", "code_details"])
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            // Envoy's own answers (timeout, connect failure) become AWS's gateway responses.
+            let received = host::header_map(map);
+            let status = received.iter().find(|(k, _)| k == ":status").map(|(_, v)| v.as_str()).unwrap_or("");
+            // Envoy's own answers (timeout, connect failure) are all 4xx/5xx: only those need the
+            // response's details (a host read) to tell them from the backend's.
+            let details = if status.parse::<u16>().map_or(true, |s| s >= 400) {
+                host::property(&["response", "code_details"])
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
             let failure = match details.as_str() {
                 "" | "via_upstream" => None,
                 "upstream_response_timeout" | "response_timeout" => Some(CallFailure::Timeout),
                 _ => Some(CallFailure::Unreachable),
             };
+            let mut head: Vec<(String, String)>;
             if let Some(failure) = failure {
+                // Envoy's own answer becomes AWS's gateway response.
                 let reply = gateway.on_proxy_failure(routed, request, failure, &details);
                 if let Some(line) = &reply.log {
                     host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
                 }
                 let r = reply.response;
-                for (name, _) in host::header_map(map).iter().filter(|(k, _)| !k.starts_with(':')) {
-                    host::remove_header(map, name);
-                }
-                host::set_header(map, ":status", &r.status.to_string());
-                for (k, v) in &r.headers {
-                    host::add_header(map, k, v);
-                }
-                // The body is replaced at its end; Envoy would not fix content-length, so it goes.
-                host::remove_header(map, "content-length");
+                // The body is replaced at its end; Envoy would not fix content-length, so none is sent.
+                head = vec![(":status".to_string(), r.status.to_string())];
+                head.extend(r.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
                 self.replacement_body = Some(r.body);
             } else {
                 // HTTP_PROXY: the backend's status and body as they are; headers as AWS passes them.
-                let received = host::header_map(map);
                 let pass: Vec<(String, String)> =
                     received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
                 let out = crate::integration::proxy_response_headers(&pass);
-                if out != pass {
-                    for (name, _) in &pass {
-                        host::remove_header(map, name);
+                if out == pass {
+                    let st = host::set_header(map, "x-amzn-RequestId", &request.request_id);
+                    if st != 0 {
+                        host::log(host::LOG_ERROR, &format!("apigateway: setting x-amzn-RequestId failed ({st})"));
                     }
-                    for (k, v) in &out {
-                        host::add_header(map, k, v);
-                    }
+                    return Action::Continue;
                 }
-                host::set_header(map, "x-amzn-RequestId", &request.request_id);
+                head = received.into_iter().filter(|(k, _)| k.starts_with(':')).collect();
+                head.extend(out);
+                head.push(("x-amzn-RequestId".to_string(), request.request_id.clone()));
+            }
+            // One host call for the whole rewritten head.
+            let st = host::set_header_map(map, &head);
+            if st != 0 {
+                host::log(host::LOG_ERROR, &format!("apigateway: rewriting the response head failed ({st})"));
             }
             return Action::Continue;
         }
