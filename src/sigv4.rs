@@ -13,6 +13,8 @@
 //! - no `x-amz-content-sha256` header is added (only S3 needs it); the payload hash is still part
 //!   of the canonical request.
 
+use std::cell::RefCell;
+
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -68,7 +70,7 @@ pub fn sign(
     let (creq, signed_headers) = canonical_request(method, path, query, &signed, &payload_hash);
     let scope = format!("{date}/{region}/{service}/aws4_request");
     let sts = string_to_sign(&amz_date, &scope, &creq);
-    let key = signing_key(&creds.secret_access_key, &date, region, service);
+    let key = cached_signing_key(&creds.secret_access_key, &date, region, service);
     let signature = hex::encode(hmac_sha256(&key, sts.as_bytes()));
 
     added.push((
@@ -116,7 +118,59 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
 
 /// Hex signature of a string to sign.
 pub fn signature(secret: &str, date: &str, region: &str, service: &str, sts: &str) -> String {
-    hex::encode(hmac_sha256(&signing_key(secret, date, region, service), sts.as_bytes()))
+    hex::encode(hmac_sha256(&cached_signing_key(secret, date, region, service), sts.as_bytes()))
+}
+
+/// How many signing keys are kept: one per (credentials, region, service) a filter signs for,
+/// and the previous day's around midnight.
+const KEY_CACHE_SIZE: usize = 4;
+
+/// A derived signing key and what it was derived from.
+struct CachedKey {
+    secret: String,
+    date: String,
+    region: String,
+    service: String,
+    key: [u8; 32],
+}
+
+thread_local! {
+    /// Recently derived signing keys, newest first. A key only changes with the date (or the
+    /// credentials), so consecutive requests reuse it instead of paying four HMAC rounds each.
+    static KEY_CACHE: RefCell<Vec<CachedKey>> = const { RefCell::new(Vec::new()) };
+}
+
+/// [`signing_key`], from the cache when the same four inputs were seen recently.
+fn cached_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    let lookup = KEY_CACHE.try_with(|cache| {
+        // Nothing here calls back into the cache, so the borrow is always free; if it ever were
+        // not, deriving without the cache is still correct.
+        let mut cache = cache.try_borrow_mut().ok()?;
+        let hit = cache.iter().find(|c| {
+            c.date == date && c.region == region && c.service == service && c.secret == secret
+        });
+        if let Some(hit) = hit {
+            return Some(hit.key);
+        }
+        let key = signing_key(secret, date, region, service);
+        cache.truncate(KEY_CACHE_SIZE.saturating_sub(1));
+        cache.insert(
+            0,
+            CachedKey {
+                secret: secret.to_string(),
+                date: date.to_string(),
+                region: region.to_string(),
+                service: service.to_string(),
+                key,
+            },
+        );
+        Some(key)
+    });
+    match lookup {
+        Ok(Some(key)) => key,
+        // The thread is exiting or the cache is busy: derive it.
+        _ => signing_key(secret, date, region, service),
+    }
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -411,6 +465,24 @@ mod tests {
             secret_access_key: SECRET.into(),
             session_token: None,
         }
+    }
+
+    // Cached keys are the derived ones, per input, and the cache stays bounded.
+    #[test]
+    fn cached_keys_match_derivation() {
+        let derive = |date: &str, region: &str| signing_key(SECRET, date, region, "service");
+        let cached = |date: &str, region: &str| cached_signing_key(SECRET, date, region, "service");
+        for _ in 0..2 {
+            for region in ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1", "us-west-2"] {
+                for date in ["20150830", "20150831"] {
+                    assert_eq!(cached(date, region), derive(date, region), "{date} {region}");
+                }
+            }
+        }
+        assert_ne!(cached("20150830", "us-east-1"), cached("20150831", "us-east-1"));
+        let other_secret = cached_signing_key("other", "20150830", "us-east-1", "service");
+        assert_ne!(other_secret, cached("20150830", "us-east-1"));
+        KEY_CACHE.with(|c| assert!(c.borrow().len() <= KEY_CACHE_SIZE));
     }
 
     // Canonical request, string to sign and signature each match AWS's published suite.

@@ -28,12 +28,13 @@
 //!   (API Gateway's runtime) does: the event must stay valid JSON and the function gets what AWS
 //!   would give it. Configure `binaryMediaTypes` to receive such bodies intact.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use crate::context::RequestContext;
 use crate::http::Request;
 
 pub mod invoke;
+mod json;
 pub mod v1;
 pub mod v2;
 
@@ -95,15 +96,18 @@ enum NameStyle {
     V2,
 }
 
+/// A name/value pair of the event, borrowed from the request where it can be.
+type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The headers of the event, in order, repeats kept, with `X-Forwarded-*` appended.
-fn event_headers(input: &ProxyInput, style: NameStyle) -> Vec<(String, String)> {
+fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> {
     let req = input.request;
     let dropped = match style {
         NameStyle::V1 => V1_DROPPED,
         NameStyle::V2 => V2_DROPPED,
     };
     let has_host = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
-    let mut out: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(3));
+    let mut out: Vec<Pair<'a>> = Vec::with_capacity(req.headers.len().saturating_add(3));
     let mut xff: Vec<&str> = Vec::new();
     let mut xfp: Option<&str> = None;
     let mut xfport: Option<&str> = None;
@@ -111,12 +115,17 @@ fn event_headers(input: &ProxyInput, style: NameStyle) -> Vec<(String, String)> 
     let mut host: Option<&str> = None;
 
     for (name, value) in &req.headers {
-        let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
+        // Envoy's names are already lower-case: copy only when they are not.
+        let lower: Cow<'a, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        match lower.as_ref() {
             ":authority" => {
                 if !has_host {
                     host = Some(value);
-                    out.push(("host".to_string(), value.clone()));
+                    out.push((Cow::Borrowed("host"), Cow::Borrowed(value)));
                 }
                 continue;
             }
@@ -139,44 +148,38 @@ fn event_headers(input: &ProxyInput, style: NameStyle) -> Vec<(String, String)> 
             "host" => host = Some(value),
             _ => {}
         }
-        if lower.starts_with(':') || dropped.contains(&lower.as_str()) {
+        if lower.starts_with(':') || dropped.contains(&lower.as_ref()) {
             continue;
         }
-        let emitted = match (style, lower.as_str()) {
-            (NameStyle::V1, "authorization") => "Authorization".to_string(),
-            (NameStyle::V1, "user-agent") => "User-Agent".to_string(),
-            (NameStyle::V1, _) => name.clone(),
+        let emitted = match (style, lower.as_ref()) {
+            (NameStyle::V1, "authorization") => Cow::Borrowed("Authorization"),
+            (NameStyle::V1, "user-agent") => Cow::Borrowed("User-Agent"),
+            (NameStyle::V1, _) => Cow::Borrowed(name.as_str()),
             (NameStyle::V2, _) => lower,
         };
-        out.push((emitted, value.clone()));
+        out.push((emitted, Cow::Borrowed(value)));
     }
 
     let source_ip = source_ip(input);
-    let client_xff = xff
-        .iter()
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let client_xff = join_forwarded_for(&xff);
     let last_hop = client_xff.rsplit(',').next().unwrap_or("").trim();
-    let forwarded_for = if client_xff.is_empty() {
-        source_ip.to_string()
-    } else if source_ip.is_empty() || last_hop == source_ip {
-        client_xff.clone()
+    let already_last = source_ip.is_empty() || last_hop == source_ip;
+    let forwarded_for: Cow<'a, str> = if client_xff.is_empty() {
+        Cow::Borrowed(source_ip)
+    } else if already_last {
+        client_xff
     } else {
-        format!("{client_xff}, {source_ip}")
+        Cow::Owned(format!("{client_xff}, {source_ip}"))
     };
     let proto = xfp
         .or(scheme)
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .unwrap_or("http")
-        .to_string();
+        .unwrap_or("http");
     let port = match xfport.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => p.to_string(),
+        Some(p) => p,
         None => host_port(host.unwrap_or(""))
-            .unwrap_or(if proto.eq_ignore_ascii_case("https") { "443" } else { "80" })
-            .to_string(),
+            .unwrap_or(if proto.eq_ignore_ascii_case("https") { "443" } else { "80" }),
     };
     let names: [&str; 3] = match style {
         NameStyle::V1 => ["X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"],
@@ -184,11 +187,29 @@ fn event_headers(input: &ProxyInput, style: NameStyle) -> Vec<(String, String)> 
     };
     let [n_for, n_port, n_proto] = names;
     if !forwarded_for.is_empty() {
-        out.push((n_for.to_string(), forwarded_for));
+        out.push((Cow::Borrowed(n_for), forwarded_for));
     }
-    out.push((n_port.to_string(), port));
-    out.push((n_proto.to_string(), proto));
+    out.push((Cow::Borrowed(n_port), Cow::Borrowed(port)));
+    out.push((Cow::Borrowed(n_proto), Cow::Borrowed(proto)));
     out
+}
+
+/// The client's `X-Forwarded-For` lines, trimmed, empty ones dropped, joined by `", "`; borrowed
+/// in the usual case of a single line.
+fn join_forwarded_for<'a>(lines: &[&'a str]) -> Cow<'a, str> {
+    let mut parts = lines.iter().map(|v| v.trim()).filter(|v| !v.is_empty());
+    let Some(first) = parts.next() else {
+        return Cow::Borrowed("");
+    };
+    let Some(second) = parts.next() else {
+        return Cow::Borrowed(first);
+    };
+    let mut joined = format!("{first}, {second}");
+    for part in parts {
+        joined.push_str(", ");
+        joined.push_str(part);
+    }
+    Cow::Owned(joined)
 }
 
 /// The explicit port of a `Host` value (`example.com:8443` -> `8443`, `[::1]:80` -> `80`).
@@ -219,47 +240,94 @@ fn user_agent<'a>(input: &ProxyInput<'a>) -> Option<&'a str> {
         .or_else(|| input.request.header("user-agent"))
 }
 
-/// Query pairs decoded as API Gateway does: `%XX` decoded, `+` is a space, `a` and `a=` give `""`,
-/// empty pairs (`&&`) skipped. Invalid UTF-8 after decoding becomes U+FFFD.
-fn query_pairs(raw_query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw_query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// `requestContext.domainName`: the context's value, else the `Host` (or `:authority`) header.
+fn domain_name<'a>(input: &ProxyInput<'a>) -> &'a str {
+    let req = input.request;
+    let host = req.header("host").or_else(|| req.header(":authority")).unwrap_or("");
+    or_else(&input.context.domain_name, host)
 }
 
-/// The body as event text: `None` when empty, else (text, isBase64Encoded).
-fn event_body(input: &ProxyInput) -> Option<(String, bool)> {
-    use base64::Engine as _;
+/// `requestContext.domainPrefix`: the context's value, else the first label of `domain_name`.
+fn domain_prefix<'a>(input: &ProxyInput<'a>, domain_name: &str) -> Cow<'a, str> {
+    if input.context.domain_prefix.is_empty() {
+        Cow::Owned(crate::context::domain_prefix(domain_name))
+    } else {
+        Cow::Borrowed(&input.context.domain_prefix)
+    }
+}
+
+/// `requestTime` / `time`: the context's value, else formatted from the request's arrival.
+fn request_time<'a>(input: &ProxyInput<'a>) -> Cow<'a, str> {
+    if input.context.request_time.is_empty() {
+        Cow::Owned(crate::time::request_time(input.request.now_ms))
+    } else {
+        Cow::Borrowed(&input.context.request_time)
+    }
+}
+
+/// `requestTimeEpoch` / `timeEpoch`: the context's value, else the request's arrival.
+fn request_time_epoch(input: &ProxyInput) -> u64 {
+    match input.context.request_time_epoch {
+        0 => input.request.now_ms,
+        epoch => epoch,
+    }
+}
+
+/// Query pairs decoded as API Gateway does: `%XX` decoded, `+` is a space, `a` and `a=` give `""`,
+/// empty pairs (`&&`) skipped. Invalid UTF-8 after decoding becomes U+FFFD.
+fn query_pairs(raw_query: &str) -> Vec<Pair<'_>> {
+    form_urlencoded::parse(raw_query.as_bytes()).collect()
+}
+
+/// The body of the event, as it will be written.
+enum Body<'a> {
+    /// Text (invalid UTF-8 replaced), `isBase64Encoded: false`.
+    Text(Cow<'a, str>),
+    /// Bytes to write as base64, `isBase64Encoded: true`.
+    Base64(&'a [u8]),
+}
+
+impl Body<'_> {
+    fn is_base64(&self) -> bool {
+        matches!(self, Body::Base64(_))
+    }
+
+    /// The body as a JSON string.
+    fn write(&self, out: &mut String) {
+        use base64::Engine as _;
+        match self {
+            Body::Text(text) => json::string(out, text),
+            Body::Base64(bytes) => {
+                // Base64 needs no escaping.
+                out.push('"');
+                base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+                out.push('"');
+            }
+        }
+    }
+
+    /// Bytes the body will take in the event: base64 grows by a third; text gets room for some
+    /// escapes (JSON bodies are full of quotes).
+    fn estimated_len(&self) -> usize {
+        match self {
+            Body::Text(text) => text.len().saturating_add(text.len() / 4),
+            Body::Base64(bytes) => bytes.len().div_ceil(3).saturating_mul(4),
+        }
+    }
+}
+
+/// The event's body: `None` when empty, base64 when the Content-Type is a binary media type.
+fn event_body<'a>(input: &ProxyInput<'a>) -> Option<Body<'a>> {
     let body = &input.request.body;
     if body.is_empty() {
         return None;
     }
     let content_type = input.request.header("content-type").unwrap_or("");
     if crate::media::matches_binary(input.binary_media_types, content_type) {
-        Some((base64::engine::general_purpose::STANDARD.encode(body), true))
+        Some(Body::Base64(body))
     } else {
-        Some((String::from_utf8_lossy(body).into_owned(), false))
+        Some(Body::Text(String::from_utf8_lossy(body)))
     }
-}
-
-/// A JSON object of string values, `null` when `pairs` is empty.
-fn string_map_or_null(pairs: &[(String, String)]) -> Value {
-    if pairs.is_empty() {
-        return Value::Null;
-    }
-    let mut map = Map::with_capacity(pairs.len());
-    for (k, v) in pairs {
-        map.insert(k.clone(), Value::String(v.clone()));
-    }
-    Value::Object(map)
-}
-
-fn opt_string(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, |s| Value::String(s.to_string()))
-}
-
-fn string(v: &str) -> Value {
-    Value::String(v.to_string())
 }
 
 /// `v` unless it is empty, then `fallback`.
@@ -271,31 +339,160 @@ fn or_else<'a>(v: &'a str, fallback: &'a str) -> &'a str {
     }
 }
 
-/// One of [`group`] / [`group_exact`].
-type Grouper = fn(&[(String, String)]) -> Vec<(String, Vec<String>)>;
+/// How names are compared when grouping: header names ignore ASCII case, query keys and
+/// parameter/variable names do not.
+type SameName = fn(&str, &str) -> bool;
 
-/// Groups values by name (ASCII case-insensitive), keeping the first spelling and first-seen order.
-fn group(pairs: &[(String, String)]) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for (k, v) in pairs {
-        match out.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(k)) {
-            Some((_, vs)) => vs.push(v.clone()),
-            None => out.push((k.clone(), vec![v.clone()])),
-        }
-    }
-    out
+fn same_header(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
-/// Groups query values by exact key (query keys are case-sensitive).
-fn group_exact(pairs: &[(String, String)]) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for (k, v) in pairs {
-        match out.iter_mut().find(|(n, _)| n == k) {
-            Some((_, vs)) => vs.push(v.clone()),
-            None => out.push((k.clone(), vec![v.clone()])),
+fn same_key(a: &str, b: &str) -> bool {
+    a == b
+}
+
+/// Pairs grouped by name without copying them: each distinct name (its first spelling, in
+/// first-seen order) with its values in arrival order. Quadratic, which is cheaper than a map for
+/// the handful of headers and parameters a request has.
+fn groups<K, V>(
+    pairs: &[(K, V)],
+    same: SameName,
+) -> impl Iterator<Item = (&str, impl Iterator<Item = &str>)>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    pairs.iter().enumerate().filter_map(move |(i, (name, _))| {
+        let name = name.as_ref();
+        let seen = pairs.get(..i).unwrap_or_default();
+        if seen.iter().any(|(k, _)| same(k.as_ref(), name)) {
+            return None;
         }
+        let from_here = pairs.get(i..).unwrap_or_default();
+        let values = from_here
+            .iter()
+            .filter(move |(k, _)| same(k.as_ref(), name))
+            .map(|(_, v)| v.as_ref());
+        Some((name, values))
+    })
+}
+
+/// `{name: last value}`: each name once, where it first appeared, with its last value (what
+/// inserting the pairs into an ordered map gives).
+fn write_last_values<K, V>(out: &mut String, pairs: &[(K, V)], same: SameName)
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    out.push('{');
+    for (name, values) in groups(pairs, same) {
+        json::key(out, name);
+        json::string(out, values.last().unwrap_or(""));
     }
-    out
+    out.push('}');
+}
+
+/// [`write_last_values`], or `null` when there are no pairs.
+fn write_last_values_or_null<K, V>(out: &mut String, pairs: &[(K, V)], same: SameName)
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    if pairs.is_empty() {
+        json::null(out);
+    } else {
+        write_last_values(out, pairs, same);
+    }
+}
+
+/// `{name: [every value]}`, or `null` when there are no pairs.
+fn write_all_values_or_null(out: &mut String, pairs: &[Pair], same: SameName) {
+    if pairs.is_empty() {
+        json::null(out);
+        return;
+    }
+    out.push('{');
+    for (name, values) in groups(pairs, same) {
+        json::key(out, name);
+        out.push('[');
+        for value in values {
+            json::element(out);
+            json::string(out, value);
+        }
+        out.push(']');
+    }
+    out.push('}');
+}
+
+/// `{name: "v1,v2"}`: each name's values joined with `,`.
+fn write_joined_values(out: &mut String, pairs: &[Pair], same: SameName) {
+    out.push('{');
+    for (name, values) in groups(pairs, same) {
+        json::key(out, name);
+        out.push('"');
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::escaped(out, value);
+        }
+        out.push('"');
+    }
+    out.push('}');
+}
+
+/// Room to reserve for an event so it is written without growing: the text copied from the input
+/// (`copies` times for headers and query, which 1.0 writes twice), the body, and `fixed` bytes of
+/// keys and punctuation.
+fn estimated_len(
+    input: &ProxyInput,
+    headers: &[Pair],
+    copies: usize,
+    body: Option<&Body>,
+    fixed: usize,
+) -> usize {
+    // Decoded query pairs are never longer than the raw query; twice covers their punctuation.
+    let query_len = input.request.raw_query().len().saturating_mul(2);
+    let c = input.context;
+    let context = [
+        &c.account_id,
+        &c.api_id,
+        &c.deployment_id,
+        &c.domain_name,
+        &c.domain_prefix,
+        &c.extended_request_id,
+        &c.http_method,
+        &c.path,
+        &c.protocol,
+        &c.request_id,
+        &c.request_time,
+        &c.resource_id,
+        &c.resource_path,
+        &c.stage,
+        &c.source_ip,
+    ];
+    let lens = [
+        pairs_len(headers).saturating_add(query_len).saturating_mul(copies),
+        pairs_len(input.path_params),
+        pairs_len(input.stage_variables),
+        context.iter().fold(0, |n, s| n.saturating_add(s.len())),
+        c.user_agent.as_ref().map_or(0, String::len),
+        input.request.path.len(),
+        input.resource.len(),
+        input.path.len(),
+        body.map_or(0, Body::estimated_len),
+        fixed,
+    ];
+    lens.iter().fold(0, |n, len| n.saturating_add(*len))
+}
+
+/// Text length of name/value pairs, plus what each costs in quotes, colon, comma and brackets.
+fn pairs_len<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> usize {
+    pairs.iter().fold(0, |n, (k, v)| {
+        n.saturating_add(k.as_ref().len())
+            .saturating_add(v.as_ref().len())
+            .saturating_add(10)
+    })
 }
 
 #[cfg(test)]
@@ -419,7 +616,7 @@ mod tests {
             f.request.source_ip = ip.to_string();
             f.context.source_ip = ip.to_string();
             let out = event_headers(&f.input(), NameStyle::V1);
-            let get = |n: &str| out.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            let get = |n: &str| out.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_ref());
             assert_eq!(get("X-Forwarded-For"), *want_for, "{headers:?}");
             assert_eq!(get("X-Forwarded-Port"), Some(*want_port), "{headers:?}");
             assert_eq!(get("X-Forwarded-Proto"), Some(*want_proto), "{headers:?}");
@@ -433,11 +630,62 @@ mod tests {
         let mut f = Fixture::new("GET", "/");
         f.request.headers = vec![(":authority".into(), "a.example".into()), ("accept".into(), "x".into())];
         let out = event_headers(&f.input(), NameStyle::V1);
-        assert_eq!(out[0], ("host".to_string(), "a.example".to_string()));
+        assert_eq!((out[0].0.as_ref(), out[0].1.as_ref()), ("host", "a.example"));
         f.request.headers.push(("host".into(), "b.example".into()));
         let out = event_headers(&f.input(), NameStyle::V1);
         assert_eq!(out.iter().filter(|(k, _)| k == "host").count(), 1);
-        assert_eq!(out.iter().find(|(k, _)| k == "host").map(|(_, v)| v.as_str()), Some("b.example"));
+        assert_eq!(out.iter().find(|(k, _)| k == "host").map(|(_, v)| v.as_ref()), Some("b.example"));
+    }
+
+    // A typical request (headers, a query, a 1 KB JSON body full of quotes) fits in the reserved
+    // room, so each event is written into one allocation.
+    #[test]
+    fn estimate_covers_typical_events() {
+        let mut f = Fixture::new("POST", "/stage/orders/7?expand=true&limit=20&tag=a&tag=b");
+        f.path_params = vec![("id".into(), "7".into())];
+        f.request.headers.extend(
+            [
+                ("accept-encoding", "gzip, deflate, br"),
+                ("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"),
+                ("content-type", "application/json"),
+                ("content-length", "1000"),
+                ("x-forwarded-for", "203.0.113.7"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let item = r#"{"sku":"A-1000","name":"bench item","qty":3,"price":12.5,"tags":["x","y","z"]},"#;
+        f.request.body = item.repeat(13).into_bytes();
+        let input = f.input();
+        let headers = event_headers(&input, NameStyle::V1);
+        let body = event_body(&input);
+        let v1_room = estimated_len(&input, &headers, 2, body.as_ref(), v1::FIXED_LEN);
+        assert!(v1::build(&input).len() <= v1_room);
+        let headers = event_headers(&input, NameStyle::V2);
+        let v2_room = estimated_len(&input, &headers, 1, body.as_ref(), v2::FIXED_LEN);
+        assert!(v2::build(&input).len() <= v2_room);
+    }
+
+    // Grouping keeps first spellings and first-seen order, and every value in arrival order.
+    #[test]
+    fn groups_by_name() {
+        let pairs = [("a", "1"), ("B", "2"), ("A", "3"), ("b", "4"), ("c", "5")];
+        let grouped = |same: SameName| -> Vec<(String, Vec<String>)> {
+            groups(&pairs, same)
+                .map(|(n, vs)| (n.to_string(), vs.map(str::to_string).collect()))
+                .collect()
+        };
+        let strings = |l: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            l.iter().map(|(n, vs)| (n.to_string(), vs.iter().map(|v| v.to_string()).collect())).collect()
+        };
+        assert_eq!(grouped(same_header), strings(&[("a", &["1", "3"]), ("B", &["2", "4"]), ("c", &["5"])]));
+        assert_eq!(
+            grouped(same_key),
+            strings(&[("a", &["1"]), ("B", &["2"]), ("A", &["3"]), ("b", &["4"]), ("c", &["5"])])
+        );
+        let mut out = String::new();
+        write_last_values(&mut out, &pairs, same_header);
+        assert_eq!(out, r#"{"a":"3","B":"4","c":"5"}"#);
     }
 
     #[test]
@@ -454,8 +702,9 @@ mod tests {
             ("bad=%zz", &[("bad", "%zz")]),
         ];
         for (q, want) in rows {
-            let want: Vec<(String, String)> = want.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            assert_eq!(query_pairs(q), want, "{q:?}");
+            let got = query_pairs(q);
+            let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+            assert_eq!(got, *want, "{q:?}");
         }
     }
 }

@@ -6,116 +6,110 @@
 //! `headers` holds the last value of a repeated header (and `queryStringParameters` the last value of
 //! a repeated key); the multi-value maps hold every value in arrival order.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{
-    event_headers, group, group_exact, opt_string, or_else, query_pairs, source_ip,
-    string, string_map_or_null, user_agent, NameStyle, ProxyInput,
+    domain_name, domain_prefix, event_body, event_headers, json, or_else, query_pairs,
+    request_time, request_time_epoch, same_header, same_key, source_ip, user_agent,
+    write_all_values_or_null, write_last_values_or_null, NameStyle, ProxyInput,
 };
 
-/// The 1.0 event as JSON text.
-pub fn build(input: &super::ProxyInput) -> String {
-    event(input).to_string()
-}
+/// Bytes of the 1.0 event that do not come from the input: keys, `null`s, punctuation.
+pub(super) const FIXED_LEN: usize = 1024;
 
-/// The 1.0 event as a JSON value.
-pub fn event(input: &ProxyInput) -> Value {
+/// The 1.0 event as JSON text, written directly (see [`super::json`]).
+pub fn build(input: &ProxyInput) -> String {
     let req = input.request;
-    let mut ev = Map::with_capacity(12);
-    ev.insert("resource".into(), string(input.resource));
-    ev.insert("path".into(), string(input.path));
-    ev.insert("httpMethod".into(), string(&req.method));
+    let headers = event_headers(input, NameStyle::V1);
+    let query = query_pairs(req.raw_query());
+    let body = event_body(input);
+    let capacity = super::estimated_len(input, &headers, 2, body.as_ref(), FIXED_LEN);
+    let mut out = String::with_capacity(capacity);
 
-    let (single, multi) = maps(&event_headers(input, NameStyle::V1), group);
-    ev.insert("headers".into(), single);
-    ev.insert("multiValueHeaders".into(), multi);
+    out.push('{');
+    json::field(&mut out, "resource");
+    json::string(&mut out, input.resource);
+    json::field(&mut out, "path");
+    json::string(&mut out, input.path);
+    json::field(&mut out, "httpMethod");
+    json::string(&mut out, &req.method);
 
-    let (single, multi) = maps(&query_pairs(req.raw_query()), group_exact);
-    ev.insert("queryStringParameters".into(), single);
-    ev.insert("multiValueQueryStringParameters".into(), multi);
+    // `headers` holds each name's last value, `multiValueHeaders` all of them.
+    json::field(&mut out, "headers");
+    write_last_values_or_null(&mut out, &headers, same_header);
+    json::field(&mut out, "multiValueHeaders");
+    write_all_values_or_null(&mut out, &headers, same_header);
+    json::field(&mut out, "queryStringParameters");
+    write_last_values_or_null(&mut out, &query, same_key);
+    json::field(&mut out, "multiValueQueryStringParameters");
+    write_all_values_or_null(&mut out, &query, same_key);
 
-    ev.insert("pathParameters".into(), string_map_or_null(input.path_params));
-    ev.insert("stageVariables".into(), string_map_or_null(input.stage_variables));
-    ev.insert("requestContext".into(), request_context(input));
+    json::field(&mut out, "pathParameters");
+    write_last_values_or_null(&mut out, input.path_params, same_key);
+    json::field(&mut out, "stageVariables");
+    write_last_values_or_null(&mut out, input.stage_variables, same_key);
+    json::field(&mut out, "requestContext");
+    request_context(&mut out, input);
 
-    match super::event_body(input) {
-        Some((body, b64)) => {
-            ev.insert("body".into(), Value::String(body));
-            ev.insert("isBase64Encoded".into(), Value::Bool(b64));
-        }
-        None => {
-            ev.insert("body".into(), Value::Null);
-            ev.insert("isBase64Encoded".into(), Value::Bool(false));
-        }
+    json::field(&mut out, "body");
+    match &body {
+        Some(body) => body.write(&mut out),
+        None => json::null(&mut out),
     }
-    Value::Object(ev)
+    json::field(&mut out, "isBase64Encoded");
+    json::bool(&mut out, body.as_ref().is_some_and(super::Body::is_base64));
+    out.push('}');
+    out
 }
 
-/// The single-value map (last value wins) and the multi-value map, both `null` when empty.
-fn maps(
-    pairs: &[(String, String)],
-    grouper: super::Grouper,
-) -> (Value, Value) {
-    if pairs.is_empty() {
-        return (Value::Null, Value::Null);
-    }
-    let grouped = grouper(pairs);
-    let mut single = Map::with_capacity(grouped.len());
-    let mut multi = Map::with_capacity(grouped.len());
-    for (name, values) in grouped {
-        let last = values.last().cloned().unwrap_or_default();
-        single.insert(name.clone(), Value::String(last));
-        multi.insert(
-            name,
-            Value::Array(values.into_iter().map(Value::String).collect()),
-        );
-    }
-    (Value::Object(single), Value::Object(multi))
+/// The 1.0 event as a JSON value (parsed from [`build`]'s text, which is always valid JSON).
+pub fn event(input: &ProxyInput) -> Value {
+    serde_json::from_str(&build(input)).unwrap_or(Value::Null)
 }
 
-fn request_context(input: &ProxyInput) -> Value {
+fn request_context(out: &mut String, input: &ProxyInput) {
     let c = input.context;
     let req = input.request;
-    let mut rc = Map::with_capacity(16);
-    rc.insert("accountId".into(), string(&c.account_id));
-    rc.insert("apiId".into(), string(&c.api_id));
-    rc.insert("deploymentId".into(), string(&c.deployment_id));
-    let host = req.header("host").or_else(|| req.header(":authority")).unwrap_or("");
-    let domain_name = or_else(&c.domain_name, host);
-    rc.insert("domainName".into(), string(domain_name));
-    let prefix = if c.domain_prefix.is_empty() {
-        crate::context::domain_prefix(domain_name)
-    } else {
-        c.domain_prefix.clone()
-    };
-    rc.insert("domainPrefix".into(), Value::String(prefix));
-    rc.insert("extendedRequestId".into(), string(&c.extended_request_id));
-    rc.insert("httpMethod".into(), string(or_else(&c.http_method, &req.method)));
-    rc.insert("identity".into(), identity(input));
-    rc.insert("path".into(), string(or_else(&c.path, req.path_only())));
-    rc.insert("protocol".into(), string(or_else(&c.protocol, "HTTP/1.1")));
-    rc.insert("requestId".into(), string(or_else(&c.request_id, &req.request_id)));
-    let time = if c.request_time.is_empty() {
-        crate::time::request_time(req.now_ms)
-    } else {
-        c.request_time.clone()
-    };
-    rc.insert("requestTime".into(), Value::String(time));
-    let epoch = if c.request_time_epoch == 0 {
-        req.now_ms
-    } else {
-        c.request_time_epoch
-    };
-    rc.insert("requestTimeEpoch".into(), Value::from(epoch));
-    rc.insert("resourceId".into(), string(&c.resource_id));
-    rc.insert("resourcePath".into(), string(or_else(&c.resource_path, input.resource)));
-    rc.insert("stage".into(), string(&c.stage));
-    Value::Object(rc)
+    let domain_name = domain_name(input);
+    out.push('{');
+    json::field(out, "accountId");
+    json::string(out, &c.account_id);
+    json::field(out, "apiId");
+    json::string(out, &c.api_id);
+    json::field(out, "deploymentId");
+    json::string(out, &c.deployment_id);
+    json::field(out, "domainName");
+    json::string(out, domain_name);
+    json::field(out, "domainPrefix");
+    json::string(out, &domain_prefix(input, domain_name));
+    json::field(out, "extendedRequestId");
+    json::string(out, &c.extended_request_id);
+    json::field(out, "httpMethod");
+    json::string(out, or_else(&c.http_method, &req.method));
+    json::field(out, "identity");
+    identity(out, input);
+    json::field(out, "path");
+    json::string(out, or_else(&c.path, req.path_only()));
+    json::field(out, "protocol");
+    json::string(out, or_else(&c.protocol, "HTTP/1.1"));
+    json::field(out, "requestId");
+    json::string(out, or_else(&c.request_id, &req.request_id));
+    json::field(out, "requestTime");
+    json::string(out, &request_time(input));
+    json::field(out, "requestTimeEpoch");
+    json::u64(out, request_time_epoch(input));
+    json::field(out, "resourceId");
+    json::string(out, &c.resource_id);
+    json::field(out, "resourcePath");
+    json::string(out, or_else(&c.resource_path, input.resource));
+    json::field(out, "stage");
+    json::string(out, &c.stage);
+    out.push('}');
 }
 
 /// Unauthenticated caller: everything `null` but `sourceIp` and `userAgent` (reference §1).
-fn identity(input: &ProxyInput) -> Value {
-    let mut id = Map::with_capacity(12);
+fn identity(out: &mut String, input: &ProxyInput) {
+    out.push('{');
     for key in [
         "accessKey",
         "accountId",
@@ -126,13 +120,18 @@ fn identity(input: &ProxyInput) -> Value {
         "cognitoIdentityPoolId",
         "principalOrgId",
     ] {
-        id.insert(key.into(), Value::Null);
+        json::field(out, key);
+        json::null(out);
     }
-    id.insert("sourceIp".into(), string(source_ip(input)));
-    id.insert("user".into(), Value::Null);
-    id.insert("userAgent".into(), opt_string(user_agent(input)));
-    id.insert("userArn".into(), Value::Null);
-    Value::Object(id)
+    json::field(out, "sourceIp");
+    json::string(out, source_ip(input));
+    json::field(out, "user");
+    json::null(out);
+    json::field(out, "userAgent");
+    json::opt_string(out, user_agent(input));
+    json::field(out, "userArn");
+    json::null(out);
+    out.push('}');
 }
 
 #[cfg(test)]

@@ -18,115 +18,139 @@
 //! - Binary bodies follow `binaryMediaTypes` as in 1.0 (HTTP APIs decide by their own rules; a REST
 //!   deployment has `binaryMediaTypes`, so it is the one rule used here).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{
-    event_headers, group, group_exact, or_else, query_pairs, source_ip, string, string_map_or_null,
-    user_agent, NameStyle, ProxyInput,
+    domain_name, domain_prefix, event_body, event_headers, json, or_else, query_pairs,
+    request_time, request_time_epoch, same_header, same_key, source_ip, user_agent,
+    write_joined_values, write_last_values, NameStyle, ProxyInput,
 };
 
-/// The 2.0 event as JSON text.
-pub fn build(input: &super::ProxyInput) -> String {
-    event(input).to_string()
-}
+/// Bytes of the 2.0 event that do not come from the input: keys, punctuation.
+pub(super) const FIXED_LEN: usize = 512;
 
-/// The 2.0 event as a JSON value.
-pub fn event(input: &ProxyInput) -> Value {
+/// The 2.0 event as JSON text, written directly (see [`super::json`]).
+pub fn build(input: &ProxyInput) -> String {
     let req = input.request;
     let c = input.context;
-    let route_key = format!("{} {}", req.method, input.resource);
     let raw_path = or_else(&c.path, req.path_only());
-
-    let mut ev = Map::with_capacity(12);
-    ev.insert("version".into(), string("2.0"));
-    ev.insert("routeKey".into(), Value::String(route_key.clone()));
-    ev.insert("rawPath".into(), string(raw_path));
-    ev.insert("rawQueryString".into(), string(req.raw_query()));
-
-    let cookies = cookies(req);
-    if !cookies.is_empty() {
-        ev.insert(
-            "cookies".into(),
-            Value::Array(cookies.into_iter().map(Value::String).collect()),
-        );
-    }
-    ev.insert("headers".into(), joined(group(&event_headers(input, NameStyle::V2))));
+    let headers = event_headers(input, NameStyle::V2);
     let query = query_pairs(req.raw_query());
+    let body = event_body(input);
+    let capacity = super::estimated_len(input, &headers, 1, body.as_ref(), FIXED_LEN);
+    let mut out = String::with_capacity(capacity);
+
+    out.push('{');
+    json::field(&mut out, "version");
+    json::string(&mut out, "2.0");
+    json::field(&mut out, "routeKey");
+    route_key(&mut out, input);
+    json::field(&mut out, "rawPath");
+    json::string(&mut out, raw_path);
+    json::field(&mut out, "rawQueryString");
+    json::string(&mut out, req.raw_query());
+
+    let mut cookies = cookies(req).peekable();
+    if cookies.peek().is_some() {
+        json::field(&mut out, "cookies");
+        out.push('[');
+        for cookie in cookies {
+            json::element(&mut out);
+            json::string(&mut out, cookie);
+        }
+        out.push(']');
+    }
+    json::field(&mut out, "headers");
+    write_joined_values(&mut out, &headers, same_header);
     if !query.is_empty() {
-        ev.insert("queryStringParameters".into(), joined(group_exact(&query)));
+        json::field(&mut out, "queryStringParameters");
+        write_joined_values(&mut out, &query, same_key);
     }
 
-    let mut http = Map::with_capacity(5);
-    http.insert("method".into(), string(&req.method));
-    http.insert("path".into(), string(raw_path));
-    http.insert("protocol".into(), string(or_else(&c.protocol, "HTTP/1.1")));
-    http.insert("sourceIp".into(), string(source_ip(input)));
-    http.insert("userAgent".into(), string(user_agent(input).unwrap_or("")));
+    json::field(&mut out, "requestContext");
+    request_context(&mut out, input, raw_path);
 
-    let host = req.header("host").or_else(|| req.header(":authority")).unwrap_or("");
-    let domain_name = or_else(&c.domain_name, host);
-    let mut rc = Map::with_capacity(10);
-    rc.insert("accountId".into(), string(&c.account_id));
-    rc.insert("apiId".into(), string(&c.api_id));
-    rc.insert("domainName".into(), string(domain_name));
-    let prefix = if c.domain_prefix.is_empty() {
-        crate::context::domain_prefix(domain_name)
-    } else {
-        c.domain_prefix.clone()
-    };
-    rc.insert("domainPrefix".into(), Value::String(prefix));
-    rc.insert("http".into(), Value::Object(http));
-    rc.insert("requestId".into(), string(or_else(&c.request_id, &req.request_id)));
-    rc.insert("routeKey".into(), Value::String(route_key));
-    rc.insert("stage".into(), string(or_else(&c.stage, "$default")));
-    let time = if c.request_time.is_empty() {
-        crate::time::request_time(req.now_ms)
-    } else {
-        c.request_time.clone()
-    };
-    rc.insert("time".into(), Value::String(time));
-    let epoch = if c.request_time_epoch == 0 {
-        req.now_ms
-    } else {
-        c.request_time_epoch
-    };
-    rc.insert("timeEpoch".into(), Value::from(epoch));
-    ev.insert("requestContext".into(), Value::Object(rc));
-
-    let body = super::event_body(input);
-    if let Some((text, _)) = &body {
-        ev.insert("body".into(), string(text));
+    if let Some(body) = &body {
+        json::field(&mut out, "body");
+        body.write(&mut out);
     }
     if !input.path_params.is_empty() {
-        ev.insert("pathParameters".into(), string_map_or_null(input.path_params));
+        json::field(&mut out, "pathParameters");
+        write_last_values(&mut out, input.path_params, same_key);
     }
-    let b64 = body.is_some_and(|(_, b)| b);
-    ev.insert("isBase64Encoded".into(), Value::Bool(b64));
+    json::field(&mut out, "isBase64Encoded");
+    json::bool(&mut out, body.as_ref().is_some_and(super::Body::is_base64));
     if !input.stage_variables.is_empty() {
-        ev.insert("stageVariables".into(), string_map_or_null(input.stage_variables));
+        json::field(&mut out, "stageVariables");
+        write_last_values(&mut out, input.stage_variables, same_key);
     }
-    Value::Object(ev)
+    out.push('}');
+    out
+}
+
+/// The 2.0 event as a JSON value (parsed from [`build`]'s text, which is always valid JSON).
+pub fn event(input: &ProxyInput) -> Value {
+    serde_json::from_str(&build(input)).unwrap_or(Value::Null)
+}
+
+/// `"METHOD /resource"`.
+fn route_key(out: &mut String, input: &ProxyInput) {
+    out.push('"');
+    json::escaped(out, &input.request.method);
+    out.push(' ');
+    json::escaped(out, input.resource);
+    out.push('"');
+}
+
+fn request_context(out: &mut String, input: &ProxyInput, raw_path: &str) {
+    let c = input.context;
+    let req = input.request;
+    let domain_name = domain_name(input);
+    out.push('{');
+    json::field(out, "accountId");
+    json::string(out, &c.account_id);
+    json::field(out, "apiId");
+    json::string(out, &c.api_id);
+    json::field(out, "domainName");
+    json::string(out, domain_name);
+    json::field(out, "domainPrefix");
+    json::string(out, &domain_prefix(input, domain_name));
+
+    json::field(out, "http");
+    out.push('{');
+    json::field(out, "method");
+    json::string(out, &req.method);
+    json::field(out, "path");
+    json::string(out, raw_path);
+    json::field(out, "protocol");
+    json::string(out, or_else(&c.protocol, "HTTP/1.1"));
+    json::field(out, "sourceIp");
+    json::string(out, source_ip(input));
+    json::field(out, "userAgent");
+    json::string(out, user_agent(input).unwrap_or(""));
+    out.push('}');
+
+    json::field(out, "requestId");
+    json::string(out, or_else(&c.request_id, &req.request_id));
+    json::field(out, "routeKey");
+    route_key(out, input);
+    json::field(out, "stage");
+    json::string(out, or_else(&c.stage, "$default"));
+    json::field(out, "time");
+    json::string(out, &request_time(input));
+    json::field(out, "timeEpoch");
+    json::u64(out, request_time_epoch(input));
+    out.push('}');
 }
 
 /// Every `Cookie` header, split on `;`, trimmed, empty pieces dropped.
-fn cookies(req: &crate::http::Request) -> Vec<String> {
+fn cookies(req: &crate::http::Request) -> impl Iterator<Item = &str> {
     req.headers
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case("cookie"))
         .flat_map(|(_, v)| v.split(';'))
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `{name: "v1,v2"}` from grouped values.
-fn joined(grouped: Vec<(String, Vec<String>)>) -> Value {
-    let mut map = Map::with_capacity(grouped.len());
-    for (k, vs) in grouped {
-        map.insert(k, Value::String(vs.join(",")));
-    }
-    Value::Object(map)
 }
 
 #[cfg(test)]
