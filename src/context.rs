@@ -74,3 +74,28 @@ pub fn domain_prefix(host: &str) -> String {
     let host = host.split(':').next().unwrap_or(host);
     host.split('.').next().unwrap_or(host).to_string()
 }
+
+/// 16 bytes as a UUID's text (`8-4-4-4-12` lower-case hex digits).
+pub fn uuid_text(bytes: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 0x0f), 16).unwrap_or('0'));
+    }
+    out
+}
+
+#[cfg(test)]
+mod uuid_tests {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn uuid_text_layout() {
+        let b = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef, 0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0xff];
+        assert_eq!(super::uuid_text(&b), "12345678-9abc-4def-8011-2233445566ff");
+    }
+}

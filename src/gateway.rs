@@ -397,8 +397,13 @@ impl Gateway {
                 "Internal server error", Some(format!("{}: no integration is defined",
                     op.map(|o| o.name.as_str()).unwrap_or("?"))));
         };
-        let ctx = self.request_context(dep, req, Some(routed));
-        let query = template_env::decode_query(req.raw_query());
+        // `$context` and the decoded query only where the MOCK reads them.
+        let ctx = if integration.uses_context {
+            self.request_context(dep, req, Some(routed))
+        } else {
+            RequestContext { request_id: req.request_id.clone(), ..Default::default() }
+        };
+        let query = if integration.needs.input { template_env::decode_query(req.raw_query()) } else { Vec::new() };
         match integration.kind {
             IntegrationType::Mock => {
                 let parts = RequestParts {
@@ -444,7 +449,8 @@ impl Gateway {
                 .unwrap_or_else(|| req.path_only().to_string()),
             protocol: "HTTP/1.1".to_string(),
             request_id: req.request_id.clone(),
-            request_time: crate::time::request_time(req.now_ms),
+            // 0: the adapter did not read the clock because nothing here uses the time.
+            request_time: if req.now_ms == 0 { String::new() } else { crate::time::request_time(req.now_ms) },
             request_time_epoch: req.now_ms,
             resource_id: op.map(|o| o.resource_id.clone()).unwrap_or_default(),
             resource_path: op.map(|o| o.resource_path.clone()).unwrap_or_default(),

@@ -119,46 +119,81 @@ pub fn respond(
     let Some(req_template) = request_template(integration, content_type)? else {
         return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
     };
-    let mut env: Env = template_env::env(parts, ctx, stage_variables, &integration.needs);
-    let rendered = req_template
-        .template
-        .render(&mut env)
-        .map_err(|e| internal(format!("request template failed: {e}")))?;
-    let status = status_code(&rendered)
-        .ok_or_else(|| internal(format!("MOCK request template rendered no integer statusCode: {rendered:?}")))?;
+    // Template variables are built only for a template that is more than plain text (the
+    // console's CORS preflight and most MOCKs are plain text): building them costs more than the
+    // rest of the answer.
+    let new_env = || template_env::env(parts, ctx, stage_variables, &integration.needs);
+    let mut env: Option<Env> = None;
+    let no_status = |rendered: &str| internal(format!("MOCK request template rendered no integer statusCode: {rendered:?}"));
+    let status = match req_template.template.constant_text() {
+        Some(text) => status_code(text).ok_or_else(|| no_status(text))?,
+        None => {
+            let env = env.get_or_insert_with(new_env);
+            let rendered = req_template
+                .template
+                .render(env)
+                .map_err(|e| internal(format!("request template failed: {e}")))?;
+            status_code(&rendered).ok_or_else(|| no_status(&rendered))?
+        }
+    };
     let selected = integration
-        .select_response(&status.to_string())
+        .select_response(&itoa_u16(status))
         .ok_or_else(|| internal(format!("no integration response matches status {status} and there is no default")))?;
-    // The response template's $input is the (empty) integration response, not the request.
-    env.input.body.clear();
     let mut response = Response {
         status: selected.status,
-        headers: Vec::new(),
+        headers: Vec::with_capacity(4),
         body: Vec::new(),
     };
-    let mut content_type_out = "application/json".to_string();
+    let mut content_type_out = "application/json";
     if let Some(t) = response_template(&selected.templates, accept) {
-        content_type_out = t.content_type.clone();
-        let body = t
-            .template
-            .render(&mut env)
-            .map_err(|e| internal(format!("response template failed: {e}")))?;
-        response.body = body.into_bytes();
+        content_type_out = &t.content_type;
+        response.body = match t.template.constant_text() {
+            Some(text) => text.as_bytes().to_vec(),
+            None => {
+                let env = env.get_or_insert_with(new_env);
+                // The response template's $input is the (empty) integration response, not the request.
+                env.input.body.clear();
+                t.template
+                    .render(env)
+                    .map_err(|e| internal(format!("response template failed: {e}")))?
+                    .into_bytes()
+            }
+        };
     }
-    response.headers.push(("content-type".to_string(), content_type_out));
+    response.headers.push(("content-type".to_string(), content_type_out.to_string()));
     for (name, src) in &selected.parameters {
         if let (Some(v), Some(out_name)) = (resolve(src, ctx, stage_variables), response_header_name(name)) {
             response.set_header(&out_name, &v);
         }
     }
-    let (status_override, header_overrides) = template_env::response_override(&env);
-    if let Some(s) = status_override {
-        response.status = s;
-    }
-    for (k, v) in header_overrides {
-        response.set_header(&k, &v);
+    if let Some(env) = &env {
+        let (status_override, header_overrides) = template_env::response_override(env);
+        if let Some(s) = status_override {
+            response.status = s;
+        }
+        for (k, v) in header_overrides {
+            response.set_header(&k, &v);
+        }
     }
     Ok(response)
+}
+
+/// A status code as text, without the formatting machinery.
+fn itoa_u16(n: u16) -> String {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i = i.saturating_sub(1);
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    digits.get(i..).map(|d| String::from_utf8_lossy(d).into_owned()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -178,6 +213,14 @@ mod tests {
         assert_eq!(status_code("{\"statusCode\": \"abc\"}"), None);
         assert_eq!(status_code("{}"), None);
         assert_eq!(status_code("{\"statusCode\": 99999999}"), None);
+    }
+
+    #[test]
+    fn status_text() {
+        assert_eq!(itoa_u16(0), "0");
+        assert_eq!(itoa_u16(7), "7");
+        assert_eq!(itoa_u16(200), "200");
+        assert_eq!(itoa_u16(65535), "65535");
     }
 
     #[test]

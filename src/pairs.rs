@@ -35,6 +35,14 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(raw)).ok()
 }
 
+/// UTF-8 text, with U+FFFD for bytes that are not (the usual case, valid text, takes the fast check).
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// Decodes a pair list into strings.
 pub fn decode(bytes: &[u8]) -> Vec<(String, String)> {
     let Some(n) = read_u32(bytes, 0) else { return Vec::new() };
@@ -49,10 +57,7 @@ pub fn decode(bytes: &[u8]) -> Vec<(String, String)> {
         let Some(v_start) = k_end.checked_add(1) else { break };
         let Some(v_end) = v_start.checked_add(vl) else { break };
         let Some(value) = bytes.get(v_start..v_end) else { break };
-        out.push((
-            String::from_utf8_lossy(key).into_owned(),
-            String::from_utf8_lossy(value).into_owned(),
-        ));
+        out.push((text(key), text(value)));
         let Some(next) = v_end.checked_add(1) else { break };
         data = next;
     }

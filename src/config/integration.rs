@@ -57,6 +57,9 @@ pub struct Integration {
     pub connection_type: Option<String>,
     /// What the templates read (so requests build only that).
     pub needs: crate::template_env::TemplateNeeds,
+    /// Whether anything of a local answer (templates, response parameters) reads `$context`:
+    /// when nothing does, a MOCK skips building it.
+    pub uses_context: bool,
 }
 
 /// API Gateway's default and maximum integration timeout (29 s), and its minimum (50 ms).
@@ -210,12 +213,19 @@ impl Integration {
         if !matches!(payload_format_version.as_str(), "1.0" | "2.0") {
             return Err(err("payloadFormatVersion", format!("{payload_format_version:?} is neither 1.0 nor 2.0")));
         }
+        let uses_context = needs.all_context
+            || !needs.context_keys.is_empty()
+            || responses
+                .iter()
+                .flat_map(|r| r.parameters.iter())
+                .any(|(_, s)| matches!(s, Source::Context(_)));
         Ok(Integration {
             kind,
             http_method,
             uri,
             request_templates,
             needs,
+            uses_context,
             request_parameters,
             passthrough,
             timeout_ms,

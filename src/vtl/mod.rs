@@ -106,6 +106,16 @@ impl Template {
         eval::Renderer::new(env, &self.paths).render(&self.nodes, capacity)
     }
 
+    /// The output when the template is plain text (no references, no directives): such a template
+    /// needs no variables, so a request can skip building them.
+    pub fn constant_text(&self) -> Option<&str> {
+        match self.nodes.as_slice() {
+            [] => Some(""),
+            [ast::Node::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
     /// True if the template reads the request body (`$input.body`, `$input.json`,
     /// `$input.path`, or `$input` passed around whole). Conservative.
     pub fn uses_body(&self) -> bool {

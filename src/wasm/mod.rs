@@ -158,22 +158,14 @@ fn next_random() -> u64 {
     })
 }
 
-/// A v4 UUID (`$context.requestId`).
+/// A v4 UUID (`$context.requestId`), written out digit by digit (no formatting machinery).
 fn request_id() -> String {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&next_random().to_le_bytes());
     b[8..].copy_from_slice(&next_random().to_le_bytes());
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        h.get(0..8).unwrap_or(""),
-        h.get(8..12).unwrap_or(""),
-        h.get(12..16).unwrap_or(""),
-        h.get(16..20).unwrap_or(""),
-        h.get(20..32).unwrap_or("")
-    )
+    crate::context::uuid_text(&b)
 }
 
 fn now_ms() -> u64 {
