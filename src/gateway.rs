@@ -11,6 +11,7 @@ use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
 use crate::lambda_proxy::{CallFailure, Callout};
+use crate::mapping::Source;
 use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
@@ -227,15 +228,26 @@ impl Gateway {
         routed: &Routed,
         req: &Request,
     ) -> Outcome {
-        let ctx = self.request_context(dep, req, Some(routed));
-        let query = template_env::decode_query(req.raw_query());
-        let parts = RequestParts {
-            body: &req.body,
-            path_params: &routed.path_params,
-            query: &query,
-            headers: &req.headers,
+        // HTTP_PROXY has no templates: `$context` only for the mappings that read it, no template
+        // variables at all.
+        let proxy = integration.kind == IntegrationType::HttpProxy;
+        let ctx = if proxy && !integration.request_parameters.iter().any(|(_, s)| matches!(s, Source::Context(_))) {
+            RequestContext { request_id: req.request_id.clone(), ..Default::default() }
+        } else {
+            self.request_context(dep, req, Some(routed))
         };
-        let mut env = Box::new(template_env::env(&parts, &ctx, &dep.stage_variables, &integration.needs));
+        let mut env = if proxy {
+            Box::new(crate::vtl::Env::new(crate::vtl::Input::default()))
+        } else {
+            let query = template_env::decode_query(req.raw_query());
+            let parts = RequestParts {
+                body: &req.body,
+                path_params: &routed.path_params,
+                query: &query,
+                headers: &req.headers,
+            };
+            Box::new(template_env::env(&parts, &ctx, &dep.stage_variables, &integration.needs))
+        };
         let args = crate::integration::RequestArgs {
             integration,
             request: req,
