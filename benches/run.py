@@ -275,7 +275,7 @@ def scenarios(ports, wrk_dir):
         ("a", "(a) native `direct_response`", ports["native"], "GET", path, None, 200, None),
         ("b", "(b) null wasm filter + `direct_response`", ports["null"], "GET", path, None, 200, None),
         ("b'", "(b') wasm fixed `send_http_response`", ports["fixed"], "GET", path, None, 200, b"{}"),
-        ("b'+", "(b'+) same after the filter's host reads", ports["reads"], "GET", path, None, 200, b"{}"),
+        ("b'+", "(b'+) b' after reading the request headers (one host call)", ports["reads"], "GET", path, None, 200, b"{}"),
         ("c", "(c) filter: MOCK, 100 resources", ports["gateway"], "GET", path, None, 200, MOCK_BODY.encode()),
         ("d", "(d) filter: CORS preflight (OPTIONS MOCK)", ports["gateway"], "OPTIONS", path, options, 200,
          ("access-control-allow-methods", CORS_ALLOW_METHODS.strip("'"))),
@@ -762,12 +762,17 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
         add(f"- **{key}/b'** ({what} vs the fixed wasm reply): {round_ratio(key, 'rps'):.2f} by req/s, "
             f"{round_ratio(key, 'cpu_us', invert=True):.2f} by CPU per request "
             f"(b' CPU / {key} CPU). Goal ≥ 0.95.")
+    add(f"- **b'+/b'**, the ceiling for any filter that reads the request before answering: "
+        f"{round_ratio(READS, 'rps'):.2f} by req/s. Against that floor (b'+ CPU / c CPU): c "
+        f"{median([y['cpu_us'] / x['cpu_us'] for x, y in zip(runs['c'], runs[READS])]):.2f}, d "
+        f"{median([y['cpu_us'] / x['cpu_us'] for x, y in zip(runs['d'], runs[READS])]):.2f}, e "
+        f"{median([y['cpu_us'] / x['cpu_us'] for x, y in zip(runs['e'], runs[READS])]):.2f}.")
     def extra(key, over="b'"):
         """Median over rounds of the CPU per request `key` spends beyond `over` in the same round."""
         return median([x["cpu_us"] - y["cpu_us"] for x, y in zip(runs[key], runs[over])])
 
     add(f"- Extra CPU per request over (b'): c {extra('c'):+.1f} µs, d {extra('d'):+.1f} µs, "
-        f"e {extra('e'):+.1f} µs; the filter's host reads alone (b'+) {extra(READS):+.1f} µs. "
+        f"e {extra('e'):+.1f} µs; reading the request headers alone (b'+) {extra(READS):+.1f} µs. "
         f"(b) over (a): {extra('b', 'a'):+.1f} µs; (b') over (a): {extra(FIXED, 'a'):+.1f} µs.")
     if "error" in core:
         add(f"- The filter's own work natively: not measured ({core['error']}).")

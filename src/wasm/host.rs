@@ -46,6 +46,14 @@ extern "C" {
         value_size: usize,
     ) -> u32;
     fn proxy_set_header_map_pairs(map_type: u32, map_data: *const u8, map_size: usize) -> u32;
+    fn proxy_remove_header_map_value(map_type: u32, key_data: *const u8, key_size: usize) -> u32;
+    fn proxy_add_header_map_value(
+        map_type: u32,
+        key_data: *const u8,
+        key_size: usize,
+        value_data: *const u8,
+        value_size: usize,
+    ) -> u32;
     fn proxy_set_buffer_bytes(
         buffer_type: u32,
         start: usize,
@@ -134,13 +142,26 @@ pub fn set_header(map_type: u32, name: &str, value: &str) -> u32 {
     unsafe { proxy_replace_header_map_value(map_type, name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
 }
 
-/// Replaces the whole header map (pseudo-headers included) in one host call. Every host call
-/// costs about a microsecond in V8, so a rewrite of many headers is one call, not one per header.
+/// Replaces the whole header map (pseudo-headers included) in one host call. Envoy then removes
+/// and re-adds every header: measured at about 5 µs for ten headers, as much as five single-header
+/// calls, so it is for rewrites that touch most of the map.
 /// Returns the host's status: 0 Ok, 2 BadArgument when the headers were already sent.
 pub fn set_header_map<K: AsRef<[u8]>, V: AsRef<[u8]>>(map_type: u32, pairs: &[(K, V)]) -> u32 {
     let encoded = pairs::encode(pairs);
     // SAFETY: the pointer/length pair describes a live buffer for the duration of the call.
     unsafe { proxy_set_header_map_pairs(map_type, encoded.as_ptr(), encoded.len()) }
+}
+
+/// Removes a header. Returns the host's status.
+pub fn remove_header(map_type: u32, name: &str) -> u32 {
+    // SAFETY: the pointer/length pair describes a live &str.
+    unsafe { proxy_remove_header_map_value(map_type, name.as_ptr(), name.len()) }
+}
+
+/// Adds a header value (repeats allowed). Returns the host's status.
+pub fn add_header(map_type: u32, name: &str, value: &str) -> u32 {
+    // SAFETY: the pointer/length pairs describe live &strs.
+    unsafe { proxy_add_header_map_value(map_type, name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
 }
 
 /// Replaces `size` bytes at `start` of a buffer (the whole body: 0, its size). Returns the host's status.

@@ -219,29 +219,60 @@ impl Filter {
     }
 
     /// Rewrites the request head in place and lets the router stream it to the named cluster.
-    /// The new head is written with one host call (the whole map), not one per header.
+    /// Only what differs from the client's head is sent to the host: a single-header call costs
+    /// under a microsecond, replacing the whole map about five.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
-        let mut head: Vec<(&str, &str)> = Vec::with_capacity(f.headers.len().saturating_add(8));
-        head.push((":method", &f.method));
-        head.push((":path", &f.path));
-        head.push((":authority", &f.authority));
-        // Other pseudo-headers (:scheme) and Content-Length stay: the body streams through unchanged.
-        for (k, v) in &request.headers {
-            if (k.starts_with(':') && !matches!(k.as_str(), ":method" | ":path" | ":authority"))
-                || k == "content-length"
-            {
-                head.push((k, v));
+        let map = host::MAP_REQUEST_HEADERS;
+        let mut failed = Vec::new();
+        let mut check = |what: &str, status: u32| {
+            if status != 0 {
+                failed.push(format!("{what}: {status}"));
+            }
+        };
+        for (name, value) in [(":method", &f.method), (":path", &f.path), (":authority", &f.authority)] {
+            if request.header(name) != Some(value.as_str()) {
+                check(name, host::set_header(map, name, value));
             }
         }
-        for (k, v) in f.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
-            head.push((k, v));
+        // Content-Length stays: the body streams through unchanged.
+        let keep = |k: &str| k.starts_with(':') || k == "content-length";
+        let values = |headers: &[(String, String)], name: &str| -> Vec<String> {
+            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect()
+        };
+        let mut done: Vec<&str> = Vec::new();
+        for (name, _) in request.headers.iter().filter(|(k, _)| !keep(k)) {
+            if done.contains(&name.as_str()) {
+                continue;
+            }
+            done.push(name);
+            if !f.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                check(name, host::remove_header(map, name));
+            }
         }
-        let timeout = f.timeout_ms.to_string();
-        head.push((CLUSTER_HEADER, &f.cluster));
-        head.push(("x-envoy-upstream-rq-timeout-ms", &timeout));
-        let status = host::set_header_map(host::MAP_REQUEST_HEADERS, &head);
-        if status != 0 {
-            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed (status {status})"));
+        let mut done: Vec<String> = Vec::new();
+        for (name, _) in f.headers.iter().filter(|(k, _)| !keep(&k.to_ascii_lowercase())) {
+            let lower = name.to_ascii_lowercase();
+            if done.contains(&lower) {
+                continue;
+            }
+            let wanted = values(&f.headers, &lower);
+            if wanted != values(&request.headers, &lower) {
+                match wanted.as_slice() {
+                    [one] => check(&lower, host::set_header(map, &lower, one)),
+                    many => {
+                        check(&lower, host::remove_header(map, &lower));
+                        for v in many {
+                            check(&lower, host::add_header(map, &lower, v));
+                        }
+                    }
+                }
+            }
+            done.push(lower);
+        }
+        check(CLUSTER_HEADER, host::set_header(map, CLUSTER_HEADER, &f.cluster));
+        check("timeout", host::set_header(map, "x-envoy-upstream-rq-timeout-ms", &f.timeout_ms.to_string()));
+        if !failed.is_empty() {
+            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed: {failed:?}"));
         }
         self.proxied = Some((routed, request));
         Action::Continue
