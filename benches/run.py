@@ -44,7 +44,7 @@ FILTERS = {"null": "bench_null_filter", "fixed-reply": "bench_fixed_reply_filter
            "host-reads": "bench_host_reads_filter"}
 CORS_ALLOW_HEADERS = "'Content-Type'"
 CORS_ALLOW_METHODS = "'GET,OPTIONS'"
-FIXED, READS = "b'", "b'+"  # scenario keys
+FIXED, READS, PREFLIGHT = "b'", "b'+", "b'o"  # scenario keys
 MEMORY_SAMPLES = 3  # Envoy starts per memory case; the median is reported
 MOCK_BODY = '{"message": "hello from a mock"}'
 
@@ -275,6 +275,8 @@ def scenarios(ports, wrk_dir):
         ("a", "(a) native `direct_response`", ports["native"], "GET", path, None, 200, None),
         ("b", "(b) null wasm filter + `direct_response`", ports["null"], "GET", path, None, 200, None),
         ("b'", "(b') wasm fixed `send_http_response`", ports["fixed"], "GET", path, None, 200, b"{}"),
+        ("b'o", "(b'o) b' answering d's preflight request (`OPTIONS`, 3 CORS headers)", ports["fixed"], "OPTIONS",
+         path, options, 200, b"{}"),
         ("b'+", "(b'+) b' after reading the request headers (one host call)", ports["reads"], "GET", path, None, 200, b"{}"),
         ("c", "(c) filter: MOCK, 100 resources", ports["gateway"], "GET", path, None, 200, MOCK_BODY.encode()),
         ("d", "(d) filter: CORS preflight (OPTIONS MOCK)", ports["gateway"], "OPTIONS", path, options, 200,
@@ -762,6 +764,9 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
         add(f"- **{key}/b'** ({what} vs the fixed wasm reply): {round_ratio(key, 'rps'):.2f} by req/s, "
             f"{round_ratio(key, 'cpu_us', invert=True):.2f} by CPU per request "
             f"(b' CPU / {key} CPU). Goal ≥ 0.95.")
+    add(f"- **d/b'o** (the CORS preflight vs the fixed wasm reply to the same `OPTIONS` request): "
+        f"{median([x['rps'] / y['rps'] for x, y in zip(runs['d'], runs[PREFLIGHT])]):.2f} by req/s, "
+        f"{median([y['cpu_us'] / x['cpu_us'] for x, y in zip(runs['d'], runs[PREFLIGHT])]):.2f} by CPU per request.")
     add(f"- **b'+/b'**, the ceiling for any filter that reads the request before answering: "
         f"{round_ratio(READS, 'rps'):.2f} by req/s. Against that floor (b'+ CPU / c CPU): c "
         f"{median([y['cpu_us'] / x['cpu_us'] for x, y in zip(runs['c'], runs[READS])]):.2f}, d "
