@@ -438,6 +438,17 @@ def proxied_gateway(wasm, doc, lambda_url):
     return apigw.wasm_filter(wasm, json.dumps(plugin)), clusters
 
 
+def proxied_gateway_envoy_signed(wasm, doc, lambda_url):
+    """The same filter, but its Lambda target says `"signing": "envoy"` and names a cluster whose
+    aws_request_signing upstream filter signs the invoke natively."""
+    mapping = {o: apigw.cluster_name(o) for o in apigw.http_origins(doc, {})}
+    plugin = apigw.plugin_config(doc, stage="prod", stage_prefix="optional", origins_to_clusters=mapping,
+                                 lambda_url=lambda_url, envoy_signs_lambda=True)
+    plugin["targets"]["lambda"]["cluster"] = "lambda_signed"
+    cluster = apigw.envoy_signing(apigw.cluster("lambda_signed", lambda_url), "lambda", "us-east-1")
+    return apigw.wasm_filter(wasm, json.dumps(plugin), "apigateway_signed"), [cluster]
+
+
 def route_to(cluster_name):
     return [{"match": {"prefix": "/"}, "route": {"cluster": cluster_name}}]
 
@@ -495,8 +506,10 @@ def proxied(args, wasm, filters):
     try:
         doc = proxied_definition(backend_url)
         gateway, clusters = proxied_gateway(wasm, doc, lambda_url)
+        gateway_signed, signed_clusters = proxied_gateway_envoy_signed(wasm, doc, lambda_url)
+        clusters += signed_clusters
         backend_cluster = apigw.cluster_name(backend_url)
-        ports = {k: free_port() for k in ("l_plain", "l_native", "h_plain", "h_null", "gateway")}
+        ports = {k: free_port() for k in ("l_plain", "l_native", "h_plain", "h_null", "gateway", "signed")}
         listeners = [
             apigw.listener("l_plain", ports["l_plain"], [], route_to("lambda"), "127.0.0.1"),
             apigw.listener("l_native", ports["l_native"], [native_lambda_filter()], route_to("lambda"), "127.0.0.1"),
@@ -504,6 +517,7 @@ def proxied(args, wasm, filters):
             apigw.listener("h_null", ports["h_null"], [apigw.wasm_filter(filters["null"], "{}", "bench_null")],
                            route_to(backend_cluster), "127.0.0.1"),
             apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
+            apigw.listener("signed", ports["signed"], [gateway_signed], apigw.gateway_routes(), "127.0.0.1"),
         ]
         env = dict(os.environ, **DUMMY_AWS)
         env.pop("AWS_SESSION_TOKEN", None)
@@ -515,6 +529,8 @@ def proxied(args, wasm, filters):
                  LAMBDA_ANSWER.encode()),
                 ("L2", "(L2) Envoy's `aws_lambda` filter", ports["l_native"], "GET", "/fn", None, 200, lambda_ok),
                 ("L3", "(L3) filter: AWS_PROXY `GET /fn`", ports["gateway"], "GET", "/fn", None, 200, lambda_ok),
+                ("L4", "(L4) filter: AWS_PROXY, Envoy signs (`signing: envoy`)", ports["signed"], "GET", "/fn", None,
+                 200, lambda_ok),
                 ("H1", "(H1) plain Envoy route → backend", ports["h_plain"], "GET", item, None, 200,
                  BACKEND_ANSWER.encode()),
                 ("H2", "(H2) null wasm filter + plain route", ports["h_null"], "GET", item, None, 200,
@@ -849,21 +865,25 @@ def report_proxied(args, plan, runs, core, stream):
 
     add("## Proxied requests: Lambda (AWS_PROXY) and HTTP")
     add("")
-    add(f"The same front Envoy setup (`--concurrency 1`, {args.proxied_rounds} interleaved rounds of all seven "
+    add(f"The same front Envoy setup (`--concurrency 1`, {args.proxied_rounds} interleaved rounds of all eight "
         f"scenarios, `wrk -c{args.connections} -d{args.duration}s`, medians) in front of a second Envoy "
         "(`--concurrency 1`) that answers everything with `direct_response`: a Lambda proxy answer "
-        f"(`{LAMBDA_ANSWER}`) on the Invoke API listener all three Lambda scenarios use, `{BACKEND_ANSWER}` on "
+        f"(`{LAMBDA_ANSWER}`) on the Invoke API listener all four Lambda scenarios use, `{BACKEND_ANSWER}` on "
         "the backend listener all four HTTP scenarios use. CPU µs/req is the front Envoy's; the upstream "
         "Envoy's is its own column (both share the 2 cores with wrk). Envoy's `aws_lambda` filter and ours "
         "sign every call with the same dummy credentials.")
     add("")
     add("| Lambda scenario | req/s | p99 | CPU µs/req | upstream CPU µs/req | req/s ratio to L2 |")
     add("|---|---:|---:|---:|---:|---:|")
-    for key in ("L1", "L2", "L3"):
+    for key in ("L1", "L2", "L3", "L4"):
         add(row(key, ["L2"]))
     add("")
     add(f"- **L3/L2** (this filter's AWS_PROXY vs Envoy's native `aws_lambda` filter): {ratio('L3', 'L2'):.2f} by "
         f"req/s, {ratio('L3', 'L2', 'cpu_us', invert=True):.2f} by CPU per request (L2 CPU / L3 CPU). Goal ≥ 1.0.")
+    add(f"- **L4/L2** (the same, with the invoke signed by Envoy's `aws_request_signing` on the Lambda cluster "
+        f"instead of SigV4 in the VM): {ratio('L4', 'L2'):.2f} by req/s, "
+        f"{ratio('L4', 'L2', 'cpu_us', invert=True):.2f} by CPU per request; L4 over L3: "
+        f"{extra('L4', 'L3'):+.1f} µs CPU per request.")
     add(f"- Extra CPU per request over the plain route (L1): native filter {extra('L2', 'L1'):+.1f} µs, "
         f"this filter {extra('L3', 'L1'):+.1f} µs. L3 builds the payload 1.0 event and calls out with "
         "`dispatch_http_call`; L2 builds its own smaller JSON and lets the router forward the request.")

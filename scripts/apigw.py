@@ -216,7 +216,7 @@ def _authority(url):
 # --- configs ---------------------------------------------------------------------------------
 
 def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optional", region="us-east-1",
-                  origins_to_clusters=None, lambda_url=None, extra=None, aws_urls=None):
+                  origins_to_clusters=None, lambda_url=None, extra=None, aws_urls=None, envoy_signs_lambda=False):
     cfg = {
         "api": doc,
         "stage": stage,
@@ -227,6 +227,8 @@ def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optiona
     }
     if lambda_url:
         cfg["targets"]["lambda"] = {"cluster": "lambda", "authority": _authority(lambda_url)}
+        if envoy_signs_lambda:
+            cfg["targets"]["lambda"]["signing"] = "envoy"
     if aws_urls:
         cfg["targets"]["aws"] = {svc: {"cluster": f"aws_{svc}", "authority": _authority(url)}
                                  for svc, url in aws_urls.items()}
@@ -260,6 +262,31 @@ def cluster(name, url, timeout="30s"):
         }
     del timeout
     return c
+
+
+def envoy_signing(cluster_config, service, region):
+    """Makes Envoy sign every request to this cluster (callouts included) with SigV4, natively:
+    `aws_request_signing` as an upstream filter, credentials from Envoy's own AWS credential chain
+    (environment, profile, instance role). Pair it with `"signing": "envoy"` on the filter's target,
+    so the filter leaves its requests unsigned. Envoy hashes the payload with native SHA-256, several
+    times faster than SHA-256 inside the wasm VM."""
+    cluster_config["typed_extension_protocol_options"] = {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "explicit_http_config": {"http_protocol_options": {}},
+            "http_filters": [
+                {"name": "envoy.filters.http.aws_request_signing", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning",
+                    "service_name": service, "region": region, "use_unsigned_payload": False,
+                    # What Envoy adds to a callout (x-envoy-*) is not the client's to sign.
+                    "match_excluded_headers": [{"prefix": "x-envoy"}, {"exact": "x-request-id"}],
+                }},
+                {"name": "envoy.filters.http.upstream_codec", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec"}},
+            ],
+        },
+    }
+    return cluster_config
 
 
 def wasm_filter(wasm_path, config_json, name=FILTER_NAME):

@@ -491,7 +491,7 @@ fn aws(
         use sha2::Digest;
         set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
     }
-    if let Some(creds) = args.credentials {
+    if let Some(creds) = args.credentials.filter(|_| !endpoint.envoy_signs) {
         // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
         // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
         let mut signed_headers: Vec<(String, String)> = headers

@@ -19,7 +19,7 @@ fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn ep(cluster: &str, authority: &str) -> Endpoint {
-    Endpoint { cluster: cluster.into(), authority: authority.into() }
+    Endpoint { cluster: cluster.into(), authority: authority.into(), envoy_signs: false }
 }
 
 const NOW: u64 = 1_704_067_200_000; // 2024-01-01T00:00:00Z

@@ -108,15 +108,17 @@ class Gateway:
 
 
 def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=False, extra=None,
-                  clusters=None, origins=None, lambda_url=None, env=None):
+                  clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False):
     """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway. With
     `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials)."""
     port, admin = free_port(), free_port()
     cfg = apigw.plugin_config(definition, stage, stage_variables or {}, stage_prefix,
-                              origins_to_clusters=origins, lambda_url=lambda_url, extra=extra)
+                              origins_to_clusters=origins, lambda_url=lambda_url, extra=extra,
+                              envoy_signs_lambda=envoy_signs_lambda)
     clusters = list(clusters or [])
     if lambda_url:
-        clusters.append(apigw.cluster("lambda", lambda_url))
+        c = apigw.cluster("lambda", lambda_url)
+        clusters.append(apigw.envoy_signing(c, "lambda", "us-east-1") if envoy_signs_lambda else c)
     config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1")
     envoy = Envoy(config, env=env).wait_ready()
     return Gateway(envoy, port)

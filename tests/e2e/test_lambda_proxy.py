@@ -226,6 +226,30 @@ def test_bad_signature_is_500(gateway_factory, lam):
     assert "InvalidSignatureException" in g.envoy.logs() or "403" in g.envoy.logs()
 
 
+# targets.lambda.signing = "envoy": the filter sends the invoke unsigned and the cluster's
+# aws_request_signing upstream filter signs it (natively, payload hash included); the server checks
+# that signature with botocore. Wrong credentials in Envoy's environment: refused, AWS's 500.
+def test_envoy_signs_the_invoke(gateway_factory, lam):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK)
+    env.pop("AWS_SESSION_TOKEN", None)
+    g = gateway_factory(API, stage="stage", stage_prefix=True, stage_variables={"alias": "live"},
+                        lambda_url=lam.url, env=env, envoy_signs_lambda=True)
+    lam.clear()
+    _, e = event_of(g, "/stage/alias?x=1")
+    assert e["queryStringParameters"] == {"x": "1"}
+    rec = json.loads(__import__("requests").get(lam.url + "/_recorded?detail=1", timeout=5).text)
+    headers = {k.lower(): v for k, v in rec[-1]["headers"].items()}
+    assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST/")
+    # Envoy's signer sends and signs the payload hash; the filter's own signer does not.
+    assert "x-amz-content-sha256" in headers
+    assert "x-amz-content-sha256" in headers["authorization"]
+    bad = dict(env, AWS_SECRET_ACCESS_KEY="wrong")
+    g2 = gateway_factory(API, stage="stage", stage_prefix=True, lambda_url=lam.url, env=bad,
+                         envoy_signs_lambda=True)
+    r = g2.request("GET", "/stage/anything")
+    assert (r.status_code, r.content) == (500, INTERNAL)
+
+
 # Nothing listening at the Lambda endpoint: 502.
 def test_unreachable_endpoint_is_502(gateway_factory):
     g = gateway_factory(API, stage="stage", stage_prefix=True, lambda_url=f"http://127.0.0.1:{free_port()}")
