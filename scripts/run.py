@@ -27,10 +27,28 @@ DEMO_API = os.path.join(os.path.dirname(__file__), "..", "envoy", "demo-api.yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def local_ports(a, count=3):
+    """Ports for the local Lambda, echo and moto services: the next free ones after the listener's,
+    never Envoy's admin port."""
+    import socket  # noqa: PLC0415
+    ports, candidate = [], a.port
+    while len(ports) < count and candidate < 65535:
+        candidate += 1
+        if candidate == a.admin_port:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+        ports.append(candidate)
+    return ports
+
+
 def start_demo_services(a, children, start=True):
     """The demo's HTTP backend (tests/e2e/echo_backend.py) and, when moto is installed, an SQS for
     its AWS integration; returns the stage variables with `backend` pointing at the echo service."""
-    echo_port, moto_port = a.port + 2, a.port + 3
+    _, echo_port, moto_port = a.local_ports
     variables = apigw.parse_pairs(a.stage_variables)
     variables.setdefault("backend", f"127.0.0.1:{echo_port}")
     os.environ.setdefault("AWS_ENDPOINT_URL_SQS", f"http://127.0.0.1:{moto_port}")
@@ -85,13 +103,14 @@ def main():
 
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
     children = []
+    a.local_ports = local_ports(a)
     local_services = a.local_services == "yes" or (
         a.local_services == "auto" and os.path.abspath(a.api) == os.path.abspath(DEMO_API))
     if local_services:
         a.stage_variables = start_demo_services(a, children, start=not a.generate_only)
     local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(
         os.environ.get(k) for k in ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")))
-    lambda_port = a.port + 1
+    lambda_port = a.local_ports[0]
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
