@@ -278,8 +278,12 @@ def envoy_signing(cluster_config, service, region):
                 {"name": "envoy.filters.http.aws_request_signing", "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning",
                     "service_name": service, "region": region, "use_unsigned_payload": False,
-                    # What Envoy adds to a callout (x-envoy-*) is not the client's to sign.
-                    "match_excluded_headers": [{"prefix": "x-envoy"}, {"exact": "x-request-id"}],
+                    # What Envoy adds to a callout (x-envoy-*) is not the client's to sign; like
+                    # botocore, User-Agent, Expect and X-Amzn-Trace-Id stay unsigned (intermediaries
+                    # rewrite them, and botocore-based verifiers leave them out).
+                    "match_excluded_headers": [{"prefix": "x-envoy"}, {"exact": "x-request-id"},
+                                               {"exact": "user-agent"}, {"exact": "expect"},
+                                               {"exact": "x-amzn-trace-id"}],
                 }},
                 {"name": "envoy.filters.http.upstream_codec", "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec"}},

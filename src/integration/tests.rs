@@ -403,6 +403,14 @@ fn aws_sqs_path_form() {
     let again = crate::sigv4::sign("POST", "/123456789012/q1", "", &signed, u.body.as_deref().unwrap(), "sqs",
         "eu-west-1", creds().as_ref().unwrap(), NOW);
     assert_eq!(again.last().map(|(_, v)| v.as_str()), Some(auth));
+    // `"signing": "envoy"` on the endpoint: the cluster signs, so the filter sends it unsigned even
+    // with credentials at hand.
+    if let Some((_, ep)) = f.targets.aws.iter_mut().find(|(s, _)| s == "sqs") {
+        ep.envoy_signs = true;
+    }
+    let u = f.up(&i);
+    assert_eq!((header(&u, "authorization"), header(&u, "x-amz-date")), (None, None));
+    assert_eq!(u.body.as_deref(), Some(b"Action=SendMessage&MessageBody=%7B%22a%22%3A1%7D".as_slice()));
 }
 
 // Action URIs of JSON-protocol services: POST /, X-Amz-Target, application/x-amz-json-1.x.

@@ -131,6 +131,26 @@ def test_sqs_send_message(gw, moto):
     assert msgs[0]["MessageAttributes"]["HttpMethod"]["StringValue"] == "POST"
 
 
+# targets.aws.sqs.signing = "envoy": the cluster's aws_request_signing upstream filter signs the
+# SendMessage (moto checks the signature); the filter sends it unsigned.
+def test_sqs_signed_by_envoy(gateway_factory, moto, lam):
+    targets = aws_targets(moto.authority, ["sqs", "dynamodb", "s3"], lambda_authority=lam.url.split("//", 1)[1])
+    targets["aws"]["sqs"].update(cluster="moto_signed", signing="envoy")
+    signed = apigw.envoy_signing(apigw.cluster("moto_signed", moto.url), "sqs", "us-east-1")
+    clusters = [signed, apigw.cluster("moto", moto.url), apigw.cluster("lambda", lam.url)]
+    g = gateway_factory(API, stage="prod", clusters=clusters, extra={"targets": targets}, env=moto.envoy_env(None))
+    r = g.request("POST", "/sqs", json={"signed": "by envoy"})
+    assert r.status_code == 200, r.text
+    sqs = moto.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    bodies = [json.loads(m["Body"]) for m in
+              sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])]
+    assert {"signed": "by envoy"} in bodies
+    bad = gateway_factory(API, stage="prod", clusters=clusters, extra={"targets": targets},
+                          env=moto.envoy_env("wrong-secret"))
+    assert bad.request("POST", "/sqs", json={"x": 1}).status_code == 400  # moto refuses: the 4\d{2} response
+
+
 # DynamoDB PutItem and Query (X-Amz-Target, x-amz-json-1.0) with a response template reshaping Items.
 def test_dynamodb_put_and_query(gw, moto):
     for at, text in (("09:00", "coffee"), ("12:00", "lunch \"break\"")):
