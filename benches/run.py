@@ -41,7 +41,21 @@ import apigw  # noqa: E402
 
 DEMO_API = os.path.join(ROOT, "envoy", "demo-api.yaml")
 FILTERS = {"null": "bench_null_filter", "fixed-reply": "bench_fixed_reply_filter",
-           "host-reads": "bench_host_reads_filter"}
+           "host-reads": "bench_host_reads_filter", "host-calls": "bench_host_calls_filter"}
+# benches/filters/host-calls configurations: (configuration, what it does).
+HOST_CALLS = [
+    ("", "nothing (the fixed reply of b')"),
+    ("pairs", "read the whole request header map"),
+    ("path", "read one header (`:path`)"),
+    ("path,method", "read two headers"),
+    ("miss", "read an absent header"),
+    ("clock", "read the clock"),
+    ("prop", "read the property `source.address`"),
+    ("set", "set one request header"),
+    ("set4", "set four request headers"),
+    ("map", "read the header map and replace it with itself plus two headers"),
+    ("hdr3", "answer with three headers instead of one"),
+]
 CORS_ALLOW_HEADERS = "'Content-Type'"
 CORS_ALLOW_METHODS = "'GET,OPTIONS'"
 FIXED, READS, PREFLIGHT = "b'", "b'+", "b'o"  # scenario keys
@@ -547,6 +561,30 @@ def proxied(args, wasm, filters):
         upstream.stop()
 
 
+def host_calls(args, filters):
+    """The cost of single host calls: benches/filters/host-calls under each configuration of
+    HOST_CALLS, one listener each, in one Envoy; Envoy CPU per request over the empty one."""
+    ports = {cfg: free_port() for cfg, _ in HOST_CALLS}
+    listeners = [apigw.listener(f"calls{i}", ports[cfg],
+                                [apigw.wasm_filter(filters["host-calls"], cfg, f"bench_host_calls_{i}")],
+                                direct_response_route(), "127.0.0.1")
+                 for i, (cfg, _) in enumerate(HOST_CALLS)]
+    envoy = Envoy(args.envoy, envoy_config(listeners), name="host-calls").wait_ready()
+    try:
+        plan = [(cfg, what, ports[cfg], "GET", "/x", None, 200, b"{}") for cfg, what in HOST_CALLS]
+        runs = measure(args, envoy, plan, args.rounds)
+    finally:
+        envoy.stop()
+    lines = ["## Host calls", "",
+             "`benches/filters/host-calls`: the fixed reply of (b') after the named host calls, one listener per "
+             "configuration in one Envoy, interleaved rounds; Envoy CPU per request over the first row.", "",
+             "| host calls before the reply | CPU µs/req | over nothing |", "|---|---:|---:|"]
+    for cfg, what in HOST_CALLS:
+        over = median([x["cpu_us"] - y["cpu_us"] for x, y in zip(runs[cfg], runs[""])])
+        lines.append(f"| {what} | {median([r['cpu_us'] for r in runs[cfg]]):.1f} | {over:+.1f} µs |")
+    return "\n".join(lines) + "\n"
+
+
 # --- streaming 10 MB through HTTP_PROXY ------------------------------------------------------
 
 class _Sink(http.server.BaseHTTPRequestHandler):
@@ -959,7 +997,7 @@ def main():
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
     print("building the baseline filters...", file=sys.stderr)
     filters = build_filters()
-    # BENCH_PARTS=throughput (or proxied): a quicker run of one table, printed only (results.md is
+    # BENCH_PARTS=throughput, proxied or hostcalls (comma-separated): a quicker run of some tables, printed only (results.md is
     # written by full runs).
     parts = set(filter(None, os.environ.get("BENCH_PARTS", "throughput,proxied").split(",")))
     text = ""
@@ -994,6 +1032,9 @@ def main():
             print(f"streaming {STREAM_MB} MB...", file=sys.stderr)
             stream = streaming(args, wasm)
         text += "\n" + report_proxied(args, pplan, pruns, core, stream)
+    if "hostcalls" in parts or parts == {"throughput", "proxied"}:
+        print("host calls...", file=sys.stderr)
+        text += "\n" + host_calls(args, filters)
     text += f"\n(`make bench` took {time.time() - started:.0f} s on {platform.machine()}.)\n"
     print(text)
     if parts != {"throughput", "proxied"}:
