@@ -899,7 +899,8 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
         else:
             add(f"- The same work inside V8 (benches/core-time compiled to wasm32-wasip1 with the filter's release "
                 f"profile, node:wasi, warm): c {v8['c']:.1f} µs, d {v8['d']:.1f} µs, e {v8['e']:.1f} µs. In Envoy "
-                "it costs more again: its own work between two requests leaves the VM's code and data cold.")
+                "it costs more (presumably because Envoy's own work between two requests leaves the VM's code and "
+                "data cold; not measured).")
     add("")
     if mem is None:
         return "\n".join(lines) + "\n"
