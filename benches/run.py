@@ -438,15 +438,20 @@ def proxied_definition(backend_url):
     }
 
 
+def lambda_cluster(lambda_url):
+    """The `lambda` cluster. Envoy's aws_lambda filter acts only on routes to a cluster marked as a
+    Lambda gateway (it skips the request otherwise); the mark changes nothing for the other Lambda
+    scenarios."""
+    lam = apigw.cluster("lambda", lambda_url)
+    lam["metadata"] = {"filter_metadata": {"com.amazonaws.lambda": {"egress_gateway": True}}}
+    return lam
+
+
 def proxied_gateway(wasm, doc, lambda_url):
     """The filter serving `doc`, its HTTP origins and Lambda pointing at local upstreams."""
     mapping = {o: apigw.cluster_name(o) for o in apigw.http_origins(doc, {})}
     clusters = [apigw.cluster(name, origin) for origin, name in mapping.items()]
-    lam = apigw.cluster("lambda", lambda_url)
-    # Envoy's aws_lambda filter acts only on routes to a cluster marked as a Lambda gateway (it
-    # skips the request otherwise); the mark changes nothing for the other two Lambda scenarios.
-    lam["metadata"] = {"filter_metadata": {"com.amazonaws.lambda": {"egress_gateway": True}}}
-    clusters.append(lam)
+    clusters.append(lambda_cluster(lambda_url))
     plugin = apigw.plugin_config(doc, stage="prod", stage_prefix="optional", origins_to_clusters=mapping,
                                  lambda_url=lambda_url)
     return apigw.wasm_filter(wasm, json.dumps(plugin)), clusters
@@ -592,8 +597,7 @@ def lambda_signing_share(args):
     upstream, lambda_url, _ = upstream_envoy(args)
     out = {}
     try:
-        lam = apigw.cluster("lambda", lambda_url)
-        lam["metadata"] = {"filter_metadata": {"com.amazonaws.lambda": {"egress_gateway": True}}}
+        lam = lambda_cluster(lambda_url)
         ports = {k: free_port() for k in ("plain", "native")}
         listeners = [apigw.listener("plain", ports["plain"], [], route_to("lambda"), "127.0.0.1"),
                      apigw.listener("native", ports["native"], [native_lambda_filter()], route_to("lambda"),

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def local_ports(a, count=3):
     """Ports for the local Lambda, echo and moto services: the next free ones after the listener's,
     never Envoy's admin port."""
-    import socket  # noqa: PLC0415
     ports, candidate = [], a.port
     while len(ports) < count and candidate < 65535:
         candidate += 1

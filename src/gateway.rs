@@ -11,7 +11,6 @@ use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
 use crate::lambda_proxy::{CallFailure, Callout};
-use crate::mapping::Source;
 use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
@@ -44,6 +43,70 @@ pub struct Forward {
     /// The complete set of non-pseudo request headers to send.
     pub headers: Vec<(String, String)>,
     pub timeout_ms: u32,
+}
+
+/// `$context` with only the request id, for answers where nothing reads the rest.
+fn bare_context(req: &Request) -> RequestContext {
+    RequestContext { request_id: req.request_id.clone(), ..Default::default() }
+}
+
+/// One change to a header map, in the order the host must apply it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadEdit {
+    /// Replace every value of the header with this one.
+    Set(String, String),
+    Remove(String),
+    /// Add a value beside those already there.
+    Add(String, String),
+}
+
+impl Forward {
+    /// The edits that turn the client's request head (`current`, pseudo-headers included) into this
+    /// one: only what differs, since every host call costs about a microsecond. Content-Length and
+    /// the other pseudo-headers stay (the body streams through unchanged); the cluster and timeout
+    /// headers for Envoy's route come last.
+    pub fn edits(&self, current: &[(String, String)]) -> Vec<HeadEdit> {
+        let first = |name: &str| current.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let values = |headers: &[(String, String)], name: &str| -> Vec<String> {
+            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect()
+        };
+        let kept = |k: &str| k.starts_with(':') || k.eq_ignore_ascii_case("content-length");
+        let mut edits = Vec::new();
+        for (name, value) in [(":method", &self.method), (":path", &self.path), (":authority", &self.authority)] {
+            if first(name) != Some(value.as_str()) {
+                edits.push(HeadEdit::Set(name.to_string(), value.clone()));
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for (name, _) in current.iter().filter(|(k, _)| !kept(k)) {
+            let lower = name.to_ascii_lowercase();
+            if !seen.contains(&lower) && !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&lower)) {
+                edits.push(HeadEdit::Remove(lower.clone()));
+            }
+            seen.push(lower);
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for (name, _) in self.headers.iter().filter(|(k, _)| !kept(k)) {
+            let lower = name.to_ascii_lowercase();
+            if seen.contains(&lower) {
+                continue;
+            }
+            let wanted = values(&self.headers, &lower);
+            if wanted != values(current, &lower) {
+                match wanted.as_slice() {
+                    [one] => edits.push(HeadEdit::Set(lower.clone(), one.clone())),
+                    many => {
+                        edits.push(HeadEdit::Remove(lower.clone()));
+                        edits.extend(many.iter().map(|v| HeadEdit::Add(lower.clone(), v.clone())));
+                    }
+                }
+            }
+            seen.push(lower);
+        }
+        edits.push(HeadEdit::Set(CLUSTER_HEADER.to_string(), self.cluster.clone()));
+        edits.push(HeadEdit::Set("x-envoy-upstream-rq-timeout-ms".to_string(), self.timeout_ms.to_string()));
+        edits
+    }
 }
 
 /// The request header that names the upstream cluster to Envoy's route (`cluster_header`);
@@ -231,8 +294,8 @@ impl Gateway {
         // HTTP_PROXY has no templates: `$context` only for the mappings that read it, no template
         // variables at all.
         let proxy = integration.kind == IntegrationType::HttpProxy;
-        let ctx = if proxy && !integration.request_parameters.iter().any(|(_, s)| matches!(s, Source::Context(_))) {
-            RequestContext { request_id: req.request_id.clone(), ..Default::default() }
+        let ctx = if proxy && !integration.uses_context {
+            bare_context(req)
         } else {
             self.request_context(dep, req, Some(routed))
         };
@@ -413,7 +476,7 @@ impl Gateway {
         let ctx = if integration.uses_context {
             self.request_context(dep, req, Some(routed))
         } else {
-            RequestContext { request_id: req.request_id.clone(), ..Default::default() }
+            bare_context(req)
         };
         let query = if integration.needs.input { template_env::decode_query(req.raw_query()) } else { Vec::new() };
         match integration.kind {
@@ -515,10 +578,7 @@ impl Gateway {
         let ctx_ref = match &ctx {
             Some(c) => c,
             None => {
-                fallback_ctx = RequestContext {
-                    request_id: req.request_id.clone(),
-                    ..Default::default()
-                };
+                fallback_ctx = bare_context(req);
                 &fallback_ctx
             }
         };
@@ -533,5 +593,54 @@ impl Gateway {
             response: responses.render_with_status(kind, status, message, &ectx),
             log,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::{Forward, HeadEdit, CLUSTER_HEADER};
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn set(k: &str, v: &str) -> HeadEdit {
+        HeadEdit::Set(k.into(), v.into())
+    }
+
+    // Only what differs is sent: unchanged pseudo-headers and headers cost no host call; dropped
+    // headers go, changed and new ones are set, several values are replaced as a group;
+    // Content-Length and :scheme stay; the route's cluster and timeout headers come last.
+    #[test]
+    fn forward_edits_are_the_differences() {
+        let current = pairs(&[
+            (":method", "GET"), (":path", "/p/a?x=1"), (":authority", "gw"), (":scheme", "http"),
+            ("content-length", "3"), ("x-keep", "k"), ("connection", "close"), ("x-forwarded-for", "1.1.1.1"),
+            ("x-multi", "a"),
+        ]);
+        let f = Forward {
+            cluster: "backend".into(),
+            method: "GET".into(),
+            path: "/a?x=1".into(),
+            authority: "backend:8080".into(),
+            headers: pairs(&[("x-keep", "k"), ("x-forwarded-for", "1.1.1.1, 10.0.0.1"), ("x-multi", "a"),
+                             ("x-multi", "b"), ("x-new", "n")]),
+            timeout_ms: 29000,
+        };
+        assert_eq!(f.edits(&current), vec![
+            set(":path", "/a?x=1"),
+            set(":authority", "backend:8080"),
+            HeadEdit::Remove("connection".into()),
+            set("x-forwarded-for", "1.1.1.1, 10.0.0.1"),
+            HeadEdit::Remove("x-multi".into()),
+            HeadEdit::Add("x-multi".into(), "a".into()),
+            HeadEdit::Add("x-multi".into(), "b".into()),
+            set("x-new", "n"),
+            set(CLUSTER_HEADER, "backend"),
+            set("x-envoy-upstream-rq-timeout-ms", "29000"),
+        ]);
     }
 }

@@ -137,7 +137,7 @@ pub fn respond(
         }
     };
     let selected = integration
-        .select_response(&itoa_u16(status))
+        .select_response(&status.to_string())
         .ok_or_else(|| internal(format!("no integration response matches status {status} and there is no default")))?;
     let mut response = Response {
         status: selected.status,
@@ -178,24 +178,6 @@ pub fn respond(
     Ok(response)
 }
 
-/// A status code as text, without the formatting machinery.
-fn itoa_u16(n: u16) -> String {
-    let mut digits = [0u8; 5];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i = i.saturating_sub(1);
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    digits.get(i..).map(|d| String::from_utf8_lossy(d).into_owned()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,14 +195,6 @@ mod tests {
         assert_eq!(status_code("{\"statusCode\": \"abc\"}"), None);
         assert_eq!(status_code("{}"), None);
         assert_eq!(status_code("{\"statusCode\": 99999999}"), None);
-    }
-
-    #[test]
-    fn status_text() {
-        assert_eq!(itoa_u16(0), "0");
-        assert_eq!(itoa_u16(7), "7");
-        assert_eq!(itoa_u16(200), "200");
-        assert_eq!(itoa_u16(65535), "65535");
     }
 
     #[test]

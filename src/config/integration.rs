@@ -57,8 +57,8 @@ pub struct Integration {
     pub connection_type: Option<String>,
     /// What the templates read (so requests build only that).
     pub needs: crate::template_env::TemplateNeeds,
-    /// Whether anything of a local answer (templates, response parameters) reads `$context`:
-    /// when nothing does, a MOCK skips building it.
+    /// Whether anything here (templates, request or response parameters) reads `$context`: when
+    /// nothing does, a request skips building it.
     pub uses_context: bool,
 }
 
@@ -218,6 +218,7 @@ impl Integration {
             || responses
                 .iter()
                 .flat_map(|r| r.parameters.iter())
+                .chain(request_parameters.iter())
                 .any(|(_, s)| matches!(s, Source::Context(_)));
         Ok(Integration {
             kind,

@@ -8,7 +8,7 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
-use crate::gateway::{Forward, Gateway, Outcome, Reply, Routed, Start, CLUSTER_HEADER};
+use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::lambda_proxy::CallFailure;
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
@@ -218,59 +218,21 @@ impl Filter {
         }
     }
 
-    /// Rewrites the request head in place and lets the router stream it to the named cluster.
-    /// Only what differs from the client's head is sent to the host: a single-header call costs
-    /// under a microsecond, replacing the whole map about five.
+    /// Rewrites the request head in place (only what differs: [`Forward::edits`]) and lets the
+    /// router stream it to the named cluster.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
         let map = host::MAP_REQUEST_HEADERS;
         let mut failed = Vec::new();
-        let mut check = |what: &str, status: u32| {
+        for edit in f.edits(&request.headers) {
+            let (name, status) = match &edit {
+                HeadEdit::Set(k, v) => (k, host::set_header(map, k, v)),
+                HeadEdit::Remove(k) => (k, host::remove_header(map, k)),
+                HeadEdit::Add(k, v) => (k, host::add_header(map, k, v)),
+            };
             if status != 0 {
-                failed.push(format!("{what}: {status}"));
-            }
-        };
-        for (name, value) in [(":method", &f.method), (":path", &f.path), (":authority", &f.authority)] {
-            if request.header(name) != Some(value.as_str()) {
-                check(name, host::set_header(map, name, value));
+                failed.push(format!("{name}: {status}"));
             }
         }
-        // Content-Length stays: the body streams through unchanged.
-        let keep = |k: &str| k.starts_with(':') || k == "content-length";
-        let values = |headers: &[(String, String)], name: &str| -> Vec<String> {
-            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect()
-        };
-        let mut done: Vec<&str> = Vec::new();
-        for (name, _) in request.headers.iter().filter(|(k, _)| !keep(k)) {
-            if done.contains(&name.as_str()) {
-                continue;
-            }
-            done.push(name);
-            if !f.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                check(name, host::remove_header(map, name));
-            }
-        }
-        let mut done: Vec<String> = Vec::new();
-        for (name, _) in f.headers.iter().filter(|(k, _)| !keep(&k.to_ascii_lowercase())) {
-            let lower = name.to_ascii_lowercase();
-            if done.contains(&lower) {
-                continue;
-            }
-            let wanted = values(&f.headers, &lower);
-            if wanted != values(&request.headers, &lower) {
-                match wanted.as_slice() {
-                    [one] => check(&lower, host::set_header(map, &lower, one)),
-                    many => {
-                        check(&lower, host::remove_header(map, &lower));
-                        for v in many {
-                            check(&lower, host::add_header(map, &lower, v));
-                        }
-                    }
-                }
-            }
-            done.push(lower);
-        }
-        check(CLUSTER_HEADER, host::set_header(map, CLUSTER_HEADER, &f.cluster));
-        check("timeout", host::set_header(map, "x-envoy-upstream-rq-timeout-ms", &f.timeout_ms.to_string()));
         if !failed.is_empty() {
             host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed: {failed:?}"));
         }
