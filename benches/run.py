@@ -943,7 +943,9 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
     else:
         add(f"Match time (`Router::find`, native, {mt['lookups']:,} lookups each): "
             f"{mt['ns_10']:.0f} ns at 10 resources, {mt['ns_10000']:.0f} ns at 10,000 "
-            f"(ratio {mt['ns_10000'] / mt['ns_10']:.2f}).")
+            f"(ratio {mt['ns_10000'] / mt['ns_10']:.2f}); a request that backtracks from the deepest "
+            f"resource to `/{{proxy+}}`: {mt['backtrack_ns_10']:.0f} ns at 10, {mt['backtrack_ns_10000']:.0f} ns "
+            f"at 10,000 (ratio {mt['backtrack_ns_10000'] / mt['backtrack_ns_10']:.2f}).")
     return "\n".join(lines) + "\n"
 
 

@@ -178,8 +178,7 @@ impl Gateway {
     /// Routes a request (its body is not needed yet).
     pub fn start(&self, deployment: usize, req: &Request) -> Start {
         let Some(dep) = self.deployment(deployment) else {
-            return Start::Respond(self.error_reply(None, req, None, ResponseType::MissingAuthenticationToken,
-                "Missing Authentication Token", None));
+            return Start::Respond(self.no_route(None, req));
         };
         let raw = req.path_only();
         let client_path = format!("/{}", raw.trim_start_matches('/'));
@@ -192,19 +191,11 @@ impl Gateway {
             (StagePrefix::Required | StagePrefix::Optional, Some(rest)) => {
                 format!("/{}", rest.trim_start_matches('/'))
             }
-            (StagePrefix::Required, None) => {
-                return Start::Respond(self.error_reply(Some(dep), req, None,
-                    ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None));
-            }
+            (StagePrefix::Required, None) => return Start::Respond(self.no_route(Some(dep), req)),
         };
         let api = &dep.api;
-        let found = api
-            .router
-            .find(&path)
-            .and_then(|m| api.operation(m.resource, &req.method).map(|op| (op, m.path_params)));
-        let Some((operation, path_params)) = found else {
-            return Start::Respond(self.error_reply(Some(dep), req, None,
-                ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None));
+        let Some((operation, path_params)) = api.route(&path, &req.method) else {
+            return Start::Respond(self.no_route(Some(dep), req));
         };
         let Some(op) = api.operations.get(operation) else {
             return Start::Respond(self.error_reply(Some(dep), req, None,
@@ -238,6 +229,24 @@ impl Gateway {
             },
         };
         Start::Routed(Routed { needs_body, ..routed })
+    }
+
+    /// The answer when no resource serves the path and method (reference §0, §3): 403 Missing
+    /// Authentication Token, or, when the request carries an `Authorization` header that is not a
+    /// SigV4 header, 403 `IncompleteSignatureException` with AWS's message (reference §8,
+    /// `access-control.md` §7). Which gateway response that is on AWS is not recorded: it is
+    /// answered as INVALID_SIGNATURE (a customised MISSING_AUTHENTICATION_TOKEN, often a 404, does
+    /// not apply to it), with the recorded `x-amzn-ErrorType`.
+    fn no_route(&self, dep: Option<&Deployment>, req: &Request) -> Reply {
+        if let Some(authorization) = req.header("authorization") {
+            let has_date = req.header("x-amz-date").is_some() || req.header("date").is_some();
+            if let Some(message) = crate::sigv4::incomplete_signature(authorization, has_date) {
+                let mut reply = self.error_reply(dep, req, None, ResponseType::InvalidSignature, &message, None);
+                reply.response.set_header("x-amzn-ErrorType", "IncompleteSignatureException");
+                return reply;
+            }
+        }
+        self.error_reply(dep, req, None, ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None)
     }
 
     /// Runs the integration of a routed request (`req.body` filled in when `needs_body`).

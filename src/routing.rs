@@ -1,11 +1,16 @@
 //! API Gateway's resource matching: a segment tree over the definition's `paths`.
 //!
-//! Precedence at each level is static segment, then `{param}`, then greedy `{proxy+}` (which may
-//! only be the last segment), with backtracking: `/pets/1/x` falls through to `/{proxy+}` when
-//! `/pets/{id}` has no child `x`. Only resources that have at least one method can match (a
-//! resource that exists only as a parent, like `/api` under `/api/{proxy+}`, is unknown, as on AWS).
-//! Lookup cost depends on the path's depth, not on the number of resources: children are found
-//! through a hash map.
+//! API Gateway routes on the **resource + method pair** (reference §0): a request is served by the
+//! most specific resource that declares its method (or ANY). Precedence at each level is static
+//! segment, then `{param}`, then greedy `{proxy+}` (which may only be the last segment), with
+//! backtracking whenever the more specific branch has no resource serving the method: `/pets/1/x`
+//! falls through to `/{proxy+}` when `/pets/{id}` has no child `x`, and `GET /users/me` reaches
+//! `/users/{userId}` when the literal `/users/me` declares only PATCH. A resource without methods
+//! (a parent such as `/jobs` under `/jobs/{type}`) never serves anything itself.
+//!
+//! Lookup cost depends on the path and the tree, never on a scan of the resources: children are
+//! found through a hash map, and since every node has one parent, a lookup visits each node at
+//! most once even when it backtracks (at most the static and the `{param}` child per level).
 
 use std::collections::HashMap;
 
@@ -165,16 +170,19 @@ impl Router {
         Ok(())
     }
 
-    /// Matches a request path (stage prefix already removed, query removed). Leading slashes and a
-    /// trailing slash do not count; inner empty segments do (a `{param}` never matches "").
-    pub fn find(&self, path: &str) -> Option<RouteMatch> {
+    /// Matches a request path (stage prefix already removed, query removed) to the most specific
+    /// resource for which `serves(resource)` holds (the resource declares the request's method or
+    /// ANY). Leading slashes and a trailing slash do not count; inner empty segments do (a `{param}`
+    /// never matches "").
+    pub fn find<F: Fn(usize) -> bool>(&self, path: &str, serves: &F) -> Option<RouteMatch> {
         let trimmed = path.trim_start_matches('/');
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
         let mut params = Vec::new();
         let found = if trimmed.is_empty() {
-            self.root.resource
+            // The root resource, else a root greedy resource: `/{proxy+}` does not match `/` on AWS.
+            self.root.resource.filter(|r| serves(*r))
         } else {
-            find_in(&self.root, trimmed, &mut params, 0)
+            find_in(&self.root, trimmed, &mut params, 0, serves)
         };
         found.map(|resource| RouteMatch {
             resource,
@@ -183,12 +191,15 @@ impl Router {
     }
 }
 
-/// Depth-first match of `rest` (non-empty, no leading slash) below `node`.
-fn find_in(
+/// Depth-first match of `rest` (non-empty, no leading slash) below `node`: static child, then
+/// `{param}` child, then greedy child, each tried only if the more specific one found nothing that
+/// serves the method.
+fn find_in<F: Fn(usize) -> bool>(
     node: &Node,
     rest: &str,
     params: &mut Vec<(String, String)>,
     depth: usize,
+    serves: &F,
 ) -> Option<usize> {
     if depth > MAX_RESOURCE_DEPTH {
         return None;
@@ -198,35 +209,38 @@ fn find_in(
         None => (rest, None),
     };
     if let Some(child) = node.statics.get(head) {
-        if let Some(found) = descend(child, tail, params, depth) {
+        if let Some(found) = descend(child, tail, params, depth, serves) {
             return Some(found);
         }
     }
     if !head.is_empty() {
         if let Some((name, child)) = &node.param {
             params.push((name.clone(), head.to_string()));
-            if let Some(found) = descend(child, tail, params, depth) {
+            if let Some(found) = descend(child, tail, params, depth, serves) {
                 return Some(found);
             }
             params.pop();
         }
     }
-    if let Some((name, resource)) = &node.greedy {
-        params.push((name.clone(), rest.to_string()));
-        return Some(*resource);
+    match &node.greedy {
+        Some((name, resource)) if serves(*resource) => {
+            params.push((name.clone(), rest.to_string()));
+            Some(*resource)
+        }
+        _ => None,
     }
-    None
 }
 
-fn descend(
+fn descend<F: Fn(usize) -> bool>(
     child: &Node,
     tail: Option<&str>,
     params: &mut Vec<(String, String)>,
     depth: usize,
+    serves: &F,
 ) -> Option<usize> {
     match tail {
-        None => child.resource,
-        Some(t) => find_in(child, t, params, depth.saturating_add(1)),
+        None => child.resource.filter(|r| serves(*r)),
+        Some(t) => find_in(child, t, params, depth.saturating_add(1), serves),
     }
 }
 
@@ -244,6 +258,11 @@ mod tests {
         r
     }
 
+    /// A lookup where every resource serves the method.
+    fn find(r: &Router, path: &str) -> Option<RouteMatch> {
+        r.find(path, &|_| true)
+    }
+
     fn params(m: &RouteMatch) -> Vec<(&str, &str)> {
         m.path_params
             .iter()
@@ -255,28 +274,28 @@ mod tests {
     #[test]
     fn precedence_and_backtracking() {
         let r = router(&["/pets", "/pets/{id}", "/pets/mine", "/{proxy+}", "/pets/{id}/toys"]);
-        assert_eq!(r.find("/pets").unwrap().resource, 0);
-        assert_eq!(r.find("/pets/mine").unwrap().resource, 2);
-        let m = r.find("/pets/7").unwrap();
+        assert_eq!(find(&r, "/pets").unwrap().resource, 0);
+        assert_eq!(find(&r, "/pets/mine").unwrap().resource, 2);
+        let m = find(&r, "/pets/7").unwrap();
         assert_eq!((m.resource, params(&m)), (1, vec![("id", "7")]));
-        let m = r.find("/pets/7/toys").unwrap();
+        let m = find(&r, "/pets/7/toys").unwrap();
         assert_eq!((m.resource, params(&m)), (4, vec![("id", "7")]));
-        let m = r.find("/pets/7/other").unwrap();
+        let m = find(&r, "/pets/7/other").unwrap();
         assert_eq!((m.resource, params(&m)), (3, vec![("proxy", "pets/7/other")]));
-        assert_eq!(r.find("/").map(|m| m.resource), None);
+        assert_eq!(find(&r, "/").map(|m| m.resource), None);
     }
 
     // The reference's path table (§1), stage prefix already removed by the caller.
     #[test]
     fn reference_path_table() {
         let r = router(&["/{proxy+}", "/hardcoded"]);
-        let m = r.find("/proxy-value").unwrap();
+        let m = find(&r, "/proxy-value").unwrap();
         assert_eq!(params(&m), vec![("proxy", "proxy-value")]);
-        let m = r.find("/proxy-value/").unwrap();
+        let m = find(&r, "/proxy-value/").unwrap();
         assert_eq!(params(&m), vec![("proxy", "proxy-value")]);
-        let m = r.find("/proxy-value//double-slash").unwrap();
+        let m = find(&r, "/proxy-value//double-slash").unwrap();
         assert_eq!(params(&m), vec![("proxy", "proxy-value//double-slash")]);
-        let m = r.find("//hardcoded").unwrap();
+        let m = find(&r, "//hardcoded").unwrap();
         assert_eq!((m.resource, m.path_params.len()), (1, 0));
     }
 
@@ -284,7 +303,7 @@ mod tests {
     #[test]
     fn params_stay_encoded() {
         let r = router(&["/users/{email}"]);
-        let m = r.find("/users/test%2Balias@gmail.com").unwrap();
+        let m = find(&r, "/users/test%2Balias@gmail.com").unwrap();
         assert_eq!(params(&m), vec![("email", "test%2Balias@gmail.com")]);
     }
 
@@ -292,20 +311,20 @@ mod tests {
     #[test]
     fn parents_and_empty_segments() {
         let r = router(&["/api/{proxy+}", "/pets/{id}"]);
-        assert!(r.find("/api").is_none());
-        assert!(r.find("/api/").is_none());
-        assert_eq!(r.find("/api/x/y").unwrap().resource, 0);
-        assert!(r.find("/pets//1").is_none());
-        assert!(r.find("/pets/").is_none());
+        assert!(find(&r, "/api").is_none());
+        assert!(find(&r, "/api/").is_none());
+        assert_eq!(find(&r, "/api/x/y").unwrap().resource, 0);
+        assert!(find(&r, "/pets//1").is_none());
+        assert!(find(&r, "/pets/").is_none());
     }
 
     #[test]
     fn root_resource() {
         let r = router(&["/", "/{proxy+}"]);
-        assert_eq!(r.find("/").unwrap().resource, 0);
-        assert_eq!(r.find("").unwrap().resource, 0);
-        assert_eq!(r.find("//").unwrap().resource, 0);
-        assert_eq!(r.find("/a").unwrap().resource, 1);
+        assert_eq!(find(&r, "/").unwrap().resource, 0);
+        assert_eq!(find(&r, "").unwrap().resource, 0);
+        assert_eq!(find(&r, "//").unwrap().resource, 0);
+        assert_eq!(find(&r, "/a").unwrap().resource, 1);
     }
 
     // Conflicts are refused at load with a message naming the clash.
@@ -329,7 +348,118 @@ mod tests {
         for i in 0..10_000 {
             r.insert(&format!("/r{i}/{{id}}"), i).unwrap();
         }
-        let m = r.find("/r9999/abc").unwrap();
+        let m = find(&r, "/r9999/abc").unwrap();
         assert_eq!((m.resource, params(&m)), (9999, vec![("id", "abc")]));
+    }
+
+    /// A tree of (template, methods) and a lookup of (method, path) -> (template, params), the way
+    /// the gateway asks: a resource serves a method it declares, or any method with ANY.
+    struct Tree {
+        router: Router,
+        resources: Vec<(&'static str, Vec<&'static str>)>,
+    }
+
+    impl Tree {
+        fn new(resources: &[(&'static str, &[&'static str])]) -> Tree {
+            let mut router = Router::default();
+            let mut kept = Vec::new();
+            for (template, methods) in resources {
+                // As the definition compiler does: a path without methods is only a parent.
+                if !methods.is_empty() {
+                    router.insert(template, kept.len()).unwrap();
+                    kept.push((*template, methods.to_vec()));
+                }
+            }
+            Tree { router, resources: kept }
+        }
+
+        fn route(&self, method: &str, path: &str) -> Option<(&'static str, Vec<(String, String)>)> {
+            let serves = |id: usize| {
+                self.resources
+                    .get(id)
+                    .is_some_and(|(_, ms)| ms.iter().any(|m| *m == method || *m == "ANY"))
+            };
+            let m = self.router.find(path, &serves)?;
+            Some((self.resources[m.resource].0, m.path_params))
+        }
+    }
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    // Reference §0, measured on real API Gateway: the tree `/{proxy+}` ANY, `/jobs` without
+    // methods, `/jobs/{operation_type}` GET, `/cors_only` OPTIONS.
+    #[test]
+    fn resource_method_pair_jobs_tree() {
+        let t = Tree::new(&[
+            ("/{proxy+}", &["ANY"]),
+            ("/jobs", &[]),
+            ("/jobs/{operation_type}", &["GET"]),
+            ("/cors_only", &["OPTIONS"]),
+        ]);
+        let greedy = |v: &str| Some(("/{proxy+}", p(&[("proxy", v)])));
+        assert_eq!(t.route("GET", "/jobs/reboot"), Some(("/jobs/{operation_type}", p(&[("operation_type", "reboot")]))));
+        assert_eq!(t.route("GET", "/jobs"), greedy("jobs"));
+        assert_eq!(t.route("POST", "/jobs"), greedy("jobs"));
+        assert_eq!(t.route("POST", "/jobs/reboot"), greedy("jobs/reboot"));
+        assert_eq!(t.route("GET", "/cors_only"), greedy("cors_only"));
+        assert_eq!(t.route("OPTIONS", "/cors_only"), Some(("/cors_only", p(&[]))));
+    }
+
+    // Reference §0: a literal with only PATCH gives way to its `{param}` sibling for GET.
+    #[test]
+    fn literal_without_the_method_falls_back_to_param_sibling() {
+        let t = Tree::new(&[("/users/me", &["PATCH"]), ("/users/{userId}", &["GET"])]);
+        assert_eq!(t.route("GET", "/users/me"), Some(("/users/{userId}", p(&[("userId", "me")]))));
+        assert_eq!(t.route("PATCH", "/users/me"), Some(("/users/me", p(&[]))));
+        assert_eq!(t.route("POST", "/users/me"), None);
+        assert_eq!(t.route("DELETE", "/users/7"), None);
+    }
+
+    // Reference §0: `OPTIONS /test` where `/test` has only POST and the greedy sibling declares OPTIONS.
+    #[test]
+    fn method_missing_on_static_falls_back_to_greedy_sibling() {
+        let t = Tree::new(&[("/test", &["POST"]), ("/{proxy+}", &["OPTIONS"])]);
+        assert_eq!(t.route("OPTIONS", "/test"), Some(("/{proxy+}", p(&[("proxy", "test")]))));
+        assert_eq!(t.route("POST", "/test"), Some(("/test", p(&[]))));
+        assert_eq!(t.route("GET", "/test"), None);
+    }
+
+    // Reference §0: a segment with no static child falls back past it to a parent's greedy resource.
+    #[test]
+    fn unknown_child_falls_back_to_root_greedy() {
+        let t = Tree::new(&[("/part1", &["GET"]), ("/{param+}", &["ANY"])]);
+        assert_eq!(t.route("GET", "/part1/random-value"), Some(("/{param+}", p(&[("param", "part1/random-value")]))));
+        assert_eq!(t.route("GET", "/part1"), Some(("/part1", p(&[]))));
+        assert_eq!(t.route("PUT", "/part1"), Some(("/{param+}", p(&[("param", "part1")]))));
+    }
+
+    // Backtracking goes through `{param}` levels and greedy resources at every depth, most specific
+    // first, and the parameters of an abandoned branch do not leak into the match.
+    #[test]
+    fn backtracking_across_levels() {
+        let t = Tree::new(&[
+            ("/a/{x}/c", &["GET"]),
+            ("/a/b/{y}", &["POST"]),
+            ("/a/{x}/{more+}", &["DELETE"]),
+            ("/{all+}", &["PUT"]),
+        ]);
+        assert_eq!(t.route("POST", "/a/b/c"), Some(("/a/b/{y}", p(&[("y", "c")]))));
+        assert_eq!(t.route("GET", "/a/b/c"), Some(("/a/{x}/c", p(&[("x", "b")]))));
+        assert_eq!(t.route("DELETE", "/a/b/c"), Some(("/a/{x}/{more+}", p(&[("x", "b"), ("more", "c")]))));
+        assert_eq!(t.route("PUT", "/a/b/c"), Some(("/{all+}", p(&[("all", "a/b/c")]))));
+        assert_eq!(t.route("PATCH", "/a/b/c"), None);
+        // A greedy resource that lacks the method gives way to a less specific greedy one.
+        assert_eq!(t.route("PUT", "/a/q/z/z"), Some(("/{all+}", p(&[("all", "a/q/z/z")]))));
+    }
+
+    // The root resource serves `/` only with the method; `/{proxy+}` never matches `/` itself.
+    #[test]
+    fn root_resource_and_method() {
+        let t = Tree::new(&[("/", &["GET"]), ("/{proxy+}", &["ANY"])]);
+        assert_eq!(t.route("GET", "/"), Some(("/", p(&[]))));
+        assert_eq!(t.route("POST", "/"), None);
+        assert_eq!(t.route("POST", "/x"), Some(("/{proxy+}", p(&[("proxy", "x")]))));
     }
 }

@@ -275,6 +275,43 @@ fn uri_encode_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// What API Gateway says of an incoming `Authorization` header that is not a complete SigV4
+/// header, when it answers with `IncompleteSignatureException` (`access-control.md` §7; reference
+/// §8: an unknown route requested with such a header gets this instead of Missing Authentication
+/// Token). `None`: the header has the shape of a SigV4 header (`AWS4-HMAC-SHA256 Credential=...,
+/// SignedHeaders=..., Signature=...`).
+///
+/// AWS reads the header as `<algorithm> key=value, key=value...`: a part without `=` gives the
+/// recorded "missing equal-sign" message with the header's SHA-256 in base64; otherwise each
+/// missing parameter is named, as AWS's answers to `Basic <base64>=` headers do (users' captures).
+pub fn incomplete_signature(authorization: &str, has_date: bool) -> Option<String> {
+    use base64::Engine as _;
+    let value = authorization.trim();
+    let rest = value.split_once(' ').map(|(_, r)| r).unwrap_or("");
+    let pairs: Vec<&str> = rest.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pairs.iter().any(|p| !p.contains('=')) {
+        let digest = Sha256::digest(authorization.as_bytes());
+        let hashed = base64::engine::general_purpose::STANDARD.encode(digest);
+        return Some(format!(
+            "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '{hashed}'."
+        ));
+    }
+    let has = |key: &str| pairs.iter().any(|p| p.split_once('=').is_some_and(|(k, _)| k.trim() == key));
+    let mut missing = String::new();
+    for key in ["Credential", "Signature", "SignedHeaders"] {
+        if !has(key) {
+            missing.push_str(&format!("Authorization header requires '{key}' parameter. "));
+        }
+    }
+    if !has_date {
+        missing.push_str("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!("{missing}Authorization={value}"))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::type_complexity)]
 mod tests {
@@ -619,5 +656,31 @@ mod tests {
         let out = sign("POST", "/", "", &headers, b"", "service", "us-east-1", &suite_creds(), SUITE_MS);
         assert!(out[1].1.ends_with("Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"));
         assert_eq!(EMPTY_SHA.len(), 64);
+    }
+
+    // access-control.md §7: a header that is not key=value pairs, with AWS's hash of it.
+    #[test]
+    fn incomplete_signature_missing_equal_sign() {
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"Bearer x"));
+        assert_eq!(
+            incomplete_signature("Bearer x", false).unwrap(),
+            format!("Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '{expected}'.")
+        );
+    }
+
+    // key=value pairs that are not a SigV4 header name what is missing; a complete one is None.
+    #[test]
+    fn incomplete_signature_missing_parameters() {
+        assert_eq!(
+            incomplete_signature("Basic YWJjOmRlZg==", false).unwrap(),
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. \
+             Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either \
+             a 'X-Amz-Date' or a 'Date' header. Authorization=Basic YWJjOmRlZg=="
+        );
+        let full = "AWS4-HMAC-SHA256 Credential=AKID/20261204/us-east-1/execute-api/aws4_request, \
+                    SignedHeaders=host;x-amz-date, Signature=abcd";
+        assert_eq!(incomplete_signature(full, true), None);
+        assert!(incomplete_signature(full, false).unwrap().starts_with("Authorization header requires existence"));
     }
 }

@@ -99,14 +99,20 @@ proptest! {
         }
     }
 
-    // Routing arbitrary paths against arbitrary resource sets.
+    // Routing arbitrary paths against arbitrary resource sets, each resource serving the method or
+    // not; a match is always a resource that serves it.
     #[test]
-    fn routing_never_panics(templates in prop::collection::vec("(/[a-z{}+]{0,5}){0,4}", 0..12), path in "[ -~]{0,40}") {
+    fn routing_never_panics(templates in prop::collection::vec("(/[a-z{}+]{0,5}){0,4}", 0..12),
+                            serving in prop::collection::vec(any::<bool>(), 12), path in "[ -~]{0,40}") {
         let mut r = apigw_envoy::routing::Router::default();
         for (i, t) in templates.iter().enumerate() {
             let _ = r.insert(t, i);
         }
-        let _ = r.find(&path);
+        let serves = |id: usize| serving.get(id).copied().unwrap_or(false);
+        if let Some(m) = r.find(&path, &serves) {
+            prop_assert!(serves(m.resource));
+        }
+        let _ = r.find(&path, &|_| true);
     }
 
     // Any selection pattern compiles or is refused; matching never panics.

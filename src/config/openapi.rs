@@ -73,6 +73,16 @@ impl Api {
         let r = self.resources.get(resource)?;
         r.methods.get(method).copied().or(r.any)
     }
+
+    /// Routes a request on the resource + method pair (reference §0): the operation of the most
+    /// specific resource declaring `method` or ANY, and the path parameters. `None`: no resource
+    /// serves the pair (403 Missing Authentication Token).
+    pub fn route(&self, path: &str, method: &str) -> Option<(usize, Vec<(String, String)>)> {
+        let serves = |resource: usize| self.operation(resource, method).is_some();
+        let m = self.router.find(path, &serves)?;
+        let operation = self.operation(m.resource, method)?;
+        Some((operation, m.path_params))
+    }
 }
 
 /// A short stable id for a resource path (FNV-1a, base 36), like AWS's 6-character resource ids.
