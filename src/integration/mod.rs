@@ -62,7 +62,7 @@ use crate::context::RequestContext;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
-use crate::mapping::{response_header_name, Source, REMAPPED_RESPONSE_HEADERS};
+use crate::mapping::{response_header_name, Source};
 use crate::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
@@ -699,11 +699,24 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
     Ok(response)
 }
 
+/// The backend response headers HTTP_PROXY returns as `x-amzn-Remapped-<Name>` (lower-case name,
+/// name as AWS writes it); every other one passes as it is (reference §8, which replaces §5's
+/// longer list for HTTP_PROXY).
+pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
+    ("connection", "Connection"),
+    ("content-length", "Content-Length"),
+    ("date", "Date"),
+    ("server", "Server"),
+    ("x-amzn-requestid", "x-amzn-RequestId"),
+];
+
 /// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
-/// pass unchanged. Reserved names come out as `x-amzn-Remapped-<name>`, as API Gateway does
-/// (Envoy sets its own `date` and `server`); Content-Length is kept for framing and also
-/// reported remapped; Transfer-Encoding is dropped (Envoy frames the body); a missing
-/// Content-Type becomes `application/json`.
+/// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
+/// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
+/// Envoy its own `date` and `server` once the backend's are gone; Content-Length is kept as
+/// well, for framing (the body is the backend's, so it is the gateway's length too).
+/// Transfer-Encoding is dropped (Envoy frames the body); a missing Content-Type becomes
+/// `application/json`.
 pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(headers.len().saturating_add(1));
     let mut has_type = false;
@@ -715,11 +728,11 @@ pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, Stri
         if lower == "content-type" {
             has_type = true;
         }
-        if REMAPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        if let Some((_, name)) = PROXY_REMAPPED_RESPONSE_HEADERS.iter().find(|(l, _)| *l == lower) {
             if lower == "content-length" {
                 out.push((k.clone(), v.clone()));
             }
-            out.push((format!("x-amzn-Remapped-{k}"), v.clone()));
+            out.push((format!("x-amzn-Remapped-{name}"), v.clone()));
             continue;
         }
         out.push((k.clone(), v.clone()));

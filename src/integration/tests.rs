@@ -685,7 +685,9 @@ fn upstream_failures() {
         "responses": {"default": {"statusCode": "200"}}}), 0).unwrap_err().kind, ResponseType::IntegrationFailure);
 }
 
-// HTTP_PROXY responses: reserved names remapped, Content-Length kept, Transfer-Encoding dropped.
+// HTTP_PROXY responses (reference §8): Connection, Content-Length, Date, Server and
+// x-amzn-RequestId remapped (Content-Length also kept), Transfer-Encoding dropped, everything
+// else (WWW-Authenticate included) as it is.
 #[test]
 fn proxy_response_header_table() {
     let got = proxy_response_headers(&pairs(&[
@@ -693,9 +695,11 @@ fn proxy_response_header_table() {
         ("content-type", "application/json"),
         ("set-cookie", "a=1"),
         ("set-cookie", "b=2"),
+        ("connection", "keep-alive"),
         ("date", "D"),
         ("server", "S"),
         ("content-length", "10"),
+        ("x-amzn-requestid", "backend-id"),
         ("transfer-encoding", "chunked"),
         ("www-authenticate", "Basic"),
         ("x-backend", "echo"),
@@ -706,11 +710,13 @@ fn proxy_response_header_table() {
             ("content-type", "application/json"),
             ("set-cookie", "a=1"),
             ("set-cookie", "b=2"),
-            ("x-amzn-Remapped-date", "D"),
-            ("x-amzn-Remapped-server", "S"),
+            ("x-amzn-Remapped-Connection", "keep-alive"),
+            ("x-amzn-Remapped-Date", "D"),
+            ("x-amzn-Remapped-Server", "S"),
             ("content-length", "10"),
-            ("x-amzn-Remapped-content-length", "10"),
-            ("x-amzn-Remapped-www-authenticate", "Basic"),
+            ("x-amzn-Remapped-Content-Length", "10"),
+            ("x-amzn-Remapped-x-amzn-RequestId", "backend-id"),
+            ("www-authenticate", "Basic"),
             ("x-backend", "echo"),
         ])
     );

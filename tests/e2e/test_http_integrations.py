@@ -4,7 +4,10 @@ Envoy's own request headers (x-envoy-*, x-request-id, x-forwarded-proto) are lef
 header comparisons: API Gateway does not send them, Envoy does."""
 
 import base64
+import email.utils
 import json
+import time
+from urllib.parse import urlencode
 
 import pytest
 
@@ -130,15 +133,46 @@ def test_proxy_method_and_body(gw):
     assert e["base64"] is True and base64.b64decode(e["body"]) == body
 
 
-# §5: HTTP_PROXY returns the backend's status and headers as they are (reserved ones remapped).
+# §5: HTTP_PROXY returns the backend's status and headers as they are; §8: only Connection,
+# Content-Length, Date, Server and x-amzn-RequestId are remapped (WWW-Authenticate passes).
 def test_proxy_response_passthrough(gw):
     r = gw.request("GET", "/proxy/status/404")
     assert r.status_code == 404
     assert r.json() == {"status": 404, "path": "/base/status/404?fixed=1&mq=stagev"}
     assert r.headers["X-Backend"] == "echo"
     assert r.raw.headers.getlist("Set-Cookie") == ["a=1; Path=/", "b=2; Path=/"]
-    assert r.headers["x-amzn-Remapped-WWW-Authenticate"] == 'Basic realm="echo"'
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="echo"'
+    assert "x-amzn-Remapped-WWW-Authenticate" not in r.headers
     assert r.headers["x-amzn-Remapped-Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+# §8: the backend's Connection, Content-Length, Date, Server and x-amzn-RequestId come back as
+# x-amzn-Remapped-<Name> with their values; the gateway sends its own x-amzn-RequestId, Date and
+# Content-Length; every other backend header passes as it is.
+def test_proxy_response_remapped_headers(gw):
+    sent = ["Connection:keep-alive", "Server:BackendServer/2", "Date:Mon, 01 Jan 2024 00:00:00 GMT",
+            "x-amzn-RequestId:backend-request-id", "X-Other:o"]
+    query = urlencode([("set", v) for v in sent])
+    before = time.time()
+    r = gw.request("GET", "/proxy/reply-headers?" + query)
+    e = echoed(r)
+    assert e["path"] == f"/base/reply-headers?fixed=1&{query}&mq=stagev"
+    got = [(k.lower(), v) for k, v in r.raw.headers.items()]
+    names = sorted(k for k, _ in got)
+    assert names == sorted([
+        "content-type", "x-echo", "x-other", "content-length", "date", "server", "x-amzn-requestid",
+        "x-amzn-remapped-connection", "x-amzn-remapped-content-length", "x-amzn-remapped-date",
+        "x-amzn-remapped-server", "x-amzn-remapped-x-amzn-requestid", "x-envoy-upstream-service-time"])
+    h = dict(got)
+    assert h["content-type"] == "application/json" and h["x-echo"] == "1" and h["x-other"] == "o"
+    assert h["x-amzn-remapped-connection"] == "keep-alive"
+    assert h["x-amzn-remapped-server"] == "BackendServer/2"
+    assert h["x-amzn-remapped-date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert h["x-amzn-remapped-x-amzn-requestid"] == "backend-request-id"
+    assert h["content-length"] == h["x-amzn-remapped-content-length"] == str(len(r.content))
+    # The gateway's own: a request id of its own (a UUID) and the current date.
+    assert len(h["x-amzn-requestid"]) == 36 and h["x-amzn-requestid"] != "backend-request-id"
+    assert abs(email.utils.parsedate_to_datetime(h["date"]).timestamp() - before) < 5
 
 
 # A large response streams through whole.
