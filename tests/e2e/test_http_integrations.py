@@ -42,8 +42,14 @@ API = {
             "integration.request.querystring.none": "method.request.header.absent",
         })},
         "/items/{id}": {"get": proxy(B + "/items/{id}", method="GET")},
+        "/proxyhost/{proxy+}": {"x-amazon-apigateway-any-method": proxy(B + "/{proxy}", requestParameters={
+            "integration.request.header.Host": "method.request.header.Host"})},
         "/timeout": {"get": proxy(B + "/slow/3000", method="GET", timeoutInMillis=500)},
         "/custom": {"post": custom(B + "/echo"), "get": custom(B + "/echo", method="GET")},
+        "/custom/own-headers": {"get": custom(B + "/echo", method="GET", requestParameters={
+            "integration.request.header.Accept": "method.request.header.Accept",
+            "integration.request.header.User-Agent": "method.request.header.User-Agent",
+            "integration.request.header.Host": "method.request.header.Host"})},
         "/custom/status/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
             "integration.request.path.code": "method.request.path.code"})},
         "/patterned/{code}": {"get": custom(B + "/status/{code}", method="GET", requestParameters={
@@ -108,15 +114,18 @@ def echoed(r):
 
 # §5: URI vars filled, ${stageVariables} substituted, URI query + client query + mapped query,
 # Host = the URI's host, client headers forwarded but the drop list, header mappings override.
+# §8: the backend gets X-Amzn-Apigateway-Api-Id (the gateway's, not one the client sent).
 def test_proxy_request(gw, echo):
     r = gw.request("GET", "/proxy/a/b%20c?x=1&x=2", headers={
         "X-Source": "src", "X-Override": "client", "X-Keep": "k", "Via": "1.1 v", "Max-Forwards": "3",
-        "Content-MD5": "x", "Proxy-Authenticate": "x", "WWW-Authenticate": "x", "Upgrade": "h2c"})
+        "Content-MD5": "x", "Proxy-Authenticate": "x", "WWW-Authenticate": "x", "Upgrade": "h2c",
+        "X-Amzn-Apigateway-Api-Id": "spoofed"})
     e = echoed(r)
     assert e["method"] == "GET"
     assert e["path"] == "/base/a/b%20c?fixed=1&x=1&x=2&mq=stagev"
     h = headers_of(e)
     assert h["host"] == [echo.authority]
+    assert h["x-amzn-apigateway-api-id"] == [API_ID]
     assert h["x-keep"] == ["k"] and h["x-source"] == ["src"]
     assert h["x-mapped"] == ["src"]
     assert h["x-override"] == ["from-mapping"]
@@ -186,6 +195,14 @@ def test_proxy_path_parameter(gw):
     assert echoed(gw.request("GET", "/items/42?x=y"))["path"] == "/items/42?x=y"
 
 
+# §8: a Host mapped from method.request.header.Host reaches the backend as its Host; without the
+# mapping the backend gets the URI's host (test_proxy_request).
+def test_proxy_host_mapping(gw):
+    e = echoed(gw.request("GET", "/proxyhost/h/1", headers={"Host": "api.example.com"}))
+    assert e["path"] == "/h/1"
+    assert headers_of(e)["host"] == ["api.example.com"]
+
+
 # §3: the integration timeout -> 504 Endpoint request timed out.
 def test_proxy_timeout(gw):
     r = gw.request("GET", "/timeout")
@@ -210,21 +227,60 @@ def test_proxy_unlisted_origin_is_refused_at_load(tmp_path):
 # --- HTTP custom ------------------------------------------------------------------------------
 
 # §5: HTTP forwards no client headers: Host, Accept, User-Agent, Content-Length and, for methods
-# with a body, the client's Content-Type; the client query is not forwarded either.
+# with a body, the client's Content-Type; the client query is not forwarded either. §8: and
+# X-Amzn-Apigateway-Api-Id; a GET without a body has no Content-Type (even when the client sent
+# one) and Content-Length 0.
 def test_custom_headers_exactly(gw, echo):
     e = echoed(gw.request("POST", "/custom?q=1", data=b"hello",
                           headers={"Content-Type": "text/plain", "X-Client": "1", "User-Agent": "curl/8"}))
     assert e["path"] == "/echo"
     assert e["body"] == "hello"
     h = headers_of(e)
-    assert sorted(gateway_headers(e)) == sorted(["host", "accept", "user-agent", "content-type", "content-length"])
+    assert sorted(gateway_headers(e)) == sorted(["host", "accept", "user-agent", "content-type", "content-length",
+                                                 "x-amzn-apigateway-api-id"])
     assert h["host"] == [echo.authority]
     assert h["accept"] == ["application/json"]
     assert h["user-agent"] == [f"AmazonAPIGateway_{API_ID}"]
     assert h["content-type"] == ["text/plain"]
     assert h["content-length"] == ["5"]
-    e = echoed(gw.request("GET", "/custom", headers={"Content-Type": "text/plain"}))
-    assert "content-type" not in headers_of(e)
+    assert h["x-amzn-apigateway-api-id"] == [API_ID]
+
+
+# §8: a GET without a body sends no Content-Type, even when the client sent one, and Content-Length 0.
+def test_custom_get_without_body(gw, echo):
+    e = echoed(gw.request("GET", "/custom", headers={"Content-Type": "text/plain", "X-Client": "1"}))
+    assert (e["method"], e["path"], e["body"]) == ("GET", "/echo", "")
+    assert sorted(gateway_headers(e)) == sorted(["host", "accept", "user-agent", "content-length",
+                                                 "x-amzn-apigateway-api-id"])
+    h = headers_of(e)
+    assert h["host"] == [echo.authority]
+    assert h["accept"] == ["application/json"]
+    assert h["user-agent"] == [f"AmazonAPIGateway_{API_ID}"]
+    assert h["content-length"] == ["0"]
+    assert h["x-amzn-apigateway-api-id"] == [API_ID]
+
+
+# §8: header mappings override API Gateway's own Accept and User-Agent, and a Host mapped from
+# method.request.header.Host is the backend's Host; a mapping whose source is missing is left out
+# (§5), so API Gateway's own values stay.
+def test_custom_mappings_override_own_headers(gw, echo):
+    e = echoed(gw.request("GET", "/custom/own-headers",
+                          headers={"Accept": "text/xml", "User-Agent": "curl/8", "Host": "api.example.com"}))
+    assert sorted(gateway_headers(e)) == sorted(["host", "accept", "user-agent", "content-length",
+                                                 "x-amzn-apigateway-api-id"])
+    h = headers_of(e)
+    assert h["accept"] == ["text/xml"]
+    assert h["user-agent"] == ["curl/8"]
+    assert h["host"] == ["api.example.com"]
+    assert h["x-amzn-apigateway-api-id"] == [API_ID]
+    # requests always sends Accept and User-Agent: send the bytes without them.
+    raw = gw.raw(b"GET /custom/own-headers HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), raw
+    h = headers_of(json.loads(body))
+    assert h["accept"] == ["application/json"]
+    assert h["user-agent"] == [f"AmazonAPIGateway_{API_ID}"]
+    assert h["host"] == ["api.example.com"]
 
 
 # §5: only a default response: backend 400 -> 200; `4\d{2}` -> 400 maps 404 to 400;
