@@ -191,7 +191,7 @@ impl Config {
         }
         let targets = parse_targets(top.get("targets"))?;
         check_lambda_targets(&deployments, &targets)?;
-        check_integration_targets(&deployments, &targets)?;
+        check_integration_targets(&deployments, &targets, &mut warnings)?;
         Ok(Config {
             deployments,
             by_name,
@@ -322,8 +322,14 @@ fn check_lambda_targets(deployments: &[Deployment], targets: &Targets) -> Result
     Ok(())
 }
 
-/// HTTP, HTTP_PROXY and AWS integrations: a well-formed URI and an Envoy target for it.
-fn check_integration_targets(deployments: &[Deployment], targets: &Targets) -> Result<(), ConfigError> {
+/// HTTP, HTTP_PROXY and AWS integrations: a well-formed URI and an Envoy target for it. A URI
+/// whose host comes from a stage variable the stage lacks only gets a warning: it is a
+/// request-time error (500), and the rest of the API is served (reference §8).
+fn check_integration_targets(
+    deployments: &[Deployment],
+    targets: &Targets,
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
     use integration::IntegrationType;
     for dep in deployments {
         for op in &dep.api.operations {
@@ -333,9 +339,23 @@ fn check_integration_targets(deployments: &[Deployment], targets: &Targets) -> R
                 continue;
             };
             let place = format!("deployment {:?}: {}", dep.name, op.name);
+            let missing = crate::integration::missing_host_stage_variables(i, &dep.stage_variables);
             crate::integration::check(i)
-                .and_then(|()| crate::integration::check_targets(i, &dep.stage_variables, targets))
-                .map_err(|e| ConfigError::new(place, "x-amazon-apigateway-integration.uri", e))?;
+                .and_then(|()| {
+                    if missing.is_empty() {
+                        crate::integration::check_targets(i, &dep.stage_variables, targets)
+                    } else {
+                        Ok(())
+                    }
+                })
+                .map_err(|e| ConfigError::new(place.clone(), "x-amazon-apigateway-integration.uri", e))?;
+            if !missing.is_empty() {
+                let plural = if missing.len() > 1 { "s" } else { "" };
+                warnings.push(format!(
+                    "{place}: field x-amazon-apigateway-integration.uri: the host comes from stage variable{plural} {}, which the stage lacks: requests answer 500",
+                    missing.join(", ")
+                ));
+            }
         }
     }
     Ok(())

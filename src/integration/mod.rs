@@ -835,6 +835,31 @@ pub fn check(integration: &Integration) -> Result<(), String> {
     Ok(())
 }
 
+/// The stage variables that an HTTP or HTTP_PROXY integration URI's host (its authority) names
+/// and the deployment lacks, each once. Such a URI is a request-time error, not a load-time one
+/// (reference §8): the operation answers 500 and the rest of the API is served, so
+/// [`check_targets`] must not be run on it.
+pub fn missing_host_stage_variables(integration: &Integration, stage_variables: &[(String, String)]) -> Vec<String> {
+    const OPEN: &str = "${stageVariables.";
+    if !matches!(integration.kind, IntegrationType::Http | IntegrationType::HttpProxy) {
+        return Vec::new();
+    }
+    let Some((_, rest)) = integration.uri.as_deref().unwrap_or("").split_once("://") else {
+        return Vec::new();
+    };
+    // A reference `${stageVariables.name}` holds no `/`, `?` or `#`: the first one ends the authority.
+    let mut authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let mut missing: Vec<String> = Vec::new();
+    while let Some((_, after)) = authority.split_once(OPEN) {
+        let Some((name, tail)) = after.split_once('}') else { break };
+        if !stage_variables.iter().any(|(k, _)| k == name) && !missing.iter().any(|m| m == name) {
+            missing.push(name.to_string());
+        }
+        authority = tail;
+    }
+    missing
+}
+
 /// Load-time check against a deployment: the integration's upstream is configured in `targets`
 /// (HTTP origin cluster, AWS service endpoint, Lambda endpoint) once its stage variables are
 /// substituted. The error names what to add.

@@ -815,6 +815,15 @@ fn load_time_checks() {
     let f = fx("GET", "/", &[], b"");
     let t = &f.targets;
     let sv = &f.stage;
+    // §8: a host from a stage variable the stage lacks is not checked at load (request-time 500).
+    let missing = |uri: &str| missing_host_stage_variables(&integ(json!({"type": "http", "httpMethod": "GET", "uri": uri})), sv);
+    assert_eq!(missing("http://${stageVariables.host}/x"), Vec::<String>::new());
+    assert_eq!(missing("http://${stageVariables.nohost}/x/${stageVariables.other}"), vec!["nohost"]);
+    assert_eq!(missing("https://${stageVariables.a}.${stageVariables.b}.${stageVariables.a}:8080?q"), vec!["a", "b"]);
+    assert_eq!(missing("http://backend:8080/${stageVariables.nope}"), Vec::<String>::new());
+    assert_eq!(missing("http://${stageVariables.unterminated"), Vec::<String>::new());
+    let aws = integ(json!({"type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:${stageVariables.x}:path/q"}));
+    assert_eq!(missing_host_stage_variables(&aws, sv), Vec::<String>::new());
     let c = |spec: serde_json::Value| check_targets(&integ(spec), sv, t);
     assert_eq!(c(json!({"type": "http", "httpMethod": "GET", "uri": "http://${stageVariables.host}/x"})), Ok(()));
     assert!(c(json!({"type": "http", "httpMethod": "GET", "uri": "http://other/x"})).unwrap_err().contains("http://other:80"));

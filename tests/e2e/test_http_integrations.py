@@ -6,6 +6,7 @@ header comparisons: API Gateway does not send them, Envoy does."""
 import base64
 import email.utils
 import json
+import subprocess
 import time
 from urllib.parse import urlencode
 
@@ -343,3 +344,51 @@ def test_custom_templates(gw):
 def test_custom_convert_to_text(gw):
     e = echoed(gw.request("POST", "/binary", data=PNG, headers={"Content-Type": "image/png"}))
     assert json.loads(e["body"]) == {"b64": base64.b64encode(PNG).decode()}
+
+
+# --- a URI host from a stage variable the stage lacks (§8) --------------------------------------
+
+MISSING_HOST_API = {
+    "openapi": "3.0.1", "info": {"title": "missing-host", "version": "1"},
+    "paths": {
+        "/nohost/proxy": {"get": proxy("http://${stageVariables.nohost}/x", method="GET")},
+        "/nohost/custom": {"get": custom("http://${stageVariables.nohost}:8080/x", method="GET")},
+        "/served": {"get": proxy(B + "/served", method="GET")},
+    },
+}
+
+
+def missing_host_config(echo):
+    return apigw.plugin_config(MISSING_HOST_API, stage_variables={"backend": echo.authority},
+                               origins_to_clusters={echo.origin: "echo"})
+
+
+@pytest.fixture(scope="module")
+def gw_missing_host(gateway_factory, echo):
+    return gateway_factory(MISSING_HOST_API, stage_variables={"backend": echo.authority},
+                           origins={echo.origin: "echo"}, clusters=[apigw.cluster("echo", echo.url)])
+
+
+# The definition loads (the checker accepts it, warning about each such operation) and Envoy starts.
+def test_missing_host_stage_variable_loads(tmp_path, echo):
+    from conftest import CHECKER
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(missing_host_config(echo)))
+    r = subprocess.run([CHECKER, str(cfg)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for op in ("GET /nohost/proxy", "GET /nohost/custom"):
+        assert (f'warning: deployment "prod": {op}: field x-amazon-apigateway-integration.uri: the host comes '
+                'from stage variable nohost, which the stage lacks: requests answer 500') in r.stderr, r.stderr
+    assert "/served" not in r.stderr
+
+
+# Those operations answer 500 Internal server error at request time; the others are served.
+def test_missing_host_stage_variable_is_a_request_time_error(gw_missing_host):
+    for path in ("/nohost/proxy", "/nohost/custom"):
+        r = gw_missing_host.request("GET", path)
+        assert r.status_code == 500, (path, r.text)
+        assert r.content == b'{"message": "Internal server error"}'
+        assert r.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+        assert r.headers["Content-Type"] == "application/json"
+    e = echoed(gw_missing_host.request("GET", "/served"))
+    assert e["path"] == "/served"
