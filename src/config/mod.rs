@@ -446,4 +446,25 @@ mod tests {
         let err = parse(r#", "signing": "aws""#).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("targets.lambda.signing"), "{err}");
     }
+
+    // Reference §8: a URI host from a stage variable the stage lacks loads with a warning naming
+    // the operation (the request answers 500); a variable the stage has is still checked at load.
+    #[test]
+    fn missing_host_stage_variable_is_not_a_load_error() {
+        let config = |stage_variables: &str| {
+            let text = format!(
+                r#"{{"api": {{"openapi": "3.0.1", "paths": {{"/x": {{"get": {{"x-amazon-apigateway-integration":
+                    {{"type": "http_proxy", "httpMethod": "GET", "uri": "http://${{stageVariables.host}}/x"}}}}}}}}}},
+                    "stageVariables": {stage_variables}, "targets": {{"http": {{"http://b:80": "b"}}}}}}"#
+            );
+            super::Config::parse(text.as_bytes())
+        };
+        let warnings = config("{}").map(|c| c.warnings).unwrap_or_default();
+        assert_eq!(warnings, vec![
+            "deployment \"prod\": GET /x: field x-amazon-apigateway-integration.uri: the host comes from stage variable host, which the stage lacks: requests answer 500".to_string(),
+        ]);
+        assert!(config(r#"{"host": "b"}"#).is_ok_and(|c| c.warnings.is_empty()));
+        let err = config(r#"{"host": "other"}"#).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("GET /x") && err.contains("no Envoy cluster for the integration origin http://other:80"), "{err}");
+    }
 }
