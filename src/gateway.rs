@@ -304,7 +304,8 @@ impl Gateway {
         // variables at all.
         let proxy = integration.kind == IntegrationType::HttpProxy;
         let ctx = if proxy && !integration.uses_context {
-            bare_context(req)
+            // The api id goes to the backend in X-Amzn-Apigateway-Api-Id (reference §8).
+            RequestContext { api_id: dep.api_id.clone(), ..bare_context(req) }
         } else {
             self.request_context(dep, req, Some(routed))
         };

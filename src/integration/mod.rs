@@ -11,10 +11,14 @@
 //!   authority replaces it); a header mapping replaces the client header. `X-Forwarded-For` gets
 //!   the client address appended, as API Gateway does. The body streams unchanged
 //!   ([`Upstream::body`] is `None`).
+//! - **HTTP and HTTP_PROXY** send `x-amzn-apigateway-api-id: <apiId>` ([`API_ID_HEADER`]); a
+//!   mapped `host` (from `method.request.header.Host`) becomes [`Upstream::authority`], the
+//!   backend's Host (reference §8).
 //! - **HTTP** (custom): no client header is forwarded: `accept: application/json`,
 //!   `user-agent: AmazonAPIGateway_<apiId>`, the client's Content-Type for methods with a body
-//!   (`application/json` when it sent none), then the mapped headers. Content-Length is the
-//!   adapter's (it sets it from [`Upstream::body`]); Host is [`Upstream::authority`]. The client
+//!   (`application/json` when it sent none; none for a GET without a body, reference §8), then
+//!   the mapped headers, which override those. Content-Length is the adapter's (Envoy sets it
+//!   from [`Upstream::body`]), `0` for an empty body; Host is [`Upstream::authority`]. The client
 //!   query is not forwarded: only the URI's query and mapped parameters.
 //! - **AWS** service: `path/...` URIs use the integration's method and path; `action/Name`
 //!   URIs POST to `/`: JSON-protocol services ([`target::JSON_PROTOCOL_SERVICES`]: DynamoDB,
@@ -62,7 +66,7 @@ use crate::context::RequestContext;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
-use crate::mapping::{response_header_name, Source, REMAPPED_RESPONSE_HEADERS};
+use crate::mapping::{response_header_name, Source};
 use crate::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
@@ -80,7 +84,8 @@ pub struct Upstream {
     /// `:authority` (and so Host).
     pub authority: String,
     /// The complete set of non-pseudo headers to send, names lower-case, repeats kept. No `host`
-    /// and no `content-length`: the adapter sets `:authority` and frames the body.
+    /// (a mapped Host becomes `authority`) and no `content-length` (the adapter frames the body),
+    /// except `content-length: 0` for an empty HTTP (custom) body.
     pub headers: Vec<(String, String)>,
     /// The new body (HTTP, AWS); `None` for HTTP_PROXY, where the client body streams unchanged.
     pub body: Option<Vec<u8>>,
@@ -272,6 +277,22 @@ fn set_header(headers: &mut Vec<(String, String)>, name: &str, values: &[String]
     headers.extend(values.iter().map(|v| (name.to_string(), v.clone())));
 }
 
+/// The header HTTP and HTTP_PROXY backends get with the API's id (reference §8).
+pub const API_ID_HEADER: &str = "x-amzn-apigateway-api-id";
+
+/// Takes a mapped `host` header out of `headers`: a Host mapped from `method.request.header.Host`
+/// reaches the backend as its Host (reference §8), which Envoy sends from `:authority` (a `host`
+/// header beside it would go out as a second Host). `None` (no mapping, or an empty value): the
+/// URI's authority stays.
+fn take_mapped_host(headers: &mut Vec<(String, String)>) -> Option<String> {
+    let host = headers
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case("host") && !v.is_empty())
+        .map(|(_, v)| v.clone());
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("host"));
+    host
+}
+
 fn method_of(integration: &Integration, request: &Request) -> String {
     match integration.http_method.as_deref() {
         None => request.method.clone(),
@@ -316,7 +337,7 @@ fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
     let wire = wire_path(&path, &[uri_query, req.raw_query().to_string(), encoded_query(&mapped.query)]);
 
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(2));
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(3));
     let mut xff: Vec<&str> = Vec::new();
     for (k, v) in &req.headers {
         let lower = k.to_ascii_lowercase();
@@ -336,14 +357,17 @@ fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     if !xff.is_empty() {
         headers.push(("x-forwarded-for".to_string(), xff.join(", ")));
     }
+    // Reference §8; a client's header of that name is replaced, a mapping still wins.
+    set_header(&mut headers, API_ID_HEADER, std::slice::from_ref(&args.context.api_id));
     for (name, values) in &mapped.headers {
         set_header(&mut headers, name, values);
     }
+    let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
     Ok(Upstream {
         cluster,
         method: method_of(i, req),
         path: wire,
-        authority: uri.authority,
+        authority,
         headers,
         body: None,
         timeout_ms: i.timeout_ms,
@@ -395,6 +419,8 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         ("accept".to_string(), "application/json".to_string()),
         ("user-agent".to_string(), format!("AmazonAPIGateway_{}", args.context.api_id)),
     ];
+    // A GET (or other bodiless method) without a body gets no Content-Type, even when the client
+    // sent one (reference §8).
     let has_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH") || !body.is_empty();
     if has_body {
         headers.push((
@@ -409,14 +435,22 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         let lookup = path_lookup(&mapped, args.path_params);
         let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
         let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
+        headers.push((API_ID_HEADER.to_string(), args.context.api_id.clone()));
+        if body.is_empty() {
+            // API Gateway sends `Content-Length: 0` (reference §8); Envoy writes none for a
+            // bodiless GET, and sets it itself for a non-empty body.
+            headers.push(("content-length".to_string(), "0".to_string()));
+        }
+        // Mappings override API Gateway's own Accept and User-Agent (reference §8).
         for (name, values) in &mapped.headers {
             set_header(&mut headers, name, values);
         }
+        let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
         return Ok(Upstream {
             cluster,
             method,
             path: wire_path(&path, &[uri_query, encoded_query(&mapped.query)]),
-            authority: uri.authority,
+            authority,
             headers,
             body: Some(body),
             timeout_ms: i.timeout_ms,
@@ -699,11 +733,24 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
     Ok(response)
 }
 
+/// The backend response headers HTTP_PROXY returns as `x-amzn-Remapped-<Name>` (lower-case name,
+/// name as AWS writes it); every other one passes as it is (reference §8, which replaces §5's
+/// longer list for HTTP_PROXY).
+pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
+    ("connection", "Connection"),
+    ("content-length", "Content-Length"),
+    ("date", "Date"),
+    ("server", "Server"),
+    ("x-amzn-requestid", "x-amzn-RequestId"),
+];
+
 /// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
-/// pass unchanged. Reserved names come out as `x-amzn-Remapped-<name>`, as API Gateway does
-/// (Envoy sets its own `date` and `server`); Content-Length is kept for framing and also
-/// reported remapped; Transfer-Encoding is dropped (Envoy frames the body); a missing
-/// Content-Type becomes `application/json`.
+/// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
+/// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
+/// Envoy its own `date` and `server` once the backend's are gone; Content-Length is kept as
+/// well, for framing (the body is the backend's, so it is the gateway's length too).
+/// Transfer-Encoding is dropped (Envoy frames the body); a missing Content-Type becomes
+/// `application/json`.
 pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(headers.len().saturating_add(1));
     let mut has_type = false;
@@ -715,11 +762,11 @@ pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, Stri
         if lower == "content-type" {
             has_type = true;
         }
-        if REMAPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        if let Some((_, name)) = PROXY_REMAPPED_RESPONSE_HEADERS.iter().find(|(l, _)| *l == lower) {
             if lower == "content-length" {
                 out.push((k.clone(), v.clone()));
             }
-            out.push((format!("x-amzn-Remapped-{k}"), v.clone()));
+            out.push((format!("x-amzn-Remapped-{name}"), v.clone()));
             continue;
         }
         out.push((k.clone(), v.clone()));
@@ -786,6 +833,31 @@ pub fn check(integration: &Integration) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The stage variables that an HTTP or HTTP_PROXY integration URI's host (its authority) names
+/// and the deployment lacks, each once. Such a URI is a request-time error, not a load-time one
+/// (reference §8): the operation answers 500 and the rest of the API is served, so
+/// [`check_targets`] must not be run on it.
+pub fn missing_host_stage_variables(integration: &Integration, stage_variables: &[(String, String)]) -> Vec<String> {
+    const OPEN: &str = "${stageVariables.";
+    if !matches!(integration.kind, IntegrationType::Http | IntegrationType::HttpProxy) {
+        return Vec::new();
+    }
+    let Some((_, rest)) = integration.uri.as_deref().unwrap_or("").split_once("://") else {
+        return Vec::new();
+    };
+    // A reference `${stageVariables.name}` holds no `/`, `?` or `#`: the first one ends the authority.
+    let mut authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let mut missing: Vec<String> = Vec::new();
+    while let Some((_, after)) = authority.split_once(OPEN) {
+        let Some((name, tail)) = after.split_once('}') else { break };
+        if !stage_variables.iter().any(|(k, _)| k == name) && !missing.iter().any(|m| m == name) {
+            missing.push(name.to_string());
+        }
+        authority = tail;
+    }
+    missing
 }
 
 /// Load-time check against a deployment: the integration's upstream is configured in `targets`

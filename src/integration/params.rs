@@ -34,9 +34,17 @@ fn all(pairs: &[(String, String)], name: &str, ignore_case: bool) -> Vec<String>
         .collect()
 }
 
-/// The request headers a mapping can read: no pseudo-headers.
+/// The request headers a mapping can read: no pseudo-headers, but `:authority` as `host` when no
+/// `host` header came: Envoy turns an HTTP/1 Host header into `:authority`, and a mapping from
+/// `method.request.header.Host` must see the client's Host (reference §8).
 fn client_headers(req: &Request) -> Vec<(String, String)> {
-    req.headers.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect()
+    let mut out: Vec<(String, String)> = req.headers.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
+    if !out.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        if let Some(authority) = req.header(":authority") {
+            out.push(("host".to_string(), authority.to_string()));
+        }
+    }
+    out
 }
 
 /// A JSON value as a mapped parameter: strings as they are, anything else as JSON text; JSON null
@@ -167,6 +175,9 @@ mod tests {
         assert_eq!(p("method.request.header.X-A"), vec!["2"]);
         assert_eq!(p("method.request.multivalueheader.x-a"), vec!["1", "2"]);
         assert_eq!(p("method.request.header.:authority"), Vec::<String>::new());
+        // Envoy's `:authority` is the client's Host.
+        assert_eq!(p("method.request.header.Host"), vec!["h"]);
+        assert_eq!(p("method.request.multivalueheader.host"), vec!["h"]);
         assert_eq!(p("method.request.body"), vec![String::from_utf8_lossy(body).into_owned()]);
         assert_eq!(p("method.request.body.$.a.b"), vec!["x"]);
         assert_eq!(p("method.request.body.a.n"), vec!["3"]);

@@ -177,9 +177,28 @@ fn http_proxy_request() {
     assert_eq!(u.path, "/base/a/b%20c?fixed=1&q=1&q=2&m=k");
     assert_eq!(u.body, None);
     assert_eq!(u.timeout_ms, 29_000);
-    assert_eq!(names(&u), vec!["x-keep", "x-forwarded-for", "x-custom"]);
+    assert_eq!(names(&u), vec!["x-keep", "x-forwarded-for", "x-amzn-apigateway-api-id", "x-custom"]);
     assert_eq!(header(&u, "x-custom"), Some("mapped"));
     assert_eq!(header(&u, "x-forwarded-for"), Some("1.1.1.1, 10.0.0.9"));
+    assert_eq!(header(&u, "x-amzn-apigateway-api-id"), Some("abc123"));
+}
+
+// §8: the backend gets the gateway's X-Amzn-Apigateway-Api-Id (a client's is replaced); a Host
+// mapped from method.request.header.Host (Envoy's `:authority`) becomes the upstream authority,
+// never a second `host` header.
+#[test]
+fn http_proxy_api_id_and_host_mapping() {
+    let f = fx("GET", "/x", &[(":authority", "api.example"), ("x-amzn-apigateway-api-id", "spoofed")], b"");
+    let plain = integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://backend:8080/x"}));
+    let u = f.up(&plain);
+    assert_eq!(u.authority, "backend:8080");
+    assert_eq!(u.headers, pairs(&[("x-forwarded-for", "10.0.0.9"), ("x-amzn-apigateway-api-id", "abc123")]));
+    let mapped = integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://backend:8080/x",
+        "requestParameters": {"integration.request.header.Host": "method.request.header.Host"}}));
+    let u = f.up(&mapped);
+    assert_eq!(u.cluster, "backend");
+    assert_eq!(u.authority, "api.example");
+    assert_eq!(header(&u, "host"), None);
 }
 
 // The integration's method wins unless it is ANY; path mappings beat path parameters.
@@ -230,15 +249,60 @@ fn http_custom_headers_exactly() {
     assert_eq!(u.path, "/echo");
     assert_eq!(
         u.headers,
-        pairs(&[("accept", "application/json"), ("user-agent", "AmazonAPIGateway_abc123"), ("content-type", "text/plain")])
+        pairs(&[
+            ("accept", "application/json"),
+            ("user-agent", "AmazonAPIGateway_abc123"),
+            ("content-type", "text/plain"),
+            ("x-amzn-apigateway-api-id", "abc123"),
+        ])
     );
     assert_eq!(u.body.as_deref(), Some(b"raw body".as_slice()));
 
+    // §8: a GET without a body: no Content-Type even though the client sent one; Content-Length 0.
     let f = fx("GET", "/p", &[("content-type", "text/plain")], b"");
     let i = integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/echo"}));
     let u = f.up(&i);
-    assert_eq!(names(&u), vec!["accept", "user-agent"]);
+    assert_eq!(
+        u.headers,
+        pairs(&[
+            ("accept", "application/json"),
+            ("user-agent", "AmazonAPIGateway_abc123"),
+            ("x-amzn-apigateway-api-id", "abc123"),
+            ("content-length", "0"),
+        ])
+    );
     assert_eq!(u.body.as_deref(), Some(b"".as_slice()));
+}
+
+// §8: mappings override API Gateway's own Accept and User-Agent; a Host mapped from
+// method.request.header.Host is the upstream authority; a missing source leaves API Gateway's own.
+#[test]
+fn http_custom_mappings_override_own_headers() {
+    let i = integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/echo",
+        "requestParameters": {
+            "integration.request.header.Accept": "method.request.header.Accept",
+            "integration.request.header.User-Agent": "method.request.header.User-Agent",
+            "integration.request.header.Host": "method.request.header.Host"
+        }}));
+    let f = fx("GET", "/p", &[(":authority", "api.example"), ("accept", "text/xml"), ("user-agent", "curl/8")], b"");
+    let u = f.up(&i);
+    assert_eq!(u.authority, "api.example");
+    assert_eq!(u.cluster, "backend");
+    assert_eq!(
+        u.headers,
+        pairs(&[
+            ("x-amzn-apigateway-api-id", "abc123"),
+            ("content-length", "0"),
+            ("accept", "text/xml"),
+            ("user-agent", "curl/8"),
+        ])
+    );
+    let f = fx("GET", "/p", &[], b"");
+    let u = f.up(&i);
+    assert_eq!(u.authority, "backend:8080");
+    assert_eq!(header(&u, "accept"), Some("application/json"));
+    assert_eq!(header(&u, "user-agent"), Some("AmazonAPIGateway_abc123"));
+    assert_eq!(header(&u, "host"), None);
 }
 
 // §5 passthroughBehavior table: (templates, behaviour, request content type) -> body or 415.
@@ -685,7 +749,9 @@ fn upstream_failures() {
         "responses": {"default": {"statusCode": "200"}}}), 0).unwrap_err().kind, ResponseType::IntegrationFailure);
 }
 
-// HTTP_PROXY responses: reserved names remapped, Content-Length kept, Transfer-Encoding dropped.
+// HTTP_PROXY responses (reference §8): Connection, Content-Length, Date, Server and
+// x-amzn-RequestId remapped (Content-Length also kept), Transfer-Encoding dropped, everything
+// else (WWW-Authenticate included) as it is.
 #[test]
 fn proxy_response_header_table() {
     let got = proxy_response_headers(&pairs(&[
@@ -693,9 +759,11 @@ fn proxy_response_header_table() {
         ("content-type", "application/json"),
         ("set-cookie", "a=1"),
         ("set-cookie", "b=2"),
+        ("connection", "keep-alive"),
         ("date", "D"),
         ("server", "S"),
         ("content-length", "10"),
+        ("x-amzn-requestid", "backend-id"),
         ("transfer-encoding", "chunked"),
         ("www-authenticate", "Basic"),
         ("x-backend", "echo"),
@@ -706,11 +774,13 @@ fn proxy_response_header_table() {
             ("content-type", "application/json"),
             ("set-cookie", "a=1"),
             ("set-cookie", "b=2"),
-            ("x-amzn-Remapped-date", "D"),
-            ("x-amzn-Remapped-server", "S"),
+            ("x-amzn-Remapped-Connection", "keep-alive"),
+            ("x-amzn-Remapped-Date", "D"),
+            ("x-amzn-Remapped-Server", "S"),
             ("content-length", "10"),
-            ("x-amzn-Remapped-content-length", "10"),
-            ("x-amzn-Remapped-www-authenticate", "Basic"),
+            ("x-amzn-Remapped-Content-Length", "10"),
+            ("x-amzn-Remapped-x-amzn-RequestId", "backend-id"),
+            ("www-authenticate", "Basic"),
             ("x-backend", "echo"),
         ])
     );
@@ -745,6 +815,15 @@ fn load_time_checks() {
     let f = fx("GET", "/", &[], b"");
     let t = &f.targets;
     let sv = &f.stage;
+    // §8: a host from a stage variable the stage lacks is not checked at load (request-time 500).
+    let missing = |uri: &str| missing_host_stage_variables(&integ(json!({"type": "http", "httpMethod": "GET", "uri": uri})), sv);
+    assert_eq!(missing("http://${stageVariables.host}/x"), Vec::<String>::new());
+    assert_eq!(missing("http://${stageVariables.nohost}/x/${stageVariables.other}"), vec!["nohost"]);
+    assert_eq!(missing("https://${stageVariables.a}.${stageVariables.b}.${stageVariables.a}:8080?q"), vec!["a", "b"]);
+    assert_eq!(missing("http://backend:8080/${stageVariables.nope}"), Vec::<String>::new());
+    assert_eq!(missing("http://${stageVariables.unterminated"), Vec::<String>::new());
+    let aws = integ(json!({"type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:${stageVariables.x}:path/q"}));
+    assert_eq!(missing_host_stage_variables(&aws, sv), Vec::<String>::new());
     let c = |spec: serde_json::Value| check_targets(&integ(spec), sv, t);
     assert_eq!(c(json!({"type": "http", "httpMethod": "GET", "uri": "http://${stageVariables.host}/x"})), Ok(()));
     assert!(c(json!({"type": "http", "httpMethod": "GET", "uri": "http://other/x"})).unwrap_err().contains("http://other:80"));

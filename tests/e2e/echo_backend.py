@@ -12,6 +12,8 @@ precede them):
     /bytes/{n}       streams {n} bytes (`abcdefghij` repeated), content-type application/octet-stream
     /binary          answers the request body's bytes unchanged, content-type from `?type=`
                      (default image/png)
+    /reply-headers   echoes, adding each `?set=Name:Value` as a response header (a Server or
+                     Date given there replaces the backend's own)
 
 Usage: python echo_backend.py --port N   (prints `ready` once listening)
 """
@@ -23,6 +25,7 @@ import re
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 STATUS = re.compile(r"/status/(\d{3})(?:/|$|\?)")
 SLOW = re.compile(r"/slow/(\d+)(?:/|$|\?)")
@@ -69,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _echo(self, body):
+    def _echo(self, body, extra=()):
         path = self.path
         query = path.split("?", 1)[1] if "?" in path else ""
         try:
@@ -85,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
             "base64": b64,
         }
         out = json.dumps(doc).encode()
-        self._send(200, out, [("Content-Type", "application/json"), ("X-Echo", "1")])
+        self._send(200, out, [("Content-Type", "application/json"), ("X-Echo", "1"), *extra])
 
     def handle_any(self):
         body = self._body()
@@ -124,6 +127,12 @@ class Handler(BaseHTTPRequestHandler):
                 if part.startswith("type="):
                     ctype = part[5:].replace("%2F", "/")
             self._send(200, body, [("Content-Type", ctype)])
+            return
+        if "/reply-headers" in path.split("?", 1)[0]:
+            q = path.split("?", 1)[1] if "?" in path else ""
+            extra = [tuple(v.split(":", 1)) for k, v in parse_qsl(q, keep_blank_values=True)
+                     if k == "set" and ":" in v]
+            self._echo(body, extra)
             return
         m = SLOW.search(path)
         if m:
