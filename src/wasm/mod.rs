@@ -9,7 +9,6 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
-use crate::lambda_proxy::CallFailure;
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
 use crate::http::Request;
@@ -323,11 +322,7 @@ impl HttpContext for Filter {
             } else {
                 String::new()
             };
-            let failure = match details.as_str() {
-                "" | "via_upstream" => None,
-                "upstream_response_timeout" | "response_timeout" => Some(CallFailure::Timeout),
-                _ => Some(CallFailure::Unreachable),
-            };
+            let failure = crate::lambda_proxy::classify_details(&details);
             let mut head: Vec<(String, String)>;
             if let Some(failure) = failure {
                 // Envoy's own answer becomes AWS's gateway response.
