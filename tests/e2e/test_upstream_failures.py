@@ -10,13 +10,14 @@ tells them from a backend's own 502 by Envoy's response details for HTTP_PROXY, 
 by the router's `x-envoy-upstream-service-time`, which only an upstream's answer carries
 (envoy-facts §3) — never by the body text, which `peer-own502` copies word for word."""
 
+import http.client
 import re
 
 import pytest
 
 import apigw
 from conftest import free_port
-from upstream_peer import ENVOY_PROTOCOL_ERROR, UpstreamPeer
+from upstream_peer import ENVOY_PROTOCOL_ERROR, OK_BODY as OK, UpstreamPeer
 
 FN = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
       "arn:aws:lambda:us-east-1:123456789012:function:{}/invocations")
@@ -80,16 +81,15 @@ def refused(gateway_factory):
     return start(gateway_factory, f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
 
 
-def assert_gateway_error(r, kind, status, body):
-    """AWS's error answer: exactly these headers. A proxied answer's body replaces Envoy's at its
-    end, so it goes out chunked; a local reply has its Content-Length."""
+def assert_gateway_error(r, status, body):
+    """AWS's error answer, exactly these headers, framed by Content-Length as AWS frames it (for
+    HTTP_PROXY too, where the body replaces Envoy's at its end)."""
     headers = {k.lower(): v for k, v in r.headers.items()}
     assert (r.status_code, r.content) == (status, body)
     assert UUID.match(headers.pop("x-amzn-requestid"))
     assert headers.pop("date")
-    framing = {"transfer-encoding": "chunked"} if kind == "HTTP_PROXY" else {"content-length": str(len(body))}
-    assert headers == dict({"content-type": "application/json",
-                            "x-amzn-errortype": "InternalServerErrorException"}, **framing)
+    assert headers == {"content-type": "application/json", "content-length": str(len(body)),
+                       "x-amzn-errortype": "InternalServerErrorException"}
 
 
 def call(gw, kind, mode):
@@ -105,21 +105,21 @@ def call(gw, kind, mode):
 def test_broken_upstream_is_502(gw, peer, kind, mode):
     peer.recorded()
     r = call(gw, kind, mode)
-    assert_gateway_error(r, kind, 502, INTERNAL)
+    assert_gateway_error(r, 502, INTERNAL)
     assert [head[0] for head, _ in peer.recorded()] == [KINDS[kind][2].format(mode)]
 
 
 # Nothing listens at the upstream: 502 for every kind.
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_refused_connection_is_502(refused, kind):
-    assert_gateway_error(call(refused, kind, "peer-ok"), kind, 502, INTERNAL)
+    assert_gateway_error(call(refused, kind, "peer-ok"), 502, INTERNAL)
 
 
 # An upstream slower than timeoutInMillis: 504 Endpoint request timed out, at the timeout.
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_slow_upstream_is_504(gw, peer, kind):
     r = call(gw, kind, "peer-sleep")
-    assert_gateway_error(r, kind, 504, TIMED_OUT)
+    assert_gateway_error(r, 504, TIMED_OUT)
     assert r.elapsed.total_seconds() < 2.5
     assert [head[0] for head, _ in peer.recorded()] == [KINDS[kind][2].format("peer-sleep")]
 
@@ -146,3 +146,22 @@ def test_backend_own_502_is_its_answer(gw, peer, kind, status, headers, body):
     assert got.pop("date")
     assert got == headers
     assert [head[0] for head, _ in peer.recorded()] == [KINDS[kind][2].format("peer-own502")]
+
+
+# HTTP_PROXY's error body replaces Envoy's at its end, with the Content-Length set for it
+# (envoy-facts §4: Envoy does not fix it): the client's keep-alive connection stays in step, and a
+# HEAD gets the headers alone.
+def test_proxy_error_keeps_the_connection_usable(gw):
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    try:
+        for method, path, status, body in [("GET", "/proxy/peer-garbage", 502, INTERNAL),
+                                           ("GET", "/proxy/peer-ok", 200, OK),
+                                           ("HEAD", "/proxy/peer-reset", 502, b""),
+                                           ("GET", "/proxy/peer-ok", 200, OK)]:
+            conn.request(method, path)
+            r = conn.getresponse()
+            assert (r.status, r.read()) == (status, body)
+            if status == 502:
+                assert r.getheader("content-length") == "36"
+    finally:
+        conn.close()
