@@ -251,6 +251,7 @@ def cluster(name, url, timeout="30s"):
                 "socket_address": {"address": parts.hostname, "port_value": port}}}}]}],
         },
         "per_connection_buffer_limit_bytes": BUFFER_LIMIT_BYTES,
+        "typed_extension_protocol_options": upstream_http_filters([]),
     }
     if parts.scheme == "https":
         c["transport_socket"] = {
@@ -264,32 +265,50 @@ def cluster(name, url, timeout="30s"):
     return c
 
 
+# What Envoy's async client adds to every callout (envoy-facts §3) and, with `use_remote_address`,
+# the HCM to proxied requests. API Gateway sends none of them, so the cluster drops them before the
+# request leaves (the router's `suppress_envoy_headers` does not reach callouts: Envoy's async
+# client runs its own router config).
+ENVOY_REQUEST_HEADERS = ["x-envoy-internal", "x-envoy-expected-rq-timeout-ms", "x-envoy-external-address"]
+
+
+def upstream_http_filters(filters):
+    """A cluster's upstream HTTP filter chain: `filters`, after one that removes
+    ENVOY_REQUEST_HEADERS, and before the codec."""
+    return {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "explicit_http_config": {"http_protocol_options": {}},
+            "http_filters": [
+                {"name": "envoy.filters.http.header_mutation", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+                    "mutations": {"request_mutations": [{"remove": h} for h in ENVOY_REQUEST_HEADERS]}}},
+                *filters,
+                {"name": "envoy.filters.http.upstream_codec", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec"}},
+            ],
+        },
+    }
+
+
 def envoy_signing(cluster_config, service, region):
     """Makes Envoy sign every request to this cluster (callouts included) with SigV4, natively:
     `aws_request_signing` as an upstream filter, credentials from Envoy's own AWS credential chain
     (environment, profile, instance role). Pair it with `"signing": "envoy"` on the filter's target,
     so the filter leaves its requests unsigned. Envoy hashes the payload with native SHA-256, several
     times faster than SHA-256 inside the wasm VM."""
-    cluster_config["typed_extension_protocol_options"] = {
-        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-            "explicit_http_config": {"http_protocol_options": {}},
-            "http_filters": [
-                {"name": "envoy.filters.http.aws_request_signing", "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning",
-                    "service_name": service, "region": region, "use_unsigned_payload": False,
-                    # What Envoy adds to a callout (x-envoy-*) is not the client's to sign; like
-                    # botocore, User-Agent, Expect and X-Amzn-Trace-Id stay unsigned (intermediaries
-                    # rewrite them, and botocore-based verifiers leave them out).
-                    "match_excluded_headers": [{"prefix": "x-envoy"}, {"exact": "x-request-id"},
-                                               {"exact": "user-agent"}, {"exact": "expect"},
-                                               {"exact": "x-amzn-trace-id"}],
-                }},
-                {"name": "envoy.filters.http.upstream_codec", "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec"}},
-            ],
-        },
-    }
+    cluster_config["typed_extension_protocol_options"] = upstream_http_filters([
+        {"name": "envoy.filters.http.aws_request_signing", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning",
+            "service_name": service, "region": region, "use_unsigned_payload": False,
+            # What Envoy adds to a callout (x-envoy-*) is not the client's to sign; like
+            # botocore, User-Agent, Expect and X-Amzn-Trace-Id stay unsigned (intermediaries
+            # rewrite them, and botocore-based verifiers leave them out).
+            "match_excluded_headers": [{"prefix": "x-envoy"}, {"exact": "x-request-id"},
+                                       {"exact": "user-agent"}, {"exact": "expect"},
+                                       {"exact": "x-amzn-trace-id"}],
+        }},
+    ])
     return cluster_config
 
 
@@ -328,9 +347,17 @@ def listener(name, port, http_filters, routes, address="0.0.0.0"):
                 "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
                 "stat_prefix": name,
                 "route_config": {"virtual_hosts": [{"name": name, "domains": ["*"], "routes": routes}]},
+                # Nothing of Envoy shows where API Gateway shows nothing: no `server: envoy` (a
+                # backend's own Server is remapped by the filter), no generated x-request-id to
+                # the upstream (a client's own passes, as API Gateway forwards it).
+                "server_header_transformation": "PASS_THROUGH",
+                "generate_request_id": False,
                 "http_filters": http_filters + [{
                     "name": "envoy.filters.http.router",
-                    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
+                    # No x-envoy-expected-rq-timeout-ms upstream, no x-envoy-upstream-service-time
+                    # to the client.
+                    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                                     "suppress_envoy_headers": True},
                 }],
             },
         }]}],

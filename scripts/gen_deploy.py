@@ -49,6 +49,9 @@ def readable(config, plugin_cfg):
 COMPOSE_LAMBDA = "http://lambda:8080"
 # In Istio, a callout names the outbound cluster of a ServiceEntry (istio/serviceentry.yaml).
 ISTIO_LAMBDA_CLUSTER = "outbound|443||lambda.us-east-1.amazonaws.com"
+ISTIO_ECHO_CLUSTER = "outbound|8080||echo.default.svc.cluster.local"
+ISTIO_SQS_CLUSTER = "outbound|443||sqs.us-east-1.amazonaws.com"
+ISTIO_CALLOUT_CLUSTERS = [ISTIO_LAMBDA_CLUSTER, ISTIO_ECHO_CLUSTER, ISTIO_SQS_CLUSTER]
 
 
 # docker-compose's demo backends: the echo service and moto (SQS).
@@ -100,9 +103,9 @@ def wasmplugin():
     cfg = apigw.plugin_config(demo(), "prod", {"greeting": "hello", "backend": "echo.default.svc.cluster.local:8080"},
                               False)
     cfg["targets"] = {
-        "http": {"http://echo.default.svc.cluster.local:8080": "outbound|8080||echo.default.svc.cluster.local"},
+        "http": {"http://echo.default.svc.cluster.local:8080": ISTIO_ECHO_CLUSTER},
         "lambda": {"cluster": ISTIO_LAMBDA_CLUSTER, "authority": "lambda.us-east-1.amazonaws.com"},
-        "aws": {"sqs": {"cluster": "outbound|443||sqs.us-east-1.amazonaws.com",
+        "aws": {"sqs": {"cluster": ISTIO_SQS_CLUSTER,
                         "authority": "sqs.us-east-1.amazonaws.com"}},
     }
     return {
@@ -162,6 +165,33 @@ def envoyfilter():
                     "patch": {"operation": "MERGE", "value": {
                         "per_connection_buffer_limit_bytes": apigw.BUFFER_LIMIT_BYTES}},
                 },
+                {   # Nothing of Envoy shows where API Gateway shows nothing (README "Deployments"): no
+                    # `server: envoy`, no generated x-request-id, ...
+                    "applyTo": "NETWORK_FILTER",
+                    "match": {"context": "SIDECAR_INBOUND", "listener": {"filterChain": {"filter": {
+                        "name": "envoy.filters.network.http_connection_manager"}}}},
+                    "patch": {"operation": "MERGE", "value": {"typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                        "server_header_transformation": "PASS_THROUGH", "generate_request_id": False}}},
+                },
+                {   # ... no x-envoy-* from the router, to the backend or to the client ...
+                    "applyTo": "HTTP_FILTER",
+                    "match": {"context": "SIDECAR_INBOUND", "listener": {"filterChain": {"filter": {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "subFilter": {"name": "envoy.filters.http.router"}}}}},
+                    "patch": {"operation": "MERGE", "value": {"typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                        "suppress_envoy_headers": True}}},
+                },
+            ] + [
+                {   # ... and none of what Envoy's async client adds to the filter's callouts.
+                    "applyTo": "CLUSTER",
+                    "match": {"context": "SIDECAR_OUTBOUND", "cluster": {"name": name}},
+                    "patch": {"operation": "MERGE", "value": {"typed_extension_protocol_options": {
+                        k: {"@type": v["@type"], "http_filters": v["http_filters"]}
+                        for k, v in apigw.upstream_http_filters([]).items()}}},
+                }
+                for name in ISTIO_CALLOUT_CLUSTERS
             ],
         },
     }

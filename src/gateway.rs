@@ -441,12 +441,7 @@ impl Gateway {
         let fail = |kind, status, message, log: String| {
             self.error_reply_with_status(dep, req, Some(routed), kind, status, message, Some(format!("{name}: {log}")))
         };
-        let failure = if status == 0 {
-            Some(CallFailure::Unreachable)
-        } else {
-            crate::lambda_proxy::classify(status, headers, body)
-        };
-        match failure {
+        match crate::lambda_proxy::classify(status, headers) {
             Some(CallFailure::Timeout) => {
                 return fail(ResponseType::IntegrationTimeout, None, "Endpoint request timed out",
                     "the Lambda invocation timed out".into())

@@ -87,29 +87,100 @@ pub fn payload_version(integration: &Integration) -> PayloadVersion {
     }
 }
 
-/// How a callout ended, as Envoy reports it.
+/// How a call to an integration ended, as Envoy reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallFailure {
-    /// Envoy's own 504 at the callout's timeout.
+    /// Envoy's own 504 at the integration's timeout.
     Timeout,
-    /// Connection refused/reset, no healthy upstream, or a reply over Envoy's 32 MiB callout limit.
+    /// No answer from the upstream: connection refused, closed or reset, a broken HTTP answer (an
+    /// invalid Content-Length, bytes that are not HTTP), no healthy upstream, or a reply over
+    /// Envoy's 32 MiB callout limit.
     Unreachable,
 }
 
-/// Tells an Envoy-made failure from a real upstream answer: Envoy's replies carry only
-/// `:status`, `content-length` and `content-type`, with a fixed body (envoy-facts §3).
-pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<CallFailure> {
-    let envoy_made = headers
-        .iter()
-        .all(|(k, _)| matches!(k.as_str(), ":status" | "content-length" | "content-type" | "date" | "server"));
-    if !envoy_made {
+/// The header Envoy's router puts on every answer that came from the upstream of a callout
+/// (`dispatch_http_call` runs on Envoy's async client, whose router config never suppresses
+/// it, whatever the listener's router says). Envoy's own answers (connection failure, reset,
+/// protocol error, timeout) never carry it, and a backend cannot take it away: its absence is the
+/// marker a backend cannot send (envoy-facts §3, §10).
+pub const UPSTREAM_ANSWER_HEADER: &str = "x-envoy-upstream-service-time";
+
+/// Tells an Envoy-made failure of a callout from the upstream's own answer, whatever that
+/// answer's status and body: a backend's own 502 whose body is Envoy's error text word for word
+/// is still the backend's (envoy-facts §10). `status` 0: the call ended without a response.
+pub fn classify(status: u16, headers: &[(String, String)]) -> Option<CallFailure> {
+    if status != 0 && headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(UPSTREAM_ANSWER_HEADER)) {
         return None;
     }
-    match status {
-        504 if body == b"upstream request timeout" => Some(CallFailure::Timeout),
-        503 if body.starts_with(b"upstream connect error") || body == b"no healthy upstream" => {
-            Some(CallFailure::Unreachable)
-        }
+    Some(if status == 504 { CallFailure::Timeout } else { CallFailure::Unreachable })
+}
+
+/// Tells an Envoy-made answer on a proxied (HTTP_PROXY) request from the backend's own, by the
+/// `response.code_details` Envoy reports for it (envoy-facts §10), never by status or body.
+/// `""` (not read: a status under 400) and `via_upstream` are the backend's; the router's own
+/// failures are a timeout or an unreachable/broken upstream; any other detail is another
+/// filter's own answer and stays as it is.
+pub fn classify_details(details: &str) -> Option<CallFailure> {
+    match details {
+        "" | "via_upstream" => None,
+        "upstream_response_timeout" | "upstream_per_try_timeout" | "upstream_per_try_idle_timeout"
+        | "upstream_max_stream_duration_reached" | "response_timeout" => Some(CallFailure::Timeout),
+        "no_healthy_upstream" | "cluster_not_found" | "maintenance_mode" => Some(CallFailure::Unreachable),
+        d if d.starts_with("upstream_") => Some(CallFailure::Unreachable),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::{classify, classify_details, CallFailure, UPSTREAM_ANSWER_HEADER};
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    // Envoy-made callout answers have only :status, content-length and content-type (envoy-facts
+    // §3): whatever their status, they are failures; 504 is the timeout.
+    #[test]
+    fn envoy_made_callout_answers_are_failures() {
+        let envoy = pairs(&[(":status", "502"), ("content-length", "87"), ("content-type", "text/plain")]);
+        assert_eq!(classify(502, &envoy), Some(CallFailure::Unreachable));
+        assert_eq!(classify(503, &envoy), Some(CallFailure::Unreachable));
+        assert_eq!(classify(504, &envoy), Some(CallFailure::Timeout));
+        assert_eq!(classify(0, &[]), Some(CallFailure::Unreachable));
+    }
+
+    // An upstream's answer carries the router's marker: its own 502, 503 or 504 (even with Envoy's
+    // text as body, which classify never reads) is an answer, not a failure.
+    #[test]
+    fn upstream_answers_are_not_failures() {
+        for status in [200, 404, 502, 503, 504] {
+            let h = pairs(&[(":status", "x"), ("content-type", "text/plain"), (UPSTREAM_ANSWER_HEADER, "3")]);
+            assert_eq!(classify(status, &h), None, "{status}");
+        }
+        assert_eq!(classify(502, &pairs(&[("X-Envoy-Upstream-Service-Time", "0")])), None);
+    }
+
+    // HTTP_PROXY: Envoy's response details decide (envoy-facts §10).
+    #[test]
+    fn response_details_table() {
+        for (details, want) in [
+            ("", None),
+            ("via_upstream", None),
+            ("upstream_response_timeout", Some(CallFailure::Timeout)),
+            ("upstream_per_try_timeout", Some(CallFailure::Timeout)),
+            ("upstream_reset_before_response_started{protocol_error}", Some(CallFailure::Unreachable)),
+            ("upstream_reset_before_response_started{connection_failure}", Some(CallFailure::Unreachable)),
+            ("upstream_reset_before_response_started{connection_termination}", Some(CallFailure::Unreachable)),
+            ("upstream_reset_before_response_started{remote_reset}", Some(CallFailure::Unreachable)),
+            ("no_healthy_upstream", Some(CallFailure::Unreachable)),
+            ("cluster_not_found", Some(CallFailure::Unreachable)),
+            ("ext_authz_denied", None),
+        ] {
+            assert_eq!(classify_details(details), want, "{details}");
+        }
     }
 }

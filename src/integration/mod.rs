@@ -589,16 +589,12 @@ fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
 
 // --- responses -------------------------------------------------------------------------------
 
-/// An Envoy-made failure of the upstream call (status 0, connection failure, timeout): the
-/// gateway response to give and its status (AWS: 504 timeout, 502 unreachable).
+/// An Envoy-made failure of the upstream call (status 0, connection failure, reset, broken
+/// answer, timeout: [`crate::lambda_proxy::classify`]): the gateway response to give and its
+/// status (AWS: 504 timeout, 502 otherwise). The body only goes to the log.
 pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<(Failure, u16)> {
     use crate::lambda_proxy::CallFailure;
-    let failure = if status == 0 {
-        Some(CallFailure::Unreachable)
-    } else {
-        crate::lambda_proxy::classify(status, headers, body)
-    };
-    match failure? {
+    match crate::lambda_proxy::classify(status, headers)? {
         CallFailure::Timeout => Some((
             Failure {
                 kind: ResponseType::IntegrationTimeout,

@@ -105,8 +105,10 @@ impl Fx {
             Err(f) => panic!("build_request failed: {f:?}"),
         }
     }
+    /// The backend's answer as Envoy reports it: with the router's marker of an upstream answer.
     fn respond(&self, i: &Integration, env: &mut Env, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, Failure> {
-        let headers = pairs(headers);
+        let mut headers = pairs(headers);
+        headers.push((crate::lambda_proxy::UPSTREAM_ANSWER_HEADER.to_string(), "1".to_string()));
         let args = ResponseArgs {
             integration: i,
             request: &self.req,
@@ -744,7 +746,14 @@ fn upstream_failures() {
     assert_eq!((f.kind, f.message, status), (ResponseType::IntegrationTimeout, "Endpoint request timed out", 504));
     let (f, status) = upstream_failure(0, &[], b"").unwrap();
     assert_eq!((f.kind, status), (ResponseType::IntegrationFailure, 502));
-    assert!(upstream_failure(504, &pairs(&[("x-real", "1")]), b"upstream request timeout").is_none());
+    // A broken answer (protocol error) is Envoy's 502: an integration failure, never selected.
+    let envoy_502 = pairs(&[(":status", "502"), ("content-length", "87"), ("content-type", "text/plain")]);
+    let (f, status) = upstream_failure(502, &envoy_502, b"upstream connect error or disconnect/reset before headers. reset reason: protocol error").unwrap();
+    assert_eq!((f.kind, f.message, status), (ResponseType::IntegrationFailure, "Internal server error", 502));
+    // The backend's own 504 and 502, Envoy's texts included, are answers (the router's marker).
+    let real = pairs(&[("content-type", "text/plain"), ("x-envoy-upstream-service-time", "1")]);
+    assert!(upstream_failure(504, &real, b"upstream request timeout").is_none());
+    assert!(upstream_failure(502, &real, b"upstream connect error or disconnect/reset before headers. reset reason: protocol error").is_none());
     assert_eq!(respond_status(json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/",
         "responses": {"default": {"statusCode": "200"}}}), 0).unwrap_err().kind, ResponseType::IntegrationFailure);
 }

@@ -9,7 +9,6 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
-use crate::lambda_proxy::CallFailure;
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
 use crate::http::Request;
@@ -323,11 +322,7 @@ impl HttpContext for Filter {
             } else {
                 String::new()
             };
-            let failure = match details.as_str() {
-                "" | "via_upstream" => None,
-                "upstream_response_timeout" | "response_timeout" => Some(CallFailure::Timeout),
-                _ => Some(CallFailure::Unreachable),
-            };
+            let failure = crate::lambda_proxy::classify_details(&details);
             let mut head: Vec<(String, String)>;
             if let Some(failure) = failure {
                 // Envoy's own answer becomes AWS's gateway response.
@@ -336,9 +331,11 @@ impl HttpContext for Filter {
                     host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
                 }
                 let r = reply.response;
-                // The body is replaced at its end; Envoy would not fix content-length, so none is sent.
+                // The body is replaced at its end and Envoy would not fix content-length: it is
+                // set here to the replacement's length, as AWS frames its answer (envoy-facts §4).
                 head = vec![(":status".to_string(), r.status.to_string())];
                 head.extend(r.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
+                head.push(("content-length".to_string(), r.body.len().to_string()));
                 self.replacement_body = Some(r.body);
             } else {
                 // HTTP_PROXY: the backend's status and body as they are; headers as AWS passes them.

@@ -157,8 +157,9 @@ def test_cors_preflight(demo):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert r.headers["content-type"] == "application/json"
     names = {k.lower() for k in r.headers}
+    # No `server: envoy` (README "Deployments": server_header_transformation PASS_THROUGH).
     assert names == {"access-control-allow-methods", "access-control-allow-headers", "access-control-allow-origin",
-                     "content-type", "content-length", "x-amzn-requestid", "date", "server"}
+                     "content-type", "content-length", "x-amzn-requestid", "date"}
 
 
 # $context.responseOverride set in the request template wins (reference §4); lax `{statusCode: 200}`.
