@@ -65,6 +65,8 @@ pub fn invoke_request(
     }
     // Envoy takes the host from `:authority`.
     headers.retain(|(k, _)| k != "host");
+    // Unsigned, as botocore leaves it: the trace id the function's runtime gets (reference §8).
+    headers.push(("x-amzn-trace-id".to_string(), crate::trace::function_value(input.request)));
     let mut all = vec![
         (":method".to_string(), "POST".to_string()),
         (":path".to_string(), path),

@@ -256,6 +256,8 @@ mod tests {
                 "x-multi": "a,b",
                 "content-type": "application/json",
                 "content-length": "2",
+                // No client trace header: a new root, the one the answer will carry.
+                "x-amzn-trace-id": crate::trace::function_value(&f.request),
                 "x-forwarded-for": "203.0.113.7",
                 "x-forwarded-port": "443",
                 "x-forwarded-proto": "https"
