@@ -411,7 +411,9 @@ mod oracle {
         rc.insert("http".into(), Value::Object(http));
         rc.insert("requestId".into(), string(or_else(&c.request_id, &req.request_id)));
         rc.insert("routeKey".into(), Value::String(route_key));
-        rc.insert("stage".into(), string(or_else(&c.stage, "$default")));
+        // `$default` unless rawPath carries the stage prefix (the `path` key is then different).
+        let stage = if raw_path == input.path { "$default" } else { or_else(&c.stage, "$default") };
+        rc.insert("stage".into(), string(stage));
         let time = if c.request_time.is_empty() {
             apigw_envoy::time::request_time(req.now_ms)
         } else {
