@@ -449,8 +449,8 @@ fn aws(
         headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
         // API Gateway's own tags on the Invoke call (reference §8); a mapped
         // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
-        set_header(&mut headers, "x-amzn-lambda-integration-tag", &[args.context.request_id.clone()]);
-        set_header(&mut headers, "x-amzn-apigateway-api-id", &[args.context.api_id.clone()]);
+        set_header(&mut headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
+        set_header(&mut headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
         (endpoint, "POST".to_string(), target.invoke_path(), mapped_query, "lambda".to_string())
     } else {
         let endpoint = aws_endpoint(&aws, args.targets).ok_or_else(|| {
