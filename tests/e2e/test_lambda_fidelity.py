@@ -194,6 +194,17 @@ def test_response_template_override_on_error(gw):
     assert (r.status_code, r.content) == (409, b"something went wrong")
 
 
+# API Gateway's execution logs show the same headers on AWS_PROXY Invoke calls.
+def test_proxy_invoke_headers(gw, lam):
+    lam.clear()
+    r = gw.request("GET", "/echo")
+    h = last(lam)["headers"]
+    assert h["x-amzn-lambda-integration-tag"] == r.headers["x-amzn-RequestId"]
+    assert h["x-amzn-apigateway-api-id"] == API_ID
+    assert h["accept"] == "application/json"
+    assert h["user-agent"] == f"AmazonAPIGateway_{API_ID}"
+
+
 # --- 2. AWS_PROXY header merging -------------------------------------------------------------
 
 def answer(gw, payload, **kw):
