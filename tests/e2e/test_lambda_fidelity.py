@@ -100,6 +100,11 @@ def gw(gateway_factory, lam, echo):
     api["paths"]["/http/override"] = {"post": {"x-amazon-apigateway-integration": {
         "type": "http", "httpMethod": "POST", "uri": echo.origin + "/echo",
         "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": OVERRIDE}}}}}}
+    # Non-proxy response side: the backend's Content-Type decides binary; CONVERT_TO_TEXT encodes it.
+    for name, ctype in (("text", "random%2Ftest"), ("font", "font%2Fwoff2")):
+        api["paths"][f"/http/binary-{name}"] = {"post": {"x-amazon-apigateway-integration": {
+            "type": "http", "httpMethod": "POST", "uri": f"{echo.origin}/binary?type={ctype}",
+            "responses": {"default": {"statusCode": "200", "contentHandling": "CONVERT_TO_TEXT"}}}}}
     # A sidecar deployment: no stage prefix in any URL.
     return gateway_factory(api, stage="prod", stage_prefix=False, lambda_url=lam.url, extra={"apiId": API_ID},
                            origins={echo.origin: "echo"}, clusters=[apigw.cluster("echo", echo.url)])
@@ -262,6 +267,14 @@ def test_binary_custom_request(gw, lam, ctype, binary):
     r = gw.request("POST", "/custom/binary", data=b"hello", headers={"Content-Type": ctype})
     assert r.status_code == 200, r.text
     assert last(lam)["event"] == {"body": "aGVsbG8=" if binary else "hello"}
+
+
+# Non-proxy response side: a `random/test` answer is text (`*/test` matches nothing), a
+# `font/woff2` one binary (`font/*`), so CONVERT_TO_TEXT base64-encodes only the latter.
+@pytest.mark.parametrize("name,body", [("text", b"hello"), ("font", b"aGVsbG8=")])
+def test_binary_http_response(gw, name, body):
+    r = gw.request("POST", f"/http/binary-{name}", data=b"hello", headers={"Content-Type": "text/plain"})
+    assert (r.status_code, r.content) == (200, body)
 
 
 # --- 4. X-Amzn-Trace-Id ----------------------------------------------------------------------
