@@ -463,6 +463,8 @@ impl Gateway {
         match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
             Ok(mut response) => {
                 response.set_header("x-amzn-RequestId", &req.request_id);
+                // AWS_PROXY answers carry the trace id; MOCK and error answers do not (reference §8).
+                response.set_header(crate::trace::HEADER, &crate::trace::response_value(req));
                 Reply { response, log: None }
             }
             Err(why) => fail(ResponseType::Default5xx, Some(502), "Internal server error",

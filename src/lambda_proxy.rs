@@ -65,6 +65,17 @@ pub fn invoke_request(
     }
     // Envoy takes the host from `:authority`.
     headers.retain(|(k, _)| k != "host");
+    // What API Gateway's execution logs show on its Invoke calls, proxy or not (reference §8),
+    // unsigned as botocore leaves User-Agent and X-Amzn-Trace-Id: the trace id is the one the
+    // function's runtime gets.
+    let api_id = input.context.api_id.as_str();
+    headers.extend([
+        ("accept".to_string(), "application/json".to_string()),
+        ("user-agent".to_string(), format!("AmazonAPIGateway_{api_id}")),
+        ("x-amzn-apigateway-api-id".to_string(), api_id.to_string()),
+        ("x-amzn-lambda-integration-tag".to_string(), input.context.request_id.clone()),
+        ("x-amzn-trace-id".to_string(), crate::trace::function_value(input.request)),
+    ]);
     let mut all = vec![
         (":method".to_string(), "POST".to_string()),
         (":path".to_string(), path),
@@ -132,11 +143,12 @@ pub fn classify_details(details: &str) -> Option<CallFailure> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    use super::*;
+    use crate::event::test_support::Fixture;
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    use super::{classify, classify_details, CallFailure, UPSTREAM_ANSWER_HEADER};
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -182,5 +194,27 @@ mod tests {
         ] {
             assert_eq!(classify_details(details), want, "{details}");
         }
+    }
+
+    // The Invoke call: signed content, then API Gateway's own unsigned headers (reference §8).
+    #[test]
+    fn invoke_headers() {
+        let f = Fixture::new("GET", "/stage/x");
+        let integration = Integration::parse(&serde_json::json!({
+            "type": "aws_proxy", "httpMethod": "POST",
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"
+        }))
+        .unwrap();
+        let endpoint = Endpoint { cluster: "lambda".into(), authority: "lambda.local".into(), envoy_signs: false };
+        let creds = Credentials { access_key_id: "AK".into(), secret_access_key: "SK".into(), session_token: None };
+        let call = invoke_request(&integration, &f.input(), Some(&endpoint), Some(&creds)).unwrap();
+        let get = |name: &str| call.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert_eq!(get("accept"), Some("application/json"));
+        assert_eq!(get("user-agent"), Some("AmazonAPIGateway_abc123"));
+        assert_eq!(get("x-amzn-apigateway-api-id"), Some("abc123"));
+        assert_eq!(get("x-amzn-lambda-integration-tag"), Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef"));
+        assert_eq!(get("x-amzn-trace-id").map(str::to_string), Some(crate::trace::function_value(&f.request)));
+        let signed = get("authorization").unwrap();
+        assert!(signed.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-invocation-type,"), "{signed}");
     }
 }

@@ -14,7 +14,8 @@
 //! - `headers` values may be strings, numbers or booleans, sent as their JSON text (`true`); `null`
 //!   header values are left out [open]; `headers: null` is valid;
 //! - `multiValueHeaders` values must be lists (of the same scalars); for a name in both maps the
-//!   list comes first, then the single value; names compare ASCII case-insensitively;
+//!   list comes first, then the single value unless the list already holds it; names compare
+//!   ASCII case-insensitively, the list's casing kept (§8);
 //! - `body` is a string; `null` or missing is an empty body; any other type is malformed [open];
 //! - `isBase64Encoded: true` decodes the body only when the *first* entry of the client's `Accept`
 //!   matches `binaryMediaTypes`; otherwise the base64 text goes out as it is. A body that does not
@@ -185,13 +186,20 @@ fn scalar(name: &str, v: &Value) -> Result<Option<String>, String> {
 }
 
 /// `multiValueHeaders` first, then `headers`: for a name in both, the list then the single value.
+/// Names compare ASCII case-insensitively and the `multiValueHeaders` casing is kept (reference
+/// §8: `tesT-Multi` and `test-multi` are one header). A `headers` value that the list of that name
+/// already holds is not repeated: AWS documents that for a key-value pair in both maps "only the
+/// values from multiValueHeaders" appear (Express behind serverless-http sends exactly that for
+/// `res.append(name, [value])`). Repeats inside the list itself are kept: they are the function's
+/// own choice.
 fn merged_headers(
     multi: Option<&Value>,
     single: Option<&Value>,
 ) -> Result<Vec<(String, String)>, String> {
     let multi = object_or_empty("multiValueHeaders", multi)?;
     let single = object_or_empty("headers", single)?;
-    let mut out: Vec<(String, String)> = Vec::new();
+    // Groups by name, case-insensitively, in the casing first seen in `multiValueHeaders`.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (name, values) in multi {
         let Value::Array(list) = values else {
             if values.is_null() {
@@ -202,25 +210,32 @@ fn merged_headers(
                 short(values)
             ));
         };
+        let mut scalars = Vec::with_capacity(list.len());
         for v in list {
             if let Some(s) = scalar(name, v)? {
-                out.push((name.clone(), s));
+                scalars.push(s);
             }
         }
-        for (sname, sv) in single.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            if let Some(s) = scalar(sname, sv)? {
-                out.push((name.clone(), s));
-            }
+        match groups.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, values)) => values.extend(scalars),
+            None => groups.push((name.clone(), scalars)),
         }
     }
+    let mut alone: Vec<(String, String)> = Vec::new();
     for (name, v) in single {
-        if multi.keys().any(|k| k.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        if let Some(s) = scalar(name, v)? {
-            out.push((name.clone(), s));
+        let Some(s) = scalar(name, v)? else { continue };
+        match groups.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            // The pair is already in the list: only the list's values appear.
+            Some((_, values)) if values.contains(&s) => {}
+            Some((_, values)) => values.push(s),
+            None => alone.push((name.clone(), s)),
         }
     }
+    let mut out: Vec<(String, String)> = Vec::with_capacity(groups.len().saturating_add(alone.len()));
+    for (name, values) in groups {
+        out.extend(values.into_iter().map(|v| (name.clone(), v)));
+    }
+    out.extend(alone);
     Ok(out)
 }
 
@@ -377,6 +392,31 @@ mod tests {
             (
                 r#"{"multiValueHeaders":{"x":null,"y":[null,"1",true]}}"#,
                 &[("y", "1"), ("y", "true"), ("Content-Type", "application/json")],
+            ),
+            // §8: one header whatever the casing, the list's casing kept, the single value last.
+            (
+                r#"{"multiValueHeaders":{"tesT-Multi":["value-multi"]},"headers":{"test-multi":"value-solo"}}"#,
+                &[("tesT-Multi", "value-multi"), ("tesT-Multi", "value-solo"), ("Content-Type", "application/json")],
+            ),
+            // AWS docs: a pair in both maps appears once ("only the values from multiValueHeaders"),
+            // whatever the name's casing; a different value still joins the list.
+            (
+                r#"{"multiValueHeaders":{"X-Tag":["a","b"]},"headers":{"x-tag":"a"}}"#,
+                &[("X-Tag", "a"), ("X-Tag", "b"), ("Content-Type", "application/json")],
+            ),
+            (
+                r#"{"multiValueHeaders":{"Set-Cookie":["s=1"]},"headers":{"Set-Cookie":"s=1","x":"y"}}"#,
+                &[("Set-Cookie", "s=1"), ("x", "y"), ("Content-Type", "application/json")],
+            ),
+            // Values compare exactly; repeats inside the list are the function's and stay.
+            (
+                r#"{"multiValueHeaders":{"X-Tag":["a","a"]},"headers":{"X-Tag":"A"}}"#,
+                &[("X-Tag", "a"), ("X-Tag", "a"), ("X-Tag", "A"), ("Content-Type", "application/json")],
+            ),
+            // Two list keys differing in case are one header, in the first key's casing.
+            (
+                r#"{"multiValueHeaders":{"X-A":["1"],"x-a":["2"]},"headers":{"x-A":"3"}}"#,
+                &[("X-A", "1"), ("X-A", "2"), ("X-A", "3"), ("Content-Type", "application/json")],
             ),
             (
                 r#"{"headers":{"Content-Length":"99","Transfer-Encoding":"chunked","Connection":"close","x":"1"}}"#,

@@ -24,6 +24,7 @@ pub mod selection;
 pub mod template_env;
 pub mod sigv4;
 pub mod time;
+pub mod trace;
 pub mod vtl;
 
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]

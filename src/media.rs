@@ -1,9 +1,12 @@
 //! Media types: API Gateway's `binaryMediaTypes` matching.
 //!
-//! A pattern is `type/subtype`, where either part may be `*` (`*/*`, `application/*`). The wildcard
-//! works only on the pattern side: an `Accept: */*` entry does not match a `image/png` pattern
-//! (reference §2, recorded on AWS). Parameters (`; charset=utf-8`, `;q=0.9`) are ignored and the
-//! comparison is ASCII case-insensitive. API Gateway stores `/` as `~1` in a REST API's
+//! A pattern is matched as written, with only two wildcard forms (reference §8, recorded on AWS):
+//! `type/*` matches every subtype of that type (`application/*` matches `application/x`), and `*/*`
+//! matches everything (AWS documents it as the way to treat every payload as binary). A `*` type
+//! with a named subtype (`*/test`) matches nothing, not even `*/test` or `random/test`. The
+//! wildcard works only on the pattern side: an `Accept: */*` or `image/*` entry does not match an
+//! `image/png` pattern (reference §2 and §8). Parameters (`; charset=utf-8`, `;q=0.9`) are ignored
+//! and the comparison is ASCII case-insensitive [open: AWS's case rule is not recorded]. API Gateway stores `/` as `~1` in a REST API's
 //! `binaryMediaTypes` (JSON-Pointer style, e.g. `image~1png` in a patch operation), so `~1` in a
 //! pattern is read as `/`.
 
@@ -16,7 +19,11 @@ pub fn matches_binary(binary_media_types: &[String], content_type: &str) -> bool
     binary_media_types.iter().any(|pattern| {
         let pattern = pattern.replace("~1", "/");
         match split_type(&pattern) {
-            Some((ptype, psub)) => part_matches(ptype, ctype) && part_matches(psub, csub),
+            // `*/*` matches everything; `*/sub` nothing (reference §8).
+            Some(("*", "*")) => true,
+            Some(("*", _)) => false,
+            Some((ptype, "*")) => ptype.eq_ignore_ascii_case(ctype),
+            Some((ptype, psub)) => ptype.eq_ignore_ascii_case(ctype) && psub.eq_ignore_ascii_case(csub),
             None => false,
         }
     })
@@ -37,10 +44,6 @@ fn split_type(media_type: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((t, s))
-}
-
-fn part_matches(pattern: &str, value: &str) -> bool {
-    pattern == "*" || pattern.eq_ignore_ascii_case(value)
 }
 
 #[cfg(test)]
@@ -76,6 +79,14 @@ mod tests {
             (&["image/png"], "png", false),
             (&["*/*"], "", false),
             (&["bogus"], "image/png", false),
+            // §8: a `*` type with a named subtype matches nothing; an Accept wildcard selects nothing.
+            (&["*/test"], "*/test", false),
+            (&["*/test"], "random/test", false),
+            (&["image/png"], "image/*", false),
+            (&["image/*"], "image/png", true),
+            (&["image/*"], "IMAGE/Webp", true),
+            (&["image/*"], "text/png", false),
+            (&["text/*"], "*/*", false),
         ];
         for (list, ct, want) in rows {
             assert_eq!(matches_binary(&types(list), ct), *want, "{list:?} vs {ct:?}");

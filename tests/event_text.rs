@@ -96,6 +96,7 @@ mod oracle {
                     xfport = Some(value);
                     continue;
                 }
+                "x-amzn-trace-id" => continue,
                 "host" => host = Some(value),
                 _ => {}
             }
@@ -143,6 +144,9 @@ mod oracle {
             NameStyle::V2 => ["x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"],
         };
         let [n_for, n_port, n_proto] = names;
+        // The trace value itself is unit-tested in `trace`; here only where it goes.
+        let n_trace = if style == NameStyle::V1 { "X-Amzn-Trace-Id" } else { "x-amzn-trace-id" };
+        out.push((n_trace.to_string(), apigw_envoy::trace::function_value(req)));
         if !forwarded_for.is_empty() {
             out.push((n_for.to_string(), forwarded_for));
         }
@@ -407,7 +411,9 @@ mod oracle {
         rc.insert("http".into(), Value::Object(http));
         rc.insert("requestId".into(), string(or_else(&c.request_id, &req.request_id)));
         rc.insert("routeKey".into(), Value::String(route_key));
-        rc.insert("stage".into(), string(or_else(&c.stage, "$default")));
+        // `$default` unless rawPath carries the stage prefix (the `path` key is then different).
+        let stage = if raw_path == input.path { "$default" } else { or_else(&c.stage, "$default") };
+        rc.insert("stage".into(), string(stage));
         let time = if c.request_time.is_empty() {
             apigw_envoy::time::request_time(req.now_ms)
         } else {

@@ -22,6 +22,8 @@
 //!   `http`.
 //! - **X-Forwarded-Port** is `x-forwarded-port` when present (Envoy adds it with
 //!   `append_x_forwarded_port`), else the port in `Host`, else 443 for https and 80 for http.
+//! - **X-Amzn-Trace-Id** is always there (AWS's documented event has it): the client's value, else
+//!   `Root=<new root>`, written `X-Amzn-Trace-Id` in 1.0 ([`crate::trace`], reference §8).
 //! - **Bodies.** An empty body is `null` (1.0) or absent (2.0). When the request's Content-Type
 //!   matches `binaryMediaTypes` the body is base64 with `isBase64Encoded: true`. Otherwise it is
 //!   text; bytes that are not UTF-8 are replaced by U+FFFD, as Java's `new String(bytes, UTF_8)`
@@ -145,6 +147,8 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
                 xfport = Some(value);
                 continue;
             }
+            // Written once below, in AWS's casing ([`crate::trace`]).
+            "x-amzn-trace-id" => continue,
             "host" => host = Some(value),
             _ => {}
         }
@@ -186,6 +190,11 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
         NameStyle::V2 => ["x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"],
     };
     let [n_for, n_port, n_proto] = names;
+    let n_trace = match style {
+        NameStyle::V1 => crate::trace::HEADER,
+        NameStyle::V2 => "x-amzn-trace-id",
+    };
+    out.push((Cow::Borrowed(n_trace), Cow::Owned(crate::trace::function_value(req))));
     if !forwarded_for.is_empty() {
         out.push((Cow::Borrowed(n_for), forwarded_for));
     }

@@ -328,6 +328,7 @@ mod tests {
             ("cookie", "a=1; b=2"),
             ("x-forwarded-proto", "https"),
             ("x-forwarded-for", "198.51.100.1"),
+            ("x-amzn-trace-id", "Root=1-5e66d96f-7491f09xmpl79d18acf3d050"),
             ("connection", "keep-alive"),
             ("content-length", "2"),
             ("content-md5", "x"),
@@ -354,6 +355,7 @@ mod tests {
                 "accept": "application/json",
                 "x-custom": "a, b",
                 "cookie": "a=1; b=2",
+                "X-Amzn-Trace-Id": "Root=1-5e66d96f-7491f09xmpl79d18acf3d050",
                 "X-Forwarded-For": "198.51.100.1, 203.0.113.7",
                 "X-Forwarded-Port": "443",
                 "X-Forwarded-Proto": "https"
@@ -368,6 +370,7 @@ mod tests {
                 "accept": ["text/html", "application/json"],
                 "x-custom": ["a, b"],
                 "cookie": ["a=1; b=2"],
+                "X-Amzn-Trace-Id": ["Root=1-5e66d96f-7491f09xmpl79d18acf3d050"],
                 "X-Forwarded-For": ["198.51.100.1, 203.0.113.7"],
                 "X-Forwarded-Port": ["443"],
                 "X-Forwarded-Proto": ["https"]

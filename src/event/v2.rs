@@ -12,7 +12,13 @@
 //! - `rawPath` and `requestContext.http.path` are the path as the client sent it (stage prefix
 //!   included, as HTTP APIs do for a named stage).
 //! - `routeKey` is `"METHOD /resource"` with the request's method.
-//! - `requestContext.stage` is the stage name, `$default` when the deployment has none.
+//! - `requestContext.stage` is the stage name when the URL carried the `/<stage>` prefix, and
+//!   `$default` when it did not (a deployment without stage prefix, a sidecar) or has no stage.
+//!   HTTP APIs keep that invariant — `rawPath` starts with `/<stage>` exactly when the stage is not
+//!   `$default` — and the frameworks that read 2.0 events rely on it: Powertools' `path` cuts
+//!   `len("/" + stage)` characters off `rawPath` unless the stage is `$default`, while Mangum and
+//!   serverless-http route on `rawPath` / `http.path` minus a configured base path. Naming the
+//!   real stage on an unprefixed path would make Powertools cut the first characters of the path.
 //! - `http.userAgent` is `""` when the client sent none (an [open] choice: HTTP APIs always send
 //!   the key).
 //! - Binary bodies follow `binaryMediaTypes` as in 1.0 (HTTP APIs decide by their own rules; a REST
@@ -135,12 +141,22 @@ fn request_context(out: &mut String, input: &ProxyInput, raw_path: &str) {
     json::field(out, "routeKey");
     route_key(out, input);
     json::field(out, "stage");
-    json::string(out, or_else(&c.stage, "$default"));
+    json::string(out, stage(input, raw_path));
     json::field(out, "time");
     json::string(out, &request_time(input));
     json::field(out, "timeEpoch");
     json::u64(out, request_time_epoch(input));
     out.push('}');
+}
+
+/// `$default` unless `rawPath` carries the stage prefix (the `path` key is then shorter): see the
+/// module notes.
+pub(super) fn stage<'a>(input: &ProxyInput<'a>, raw_path: &str) -> &'a str {
+    if raw_path == input.path {
+        "$default"
+    } else {
+        or_else(&input.context.stage, "$default")
+    }
 }
 
 /// Every `Cookie` header, split on `;`, trimmed, empty pieces dropped.
@@ -169,7 +185,8 @@ mod tests {
     // A bare GET: optional keys absent, required ones present.
     #[test]
     fn minimal_event_omits_absent_keys() {
-        let f = Fixture::new("GET", "/stage/x");
+        let mut f = Fixture::new("GET", "/stage/x");
+        f.path = "/x".into();
         let ev = event(&f.input());
         assert_eq!(
             keys(&ev),
@@ -256,6 +273,8 @@ mod tests {
                 "x-multi": "a,b",
                 "content-type": "application/json",
                 "content-length": "2",
+                // No client trace header: a new root, the one the answer will carry.
+                "x-amzn-trace-id": crate::trace::function_value(&f.request),
                 "x-forwarded-for": "203.0.113.7",
                 "x-forwarded-port": "443",
                 "x-forwarded-proto": "https"
@@ -276,6 +295,27 @@ mod tests {
         let ev = event(&f.input());
         assert_eq!(ev["requestContext"]["stage"], json!("$default"));
         assert_eq!(ev["requestContext"]["http"]["userAgent"], json!(""));
+    }
+
+    // `requestContext.stage` names the stage only when `rawPath` carries its prefix, so that
+    // frameworks which strip `/<stage>` from `rawPath` unless the stage is `$default` (Powertools)
+    // and those which route on `rawPath` as it is (Mangum, serverless-http) agree on the route.
+    #[test]
+    fn stage_follows_the_prefix() {
+        // Through an execute-api style URL: `/stage/pets/7`, the route path `/pets/7`.
+        let mut f = Fixture::new("GET", "/stage/pets/7");
+        f.path = "/pets/7".into();
+        let ev = event(&f.input());
+        assert_eq!((ev["rawPath"].as_str(), ev["requestContext"]["stage"].as_str()), (Some("/stage/pets/7"), Some("stage")));
+        // A deployment without the prefix: the same route, `$default`.
+        let f = Fixture::new("GET", "/pets/7");
+        let ev = event(&f.input());
+        assert_eq!((ev["rawPath"].as_str(), ev["requestContext"]["stage"].as_str()), (Some("/pets/7"), Some("$default")));
+        // Powertools' rule gives the route path in both cases.
+        for (raw, stage) in [("/stage/pets/7", "stage"), ("/pets/7", "$default")] {
+            let path = if stage == "$default" { raw } else { &raw[stage.len() + 1..] };
+            assert_eq!(path, "/pets/7");
+        }
     }
 
     #[test]

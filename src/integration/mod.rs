@@ -31,7 +31,10 @@
 //! - **Lambda custom** (`type: aws`, `lambda:path/2015-03-31/functions/{fn}/invocations`): the
 //!   rendered template (or passthrough body) is POSTed to the Invoke API (`targets.lambda`,
 //!   else `targets.aws["lambda"]`) with `x-amz-invocation-type: RequestResponse` (a mapping may
-//!   set `Event`).
+//!   set `Event`: the Invoke API answers 202 without a payload and the default response applies),
+//!   `x-amzn-lambda-integration-tag: <requestId>` and `x-amzn-apigateway-api-id: <apiId>`
+//!   (reference §8). Without a template the client body passes byte for byte, and without a
+//!   response template the function's payload (an error payload too) is the client body.
 //! - **Credentials.** An integration's `credentials` (an IAM role ARN, or
 //!   `arn:aws:iam::*:user/*` for the caller's identity) is **not assumed** here: requests to AWS
 //!   are signed (SigV4, for the URI's service and region) with the credentials the gateway was
@@ -478,6 +481,10 @@ fn aws(
             internal("Lambda custom integration: no Lambda endpoint is configured (targets.lambda)")
         })?;
         headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
+        // API Gateway's own tags on the Invoke call (reference §8); a mapped
+        // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
+        set_header(&mut headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
+        set_header(&mut headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
         (endpoint, "POST".to_string(), target.invoke_path(), mapped_query, "lambda".to_string())
     } else {
         let endpoint = aws_endpoint(&aws, args.targets).ok_or_else(|| {

@@ -575,6 +575,29 @@ fn lambda_custom_request() {
     assert!(header(&u, "authorization").unwrap().contains("/us-east-1/lambda/aws4_request"));
 }
 
+// §8 Lambda custom without templates: the client body byte for byte (a GET: an empty payload), the
+// Invoke call tagged with the request id and the API id; a mapped 'Event' makes it asynchronous.
+#[test]
+fn lambda_custom_passthrough_and_tags() {
+    let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations";
+    let body = br#"{ "a" :1,"b": [ true ] }"#;
+    let f = fx("POST", "/u", &[("content-type", "application/json")], body);
+    let u = f.up(&integ(json!({"type": "aws", "httpMethod": "POST", "uri": uri})));
+    assert_eq!(u.body.as_deref(), Some(body.as_slice()));
+    assert_eq!(header(&u, "x-amzn-lambda-integration-tag"), Some("rid-1"));
+    assert_eq!(header(&u, "x-amzn-apigateway-api-id"), Some("abc123"));
+    assert_eq!(header(&u, "accept"), Some("application/json"));
+    assert_eq!(header(&u, "user-agent"), Some("AmazonAPIGateway_abc123"));
+    assert_eq!(header(&u, "x-amz-invocation-type"), Some("RequestResponse"));
+    let f = fx("GET", "/u", &[], b"");
+    let i = integ(json!({"type": "aws", "httpMethod": "POST", "uri": uri,
+        "requestParameters": {"integration.request.header.X-Amz-Invocation-Type": "'Event'"}}));
+    let u = f.up(&i);
+    assert_eq!(u.body.as_deref(), Some(b"".as_slice()));
+    assert_eq!(header(&u, "x-amz-invocation-type"), Some("Event"));
+    assert_eq!(u.headers.iter().filter(|(k, _)| k == "x-amz-invocation-type").count(), 1);
+}
+
 // --- responses --------------------------------------------------------------------------------
 
 fn respond_status(spec: serde_json::Value, status: u16) -> Result<Response, Failure> {
@@ -628,6 +651,36 @@ fn lambda_custom_selection_table() {
     let mut env = f.env();
     let e = f.respond(&i, &mut env, 404, &[("x-amzn-requestid", "1")], b"{}").unwrap_err();
     assert_eq!(e.kind, ResponseType::ApiConfigurationError);
+    // §8 asynchronous call: the Invoke API's 202 without payload -> the default response, empty.
+    let mut env = f.env();
+    let got = f.respond(&i, &mut env, 202, &[("x-amzn-requestid", "1")], b"").unwrap();
+    assert_eq!((got.status, got.body.as_slice()), (200, b"".as_slice()));
+    assert_eq!(got.headers, vec![("content-type".to_string(), "application/json".to_string())]);
+}
+
+// §8: `$context.responseOverride` set by an integration RESPONSE template sets the final status
+// and headers, for a selected error as for a success; a non-numeric status is ignored.
+#[test]
+fn response_template_overrides_status() {
+    let f = fx("GET", "/", &[], b"");
+    let i = integ(json!({"type": "aws", "httpMethod": "POST",
+        "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations",
+        "responses": {
+            "default": {"statusCode": "200", "responseTemplates": {"application/json":
+                "#set($context.responseOverride.status = $input.path('$.code'))#set($context.responseOverride.header.X-Over = 'o')$input.path('$.code')"}},
+            ".+": {"statusCode": "502", "responseTemplates": {"application/json":
+                "#set($context.responseOverride.status = 418)$input.path('$.errorMessage')"}}}}));
+    let mut env = f.env();
+    let got = f.respond(&i, &mut env, 200, &[], br#"{"code": 201}"#).unwrap();
+    assert_eq!((got.status, got.body.as_slice()), (201, b"201".as_slice()));
+    assert_eq!(got.header("X-Over"), Some("o"));
+    let mut env = f.env();
+    let got = f.respond(&i, &mut env, 200, &[], br#"{"code": "soon"}"#).unwrap();
+    assert_eq!(got.status, 200);
+    let mut env = f.env();
+    let got = f.respond(&i, &mut env, 200, &[("x-amz-function-error", "Unhandled")],
+        br#"{"errorMessage":"boom","errorType":"Error"}"#).unwrap();
+    assert_eq!((got.status, got.body.as_slice()), (418, b"boom".as_slice()));
 }
 
 // §5 responses: backend headers only when mapped; Content-Type default; x-amzn-Remapped-*;

@@ -21,7 +21,8 @@ unknown key 403 ``UnrecognizedClientException``. Without credentials, unsigned r
 answered (signed ones too, unchecked).
 
 Test hooks: ``GET /_recorded`` returns the events received so far as a JSON list
-(``?detail=1``: objects with ``function``, ``qualifier``, ``path``, ``headers`` and ``event``);
+(``?detail=1``: objects with ``function``, ``qualifier``, ``path``, ``headers``, ``event``, ``body``
+(the payload received, base64), ``status`` and ``answer`` (the payload answered, base64));
 ``DELETE /_recorded`` clears them; ``GET /_health`` answers 200.
 
 Prints ``ready`` on stdout once listening (the port on stderr). stdlib only, except botocore when
@@ -31,6 +32,7 @@ credentials are given.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import importlib.util
 import json
@@ -189,16 +191,17 @@ class Handler(BaseHTTPRequestHandler):
                 f"Could not parse request body into json: {e}",
             )
             return
+        record = {
+            "function": name,
+            "qualifier": qualifier,
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "event": event,
+            # The payload exactly as received, and (below) the status and payload answered.
+            "body": base64.b64encode(body).decode(),
+        }
         with self.config.lock:
-            self.config.recorded.append(
-                {
-                    "function": name,
-                    "qualifier": qualifier,
-                    "path": self.path,
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "event": event,
-                }
-            )
+            self.config.recorded.append(record)
         invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type == "DryRun":
             self.send(204, b"")
@@ -207,10 +210,12 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
         payload, failed = self.run_handler(name, module_path, event, arn, request_id)
         if invocation_type == "Event":
+            record.update(status=202, answer="")
             self.send(202, b"", {"x-amzn-RequestId": request_id})
             return
         if failed:
             headers["X-Amz-Function-Error"] = "Unhandled"
+        record.update(status=200, answer=base64.b64encode(payload).decode())
         self.send(200, payload, headers)
 
     # --- the function -----------------------------------------------------------------------
