@@ -762,3 +762,5 @@ fn body_needed() {
     assert!(needs_body(&integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://h/",
         "requestParameters": {"integration.request.header.x": "method.request.body.a"}}))));
 }
+
+mod aws_protocols;
