@@ -159,3 +159,35 @@ fn unknown_content_handling_is_refused() {
         "responses": {"default": {"statusCode": "200", "contentHandling": "binary"}}})).err().unwrap();
     assert_eq!(e.0, "responses.default.contentHandling");
 }
+
+// MOCK: contentHandling converts the body its request template reads (§8 applies to every
+// non-proxy integration); its integration response has no payload to convert.
+#[test]
+fn mock_request_template_reads_the_converted_body() {
+    let spec = |handling: Option<&str>| {
+        let mut s = json!({"type": "mock",
+            "requestTemplates": {
+                "image/png": "#set($context.requestOverride.path.body = $input.body){\"statusCode\": 200}",
+                "text/plain": "#set($context.requestOverride.path.body = $input.body){\"statusCode\": 200}"},
+            "responses": {"default": {"statusCode": "200",
+                "responseTemplates": {"application/json": "[$context.requestOverride.path.body]"}}}});
+        if let Some(h) = handling {
+            s["contentHandling"] = json!(h);
+        }
+        integ(s)
+    };
+    let types: Vec<String> = BINARY_TYPES.iter().map(|s| s.to_string()).collect();
+    let run = |i: &Integration, ct: &str, body: &[u8]| {
+        let f = binary_fx("POST", &[("content-type", ct)], body);
+        let parts = RequestParts { body, path_params: &[], query: &[], headers: &f.req.headers };
+        crate::mock::respond(i, &parts, &f.ctx, &f.stage, Some(ct), None, &types)
+    };
+    let body = |r: Result<Response, Failure>| String::from_utf8(r.unwrap().body).unwrap();
+    assert_eq!(body(run(&spec(Some("CONVERT_TO_TEXT")), "image/png", RAW)), format!("[{RAW_B64}]"));
+    assert_eq!(body(run(&spec(None), "text/plain", RAW)), format!("[{RAW_LOSSY}]"));
+    assert_eq!(body(run(&spec(Some("CONVERT_TO_BINARY")), "text/plain", b"aGk=")), "[hi]");
+    let e = run(&spec(Some("CONVERT_TO_BINARY")), "text/plain", b"not base64!").unwrap_err();
+    assert_eq!((e.kind, e.message), (ResponseType::ApiConfigurationError, "Internal server error"));
+    // Binary bytes that are no text cannot be read by the template.
+    assert!(run(&spec(None), "image/png", RAW).is_err());
+}
