@@ -1,6 +1,6 @@
-"""contentHandling and binary payloads (reference §8) through a real Envoy, HTTP (custom) and
-MOCK integrations against tests/e2e/echo_backend.py: the exact bytes that reach the backend and
-the exact bytes the client gets, for each cell of the matrix, invalid UTF-8 included.
+"""contentHandling and binary payloads (reference §8) through a real Envoy: HTTP (custom) and MOCK
+integrations against tests/e2e/echo_backend.py, AWS (S3) against moto; the exact bytes that reach
+the backend and the exact bytes the client gets, for each cell of the matrix, invalid UTF-8 included.
 
 `/echo` answers JSON describing what arrived (the body as text, or base64 with `"base64": true`
 when it is not UTF-8); `/binary?type=T` answers the request's bytes with Content-Type T, which is
@@ -14,7 +14,7 @@ import pytest
 
 import apigw
 from conftest import CHECKER
-from conftest_http import EchoBackend, headers_of
+from conftest_http import EchoBackend, MotoServer, aws_targets, headers_of
 
 API_ID = "contentapi"
 # Invalid UTF-8 with valid parts: a gzip header, "café", a lone 0xff 0xfe, a truncated "€".
@@ -223,3 +223,98 @@ def test_unknown_content_handling_is_refused(tmp_path):
     assert r.returncode == 1, r.stderr
     assert ('GET /x: field x-amazon-apigateway-integration.contentHandling: '
             '"CONVERT_TO_JSON" is neither CONVERT_TO_TEXT nor CONVERT_TO_BINARY') in r.stderr
+
+
+# --- AWS (S3 in moto): the object stored and the object served ------------------------------------
+
+BUCKET = "content"
+
+
+def s3(handling):
+    def op(method, extra):
+        i = {"type": "aws", "httpMethod": method, "uri": f"arn:aws:apigateway:us-east-1:s3:path/{BUCKET}/{{object}}",
+             "credentials": "arn:aws:iam::123456789012:role/api",
+             "requestParameters": dict({"integration.request.path.object": "method.request.path.key"}, **extra),
+             "responses": {"default": {"statusCode": "200"}}}
+        return {"x-amazon-apigateway-integration": i}
+    put = op("PUT", {"integration.request.header.Content-Type": "method.request.header.Content-Type"})
+    get = op("GET", {})
+    if handling:
+        put["x-amazon-apigateway-integration"]["contentHandling"] = handling
+        get["x-amazon-apigateway-integration"]["responses"]["default"]["contentHandling"] = handling
+    return {"put": put, "get": get}
+
+
+S3_API = {
+    "openapi": "3.0.1", "info": {"title": "content-s3", "version": "1"},
+    "paths": {"/s3/none/{key}": s3(None), "/s3/text/{key}": s3("CONVERT_TO_TEXT"),
+              "/s3/binary/{key}": s3("CONVERT_TO_BINARY")},
+    "x-amazon-apigateway-binary-media-types": ["image/png", "application/octet-stream"],
+}
+
+
+@pytest.fixture(scope="module")
+def moto():
+    m = MotoServer()
+    s3c = m.client("s3")
+    s3c.create_bucket(Bucket=BUCKET)
+    s3c.put_object(Bucket=BUCKET, Key="png", Body=RAW, ContentType="image/png")
+    s3c.put_object(Bucket=BUCKET, Key="b64", Body=RAW_B64, ContentType="text/plain")
+    s3c.put_object(Bucket=BUCKET, Key="text", Body=b"plain text", ContentType="text/plain")
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_gw(gateway_factory, moto):
+    return gateway_factory(S3_API, stage="prod", clusters=[apigw.cluster("moto", moto.url)],
+                           extra={"targets": aws_targets(moto.authority, ["s3"])}, env=moto.envoy_env())
+
+
+# Each row: (path, client Content-Type, client body, the object S3 stores, or None for 500 with
+# nothing stored). The same cells as the AWS-recorded S3 uploads.
+@pytest.mark.parametrize("path,ctype,body,stored", [
+    ("/s3/none/up-raw", "image/png", RAW, RAW),
+    ("/s3/none/up-text", "text/plain", RAW, LOSSY),
+    ("/s3/text/up-png", "image/png", RAW, RAW_B64),
+    ("/s3/binary/up-b64", "text/plain", RAW_B64, RAW),
+    ("/s3/binary/up-bad", "text/plain", b"not base64!", None),
+    ("/s3/binary/up-png", "image/png", RAW, RAW),
+])
+def test_s3_upload(s3_gw, moto, path, ctype, body, stored):
+    r = s3_gw.request("PUT", path, data=body, headers={"Content-Type": ctype})
+    key = path.rsplit("/", 1)[1]
+    s3c = moto.client("s3")
+    if stored is None:
+        assert_500(r)
+        with pytest.raises(s3c.exceptions.NoSuchKey):
+            s3c.get_object(Bucket=BUCKET, Key=key)
+        return
+    assert r.status_code == 200, (r.status_code, r.content)
+    assert r.content == b""
+    obj = s3c.get_object(Bucket=BUCKET, Key=key)
+    assert obj["Body"].read() == stored
+    assert obj["ContentType"] == ctype
+
+
+# Each row: (path, client Accept, the body the client gets, or None for 500). Objects: `png` is
+# RAW as image/png, `b64` is RAW's base64 as text/plain, `text` is "plain text" as text/plain.
+@pytest.mark.parametrize("path,accept,want", [
+    ("/s3/none/png", "image/png", RAW),
+    ("/s3/none/png", "application/json", RAW_B64),
+    ("/s3/none/b64", "image/png", RAW),
+    ("/s3/none/b64", "application/json", RAW_B64),
+    ("/s3/none/text", "image/png", None),
+    ("/s3/text/png", "image/png", RAW_B64),
+    ("/s3/text/b64", "image/png", RAW_B64),
+    ("/s3/binary/b64", "application/json", RAW),
+    ("/s3/binary/png", "application/json", RAW),
+    ("/s3/binary/text", "application/json", None),
+])
+def test_s3_download(s3_gw, path, accept, want):
+    r = s3_gw.request("GET", path, headers={"Accept": accept})
+    if want is None:
+        assert_500(r)
+        return
+    assert r.status_code == 200, (r.status_code, r.content)
+    assert r.content == want

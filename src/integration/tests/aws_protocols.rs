@@ -3,6 +3,8 @@
 //! and the template chosen for a POST without Content-Type.
 
 use super::*;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn service_fx(headers: &[(&str, &str)], body: &[u8]) -> Fx {
     let mut f = fx("POST", "/", headers, body);

@@ -3,6 +3,8 @@
 //! that go upstream and to the client. The conversion alone is tabled in `content.rs`.
 
 use super::*;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 // Invalid UTF-8 (a gzip header, as in the AWS recording), its base64, and its UTF-8 reading.
 const RAW: &[u8] = &[0x1f, 0x8b, 0x08, 0x00, 0xff, b'a'];
