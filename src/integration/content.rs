@@ -124,7 +124,7 @@ fn encode(bytes: &[u8]) -> String {
 }
 
 /// Standard base64 with padding; whitespace (line breaks of MIME-style base64) is skipped.
-pub fn decode(text: &[u8]) -> Result<Vec<u8>, String> {
+fn decode(text: &[u8]) -> Result<Vec<u8>, String> {
     let cleaned: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(&cleaned)
