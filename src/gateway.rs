@@ -495,7 +495,7 @@ impl Gateway {
                     headers: &req.headers,
                 };
                 match crate::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
-                    req.header("content-type"), req.header("accept"))
+                    req.header("content-type"), req.header("accept"), &dep.api.binary_media_types)
                 {
                     Ok(mut response) => {
                         response.set_header("x-amzn-RequestId", &ctx.request_id);

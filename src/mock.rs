@@ -115,9 +115,23 @@ pub fn respond(
     stage_variables: &[(String, String)],
     content_type: Option<&str>,
     accept: Option<&str>,
+    binary_media_types: &[String],
 ) -> Result<Response, Failure> {
     let Some(req_template) = request_template(integration, content_type)? else {
         return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
+    };
+    // §8: contentHandling converts the body the request template reads, as for HTTP and AWS
+    // (a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs base64).
+    // Skipped, at no cost, for the usual MOCK: no contentHandling and no binary body.
+    let binary = !parts.body.is_empty()
+        && !binary_media_types.is_empty()
+        && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
+    let converted = if integration.content_handling.is_some() || binary {
+        let handling = crate::integration::content::Handling::of(integration.content_handling.as_deref());
+        let payload = crate::integration::content::request(parts.body, binary, handling).map_err(internal)?;
+        Some(payload.template_text(req_template.template.uses_body()).map_err(internal)?)
+    } else {
+        None
     };
     // Template variables are built only for a template that is more than plain text (the
     // console's CORS preflight and most MOCKs are plain text): building them costs more than the
@@ -129,6 +143,9 @@ pub fn respond(
         Some(text) => status_code(text).ok_or_else(|| no_status(text))?,
         None => {
             let env = env.get_or_insert_with(new_env);
+            if let Some(text) = converted {
+                env.input.body = text;
+            }
             let rendered = req_template
                 .template
                 .render(env)

@@ -80,6 +80,14 @@ fn opt_str(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldE
     }
 }
 
+/// `contentHandling`: absent, `CONVERT_TO_TEXT` or `CONVERT_TO_BINARY`; anything else would
+/// silently change how bodies are converted, so it is refused.
+fn content_handling(obj: &Map<String, Value>) -> Result<Option<String>, FieldError> {
+    let value = opt_str(obj, "contentHandling")?;
+    crate::integration::content::check(value.as_deref()).map_err(|e| err("contentHandling", e))?;
+    Ok(value)
+}
+
 fn templates(
     obj: &Map<String, Value>,
     key: &str,
@@ -232,7 +240,7 @@ impl Integration {
             timeout_ms,
             responses,
             payload_format_version,
-            content_handling: opt_str(obj, "contentHandling")?,
+            content_handling: content_handling(obj)?,
             credentials: opt_str(obj, "credentials")?,
             connection_type: opt_str(obj, "connectionType")?,
         })
@@ -296,7 +304,7 @@ impl IntegrationResponse {
             status,
             parameters,
             templates: templates(obj, "responseTemplates", needs)?,
-            content_handling: opt_str(obj, "contentHandling")?,
+            content_handling: content_handling(obj)?,
         })
     }
 }

@@ -44,11 +44,9 @@
 //! - `$context.requestOverride.{path,querystring,header}` set by the request template override
 //!   the mapped values (the same `Env` carries them to the response template).
 //! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
-//!   ([`crate::mock::request_template`]; 415 when refused). contentHandling: `CONVERT_TO_TEXT`
-//!   base64-encodes a binary body (Content-Type in `binaryMediaTypes`) before the template;
-//!   `CONVERT_TO_BINARY` base64-decodes the text body (after the template) into bytes. A binary
-//!   body that is not converted to text passes unchanged and no template applies to it [open].
-//!   The same rules apply to the integration response's contentHandling.
+//!   ([`crate::mock::request_template`]; 415 when refused). contentHandling converts the body
+//!   first ([`content`], reference §8), then the template reads the converted payload; the
+//!   integration response's contentHandling works the same way against the client's Accept.
 //!
 //! # Response (HTTP and AWS custom)
 //! The selection value is the backend status as a string; for Lambda custom the function's
@@ -58,10 +56,9 @@
 //! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
 //! backend body passes as it is. `$context.responseOverride` applies last.
 
+pub mod content;
 pub mod params;
 pub mod target;
-
-use base64::Engine;
 
 use crate::config::integration::{Integration, IntegrationResponse, IntegrationType};
 use crate::config::{Endpoint, Targets};
@@ -142,9 +139,6 @@ pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
 
 /// Headers sent to AWS but not signed (botocore's list).
 const UNSIGNED_HEADERS: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
-
-const CONVERT_TO_TEXT: &str = "CONVERT_TO_TEXT";
-const CONVERT_TO_BINARY: &str = "CONVERT_TO_BINARY";
 
 fn internal(log: impl Into<String>) -> Failure {
     Failure {
@@ -383,29 +377,9 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
     let content_type = req.header("content-type");
-    let binary = content_type.is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
-    let handling = i.content_handling.as_deref();
-    // The body as the integration reads it: a binary body is base64 text under CONVERT_TO_TEXT.
-    let body_in: Vec<u8> = if binary && handling == Some(CONVERT_TO_TEXT) {
-        base64::engine::general_purpose::STANDARD.encode(&req.body).into_bytes()
-    } else {
-        req.body.clone()
-    };
     let template = crate::mock::request_template(i, content_type)?;
-    let mut body = match template {
-        // A template works on text: a binary body only once CONVERT_TO_TEXT made it base64.
-        Some(t) if !binary || handling == Some(CONVERT_TO_TEXT) => {
-            env.input.body = String::from_utf8_lossy(&body_in).into_owned();
-            t.template
-                .render(env)
-                .map_err(|e| internal(format!("request template {} failed: {e}", t.content_type)))?
-                .into_bytes()
-        }
-        _ => body_in.clone(),
-    };
-    if handling == Some(CONVERT_TO_BINARY) && !binary {
-        body = decode_base64(&body).map_err(|e| internal(format!("CONVERT_TO_BINARY: the request body is not base64: {e}")))?;
-    }
+    // §8: contentHandling converts the client's body first; the template reads the result.
+    let body = request_payload(args, template, env)?;
     let query = crate::template_env::decode_query(req.raw_query());
     let sources = RequestSources {
         request: req,
@@ -413,7 +387,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         path_params: args.path_params,
         query: &query,
         stage_variables: args.stage_variables,
-        body: &body_in,
+        body: &req.body,
     };
     let mut mapped = map_request(i, &sources);
     apply_overrides(&mut mapped, env);
@@ -587,11 +561,29 @@ fn aws_endpoint<'a>(aws: &AwsUri, targets: &'a Targets) -> Option<&'a Endpoint> 
         .map(|(_, e)| e)
 }
 
-fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
-    let cleaned: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(&cleaned)
-        .map_err(|e| e.to_string())
+/// The integration request's body: the client's body converted by contentHandling, then the
+/// request template (if one applies) rendered over it.
+fn request_payload(
+    args: &RequestArgs,
+    template: Option<&crate::config::integration::NamedTemplate>,
+    env: &mut Env,
+) -> Result<Vec<u8>, Failure> {
+    let req = args.request;
+    let binary = req
+        .header("content-type")
+        .is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
+    let handling = content::Handling::of(args.integration.content_handling.as_deref());
+    let payload = content::request(&req.body, binary, handling).map_err(internal)?;
+    let Some(t) = template else {
+        return Ok(payload.into_bytes());
+    };
+    env.input.body = payload
+        .template_text(t.template.uses_body())
+        .map_err(|e| internal(format!("request template {}: {e}", t.content_type)))?;
+    Ok(t.template
+        .render(env)
+        .map_err(|e| internal(format!("request template {} failed: {e}", t.content_type)))?
+        .into_bytes())
 }
 
 // --- responses -------------------------------------------------------------------------------
@@ -685,31 +677,29 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         .rev()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.as_str());
+    // §8: the integration's Content-Type says whether the payload is binary, the first Accept
+    // entry whether the client wants binary; contentHandling converts before the template.
     let binary = backend_type.is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
-    let handling = selected.content_handling.as_deref();
-    let body_in: Vec<u8> = if handling == Some(CONVERT_TO_TEXT) && (binary || std::str::from_utf8(args.body).is_err()) {
-        base64::engine::general_purpose::STANDARD.encode(args.body).into_bytes()
-    } else {
-        args.body.to_vec()
-    };
+    let accept = args.request.header("accept");
+    let binary_accept = accept
+        .is_some_and(|a| crate::media::matches_binary(args.binary_media_types, crate::media::first_accept_entry(a)));
+    let handling = content::Handling::of(selected.content_handling.as_deref());
+    let payload = content::response(args.body, binary, binary_accept, handling).map_err(internal)?;
     let mut content_type = "application/json".to_string();
-    let template = crate::mock::response_template(&selected.templates, args.request.header("accept"));
-    let mut body = match template {
-        Some(t) if !binary || handling == Some(CONVERT_TO_TEXT) => {
+    let body = match crate::mock::response_template(&selected.templates, accept) {
+        Some(t) => {
             content_type = t.content_type.clone();
-            // `$input` in the response template is the backend body.
-            env.input.body = String::from_utf8_lossy(&body_in).into_owned();
+            // `$input` in the response template is the (converted) backend body.
+            env.input.body = payload
+                .template_text(t.template.uses_body())
+                .map_err(|e| internal(format!("response template {}: {e}", t.content_type)))?;
             t.template
                 .render(env)
                 .map_err(|e| internal(format!("response template {} failed: {e}", t.content_type)))?
                 .into_bytes()
         }
-        _ => body_in,
+        None => payload.into_bytes(),
     };
-    if handling == Some(CONVERT_TO_BINARY) && !binary {
-        body = decode_base64(&body)
-            .map_err(|e| internal(format!("CONVERT_TO_BINARY: the integration response is not base64: {e}")))?;
-    }
     let mut response = Response {
         status: selected.status,
         headers: vec![("content-type".to_string(), content_type)],

@@ -213,7 +213,10 @@ impl AwsUri {
 
 /// The AWS JSON protocol of services whose actions API Gateway calls with `X-Amz-Target`:
 /// (service, target prefix, JSON version). Other services are called with the query protocol
-/// (`Action=...`).
+/// (`Action=...`). SSM is not listed although its SDKs speak JSON: API Gateway's recorded answer
+/// to `ssm:action/GetParameter` has the query protocol's shape
+/// (`GetParameterResponse.GetParameterResult.Parameter`, as JSON), so it is called that way
+/// (reference §8).
 pub const JSON_PROTOCOL_SERVICES: &[(&str, &str, &str)] = &[
     ("dynamodb", "DynamoDB_20120810", "1.0"),
     ("kinesis", "Kinesis_20131202", "1.1"),
@@ -223,7 +226,6 @@ pub const JSON_PROTOCOL_SERVICES: &[(&str, &str, &str)] = &[
     ("events", "AWSEvents", "1.1"),
     ("kms", "TrentService", "1.1"),
     ("secretsmanager", "secretsmanager", "1.1"),
-    ("ssm", "AmazonSSM", "1.1"),
     ("cognito-idp", "AWSCognitoIdentityProviderService", "1.1"),
     ("codebuild", "CodeBuild_20161006", "1.1"),
     ("ecs", "AmazonEC2ContainerServiceV20141113", "1.1"),
@@ -322,5 +324,7 @@ mod tests {
         assert_eq!(json_protocol("kinesis"), Some(("Kinesis_20131202", "1.1")));
         assert_eq!(json_protocol("states"), Some(("AWSStepFunctions", "1.0")));
         assert_eq!(json_protocol("sqs"), None);
+        // §8: SSM actions go through the query protocol.
+        assert_eq!(json_protocol("ssm"), None);
     }
 }
