@@ -158,7 +158,7 @@ def test_cors_preflight(demo):
     assert r.headers["content-type"] == "application/json"
     names = {k.lower() for k in r.headers}
     assert names == {"access-control-allow-methods", "access-control-allow-headers", "access-control-allow-origin",
-                     "content-type", "content-length", "x-amzn-requestid", "date", "server"}
+                     "content-type", "content-length", "x-amzn-requestid", "x-amz-apigw-id", "date", "server"}
 
 
 # $context.responseOverride set in the request template wins (reference §4); lax `{statusCode: 200}`.
