@@ -258,7 +258,8 @@ impl Filter {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
         let mut r = reply.response;
-        r.headers.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
+        // Set, not added: a mapped or function-made header of that name gives way to the gateway's.
+        r.set_header(APIGW_ID_HEADER, &self.apigw_id);
         if r.body.is_empty() {
             self.empty_reply_content_type = r.header("content-type").map(str::to_string);
         }
@@ -373,6 +374,7 @@ impl HttpContext for Filter {
                 head.extend(out);
                 head.push(("x-amzn-RequestId".to_string(), request.request_id.clone()));
             }
+            head.retain(|(k, _)| !k.eq_ignore_ascii_case(APIGW_ID_HEADER));
             head.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
             // One host call for the whole rewritten head.
             let st = host::set_header_map(map, &head);

@@ -50,6 +50,7 @@ def fidelity_api(down_origin):
             "/context": {"get": mock(CONTEXT_TEMPLATE)},
             "/headers": {"post": mock(HEADERS_TEMPLATE)},
             "/noint": {"get": {}},
+            "/mapped-id": {"get": mock("{}", {"method.response.header.x-amz-apigw-id": "'mine'"})},
             "/down/{proxy+}": {"get": {"x-amazon-apigateway-integration": {
                 "type": "http_proxy", "httpMethod": "GET", "uri": down_origin + "/{proxy}",
                 "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"}}}},
@@ -125,6 +126,13 @@ def test_apigw_id_on_error_answers(fidelity):
     r = fidelity.request("GET", "/down/x")
     assert (r.status_code, r.content) == (502, INTERNAL)
     assert_ids(r, first, second)
+
+
+# A response header mapped to the same name gives way to the gateway's own id (our choice).
+def test_apigw_id_is_the_gateways(fidelity):
+    r = fidelity.request("GET", "/mapped-id")
+    assert (r.status_code, r.content) == (200, b"{}")
+    assert assert_ids(r) != "mine"
 
 
 @pytest.fixture(scope="module")
