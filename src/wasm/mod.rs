@@ -70,6 +70,7 @@ impl RootContext for Root {
             replacement_body: None,
             empty_reply_content_type: None,
             apigw_id: String::new(),
+            replied: false,
         }))
     }
 
@@ -93,8 +94,10 @@ struct Filter {
     /// reply passes through `on_http_response_headers`.
     empty_reply_content_type: Option<String>,
     /// This request's `x-amz-apigw-id`, put on whatever answer goes out: a local reply in
-    /// [`Filter::reply`], a proxied one in `on_http_response_headers` (reference §8).
+    /// [`Filter::reply`], a proxied one or one Envoy made in `on_http_response_headers` (reference §8).
     apigw_id: String,
+    /// Whether this filter sent a local reply (which carries the id already).
+    replied: bool,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -258,6 +261,7 @@ impl Filter {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
         let mut r = reply.response;
+        self.replied = true;
         // Set, not added: a mapped or function-made header of that name gives way to the gateway's.
         r.set_header(APIGW_ID_HEADER, &self.apigw_id);
         if r.body.is_empty() {
@@ -387,6 +391,14 @@ impl HttpContext for Filter {
             let status = host::set_header(host::MAP_RESPONSE_HEADERS, "content-type", &ct);
             if status != 0 {
                 host::log(host::LOG_DEBUG, &format!("apigateway: could not restore content-type ({status})"));
+            }
+        }
+        if !self.replied && !self.apigw_id.is_empty() {
+            // An answer Envoy made itself for a request the filter took (413 past the buffer limit,
+            // a stream timeout) is the gateway's answer too.
+            let status = host::set_header(host::MAP_RESPONSE_HEADERS, APIGW_ID_HEADER, &self.apigw_id);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: could not set {APIGW_ID_HEADER} ({status})"));
             }
         }
         Action::Continue

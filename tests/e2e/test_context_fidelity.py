@@ -3,6 +3,7 @@ headers `$input.params` hides, and `x-amz-apigw-id` on every response of every i
 
 import os
 import re
+import socket
 import sys
 
 import pytest
@@ -51,6 +52,7 @@ def fidelity_api(down_origin):
             "/headers": {"post": mock(HEADERS_TEMPLATE)},
             "/noint": {"get": {}},
             "/mapped-id": {"get": mock("{}", {"method.response.header.x-amz-apigw-id": "'mine'"})},
+            "/body": {"post": mock("$input.body")},
             "/down/{proxy+}": {"get": {"x-amazon-apigateway-integration": {
                 "type": "http_proxy", "httpMethod": "GET", "uri": down_origin + "/{proxy}",
                 "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"}}}},
@@ -133,6 +135,40 @@ def test_apigw_id_is_the_gateways(fidelity):
     r = fidelity.request("GET", "/mapped-id")
     assert (r.status_code, r.content) == (200, b"{}")
     assert assert_ids(r) != "mine"
+
+
+def raw_post(port, path, length):
+    """POSTs `length` bytes, stopping when the gateway answers early; returns (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {length}\r\n\r\n".encode())
+        chunk = b"x" * 65536
+        sent = 0
+        try:
+            while sent < length:
+                sent += s.send(chunk[:length - sent])
+        except OSError:
+            pass
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < int(
+                re.search(rb"(?i)content-length: (\d+)", data.partition(b"\r\n\r\n")[0]).group(1)):
+            c = s.recv(65536)
+            if not c:
+                break
+            data += c
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = [tuple(x.split(": ", 1)) for x in lines[1:]]
+    return int(lines[0].split(" ")[1]), headers, body
+
+
+# An answer Envoy makes itself for a request the filter took (a body past the 12 MiB buffer) carries
+# the id too.
+def test_apigw_id_on_envoys_own_answer(fidelity):
+    status, headers, body = raw_post(fidelity.port, "/body", 13 * 1024 * 1024)
+    assert (status, body) == (413, b"Payload Too Large")
+    ids = [v for k, v in headers if k.lower() == "x-amz-apigw-id"]
+    assert len(ids) == 1 and APIGW_ID.match(ids[0]), headers
 
 
 @pytest.fixture(scope="module")
