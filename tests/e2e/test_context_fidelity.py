@@ -44,6 +44,7 @@ HEADERS_TEMPLATE = ("#foreach($h in [" + ",".join(f"'{h}'" for h in HIDDEN) + "]
                     "$h=$input.params($h)\n#end"
                     "#foreach($h in $input.params().header.keySet())$h,#end")
 
+
 def fidelity_api(down_origin):
     return {
         "openapi": "3.0.1", "info": {"title": "fidelity", "version": "1"},
