@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 API ?= envoy/demo-api.yaml
 PORT ?= 8080
-ADMIN_PORT ?= 9901
+ADMIN_PORT ?=
 STAGE ?= prod
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
@@ -19,10 +19,14 @@ WASM := $(TARGET_DIR)/wasm32-wasip1/release/apigw_envoy.wasm
 CHECKER := $(TARGET_DIR)/release/apigw-check
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup build checker run test test-native test-wasm test-vtl-diff test-e2e bench bench-vtl validate-configs clean
+.PHONY: setup setup-test build checker run test test-native test-wasm test-vtl-diff test-e2e bench bench-vtl validate-configs clean
 
 setup:
 	@scripts/setup.sh
+
+# make test's extra needs (Node, Velocity 1.7, a JDK 17): apt-get installs them when missing.
+setup-test:
+	@scripts/setup.sh --test
 
 build: setup
 	@cargo build --quiet --release --target wasm32-wasip1 --lib
@@ -39,11 +43,11 @@ run: build checker
 test: test-native test-wasm test-vtl-diff test-e2e
 
 # LAMBDA_TEST_REQUIRE: the signed-invoke round trips must run (the venv has botocore), not skip.
-test-native: setup
+test-native: setup-test
 	LAMBDA_TEST_REQUIRE=1 cargo test --quiet
 
 # The core's unit tests again, compiled to wasm32 and run under wasm-bindgen-test (Node).
-test-wasm: setup
+test-wasm: setup-test
 	@if ! wasm-bindgen-test-runner --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
 	  cargo install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 	cargo test --lib --target wasm32-unknown-unknown
@@ -51,9 +55,8 @@ test-wasm: setup
 # The VTL engine against Apache Velocity 1.7 set up as API Gateway runs it: Velocity renders the
 # differential corpus afresh (rewrites tests/vtl/differential/velocity-output.json, deterministic:
 # git shows no change unless the corpus or the harness changed), then ours must match it.
-# Needs Java 17 and the Debian package `velocity` (.ci/run installs both).
-test-vtl-diff: setup
-	@test -f /usr/share/java/velocity-1.7.jar || { echo "test-vtl-diff: needs Velocity 1.7: apt-get install -y velocity" >&2; exit 1; }
+# Needs Java 17 and the Debian package `velocity` (setup-test installs both).
+test-vtl-diff: setup-test
 	tests/velocity/run-differential.sh
 	cargo test --quiet --test vtl_differential
 

@@ -28,21 +28,44 @@ DEMO_API = os.path.join(os.path.dirname(__file__), "..", "envoy", "demo-api.yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def os_ports(count, avoid=()):
+    """`count` distinct ports the OS picks on 127.0.0.1, none in `avoid`."""
+    socks, ports = [], []
+    try:
+        while len(ports) < count:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            if s.getsockname()[1] not in avoid:
+                ports.append(s.getsockname()[1])
+        return ports
+    finally:
+        for s in socks:
+            s.close()
+
+
+def can_bind(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def admin_port(a):
+    """--admin-port, else PORT+1821 (9901 for 8080): another `make run` with another PORT gets
+    another one even when both start at once; a taken one gives way to a free port."""
+    if a.admin_port:
+        return a.admin_port
+    preferred = a.port + 1821 if a.port + 1821 <= 65535 else a.port - 1821
+    return preferred if can_bind(preferred) else os_ports(1, avoid={a.port})[0]
+
+
 def local_ports(a, count=3):
-    """Ports for the local Lambda, echo and moto services: the next free ones after the listener's,
-    never Envoy's admin port."""
-    ports, candidate = [], a.port
-    while len(ports) < count and candidate < 65535:
-        candidate += 1
-        if candidate == a.admin_port:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-        ports.append(candidate)
-    return ports
+    """Ports for the local Lambda, echo and moto services, picked by the OS: never the PORT another
+    `make run` may be given (such as the next one), nor this one's listener or admin port."""
+    return os_ports(count, avoid={a.port, a.admin_port})
 
 
 def start_demo_services(a, children, start=True):
@@ -87,12 +110,13 @@ def main():
     ap.add_argument("--checker", required=True, help="the native apigw-check binary")
     ap.add_argument("--envoy", required=True)
     ap.add_argument("--port", type=int, default=8080)
-    ap.add_argument("--admin-port", type=int, default=9901)
+    ap.add_argument("--admin-port", type=lambda v: int(v) if v else None, default=None,
+                    help="Envoy admin port (default PORT+1821, 9901 for 8080)")
     ap.add_argument("--stage", default="prod")
     ap.add_argument("--stage-variables", default="")
     ap.add_argument("--stage-prefix", default="optional", choices=["optional", "true", "false"])
     ap.add_argument("--cfn-params", default="", help="Name=value,... for CloudFormation ${Name} placeholders")
-    ap.add_argument("--out", default="build/run")
+    ap.add_argument("--out", default=None, help="where the generated files go (default build/run/<PORT>)")
     ap.add_argument("--local-lambda", default="auto", choices=["auto", "yes", "no"],
                     help="serve Lambda functions from --functions locally (auto: when no AWS endpoint or credentials are set)")
     ap.add_argument("--functions", default="envoy/functions", help="directory of <function-name>.py handlers")
@@ -103,6 +127,9 @@ def main():
 
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
     children = []
+    # Each run its own files, admin port and local services, so that two can serve at once.
+    a.out = a.out or os.path.join("build", "run", str(a.port))
+    a.admin_port = admin_port(a)
     a.local_ports = local_ports(a)
     local_services = a.local_services == "yes" or (
         a.local_services == "auto" and os.path.abspath(a.api) == os.path.abspath(DEMO_API))
@@ -163,7 +190,10 @@ def main():
         server.stdout.readline()
         print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}")
     try:
-        return subprocess.call([a.envoy, "-c", envoy_path, "--log-level", "warn", "--component-log-level", "wasm:info"])
+        # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
+        # the hot-restart socket (envoy-facts §10).
+        return subprocess.call([a.envoy, "-c", envoy_path, "--use-dynamic-base-id", "--log-level", "warn",
+                                "--component-log-level", "wasm:info"])
     except KeyboardInterrupt:
         return 0
     finally:

@@ -88,6 +88,17 @@ pub fn uuid_text(bytes: &[u8; 16]) -> String {
     out
 }
 
+/// The response header with API Gateway's own id of the request, sent on every response besides
+/// `x-amzn-RequestId` (reference §8).
+pub const APIGW_ID_HEADER: &str = "x-amz-apigw-id";
+
+/// 11 bytes as an `x-amz-apigw-id` value: base64, 16 characters ending in `=`, the shape of AWS's
+/// (`F3mG2EhRvHcEK7w=`).
+pub fn apigw_id_text(bytes: &[u8; 11]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[cfg(test)]
 mod uuid_tests {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -97,5 +108,12 @@ mod uuid_tests {
     fn uuid_text_layout() {
         let b = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef, 0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0xff];
         assert_eq!(super::uuid_text(&b), "12345678-9abc-4def-8011-2233445566ff");
+    }
+
+    // AWS's shape: 16 base64 characters, the last one `=`.
+    #[test]
+    fn apigw_id_layout() {
+        let id = super::apigw_id_text(&[0x17, 0x79, 0x86, 0xd8, 0x48, 0x51, 0xbc, 0x77, 0x04, 0x2b, 0xb0]);
+        assert_eq!(id, "F3mG2EhRvHcEK7A=");
     }
 }

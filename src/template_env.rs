@@ -2,7 +2,7 @@
 //! request once per integration call.
 
 use crate::context::RequestContext;
-use crate::vtl::{Env, Input, Value};
+use crate::vtl::{Env, Input, MapRef, Value};
 
 /// What an integration's templates read, found once at configure time so that each request builds
 /// only those variables (building all of `$context` costs more than rendering a small template).
@@ -100,7 +100,9 @@ fn string_map(pairs: &[(String, String)]) -> Value {
 }
 
 /// `$context` as a template map: every key, or only those `needs` names. `requestOverride` and
-/// `responseOverride` start empty and writable.
+/// `responseOverride` start empty and writable. Keys go in the order AWS lists them
+/// (`$context.keySet()`, reference §6 and §8); the nested maps print as "" (§8). No `authorizer`
+/// key without an authorizer: it is not in AWS's key set.
 pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     let m = Value::new_map();
     let s = |v: &str| Value::from(v);
@@ -109,61 +111,59 @@ pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
             m.map_insert(key, v());
         }
     };
-    put("accountId", &|| s(&c.account_id));
-    put("apiId", &|| s(&c.api_id));
-    put("deploymentId", &|| s(&c.deployment_id));
-    put("domainName", &|| s(&c.domain_name));
-    put("domainPrefix", &|| s(&c.domain_prefix));
-    put("extendedRequestId", &|| s(&c.extended_request_id));
-    put("httpMethod", &|| s(&c.http_method));
-    put("identity", &|| identity_value(c));
-    put("path", &|| s(&c.path));
-    put("protocol", &|| s(&c.protocol));
-    put("requestOverride", &|| {
-        let request_override = Value::new_map();
-        request_override.map_insert("header", Value::new_map());
-        request_override.map_insert("path", Value::new_map());
-        request_override.map_insert("querystring", Value::new_map());
-        request_override
-    });
-    put("requestId", &|| s(&c.request_id));
-    put("requestTime", &|| s(&c.request_time));
-    put("requestTimeEpoch", &|| Value::from_json(&serde_json::Value::from(c.request_time_epoch)));
+    let opaque = |keys: &[&str]| {
+        let map = Value::Map(MapRef::new_opaque());
+        for k in keys {
+            map.map_insert(k, Value::Map(MapRef::new_opaque()));
+        }
+        map
+    };
     put("resourceId", &|| s(&c.resource_id));
     put("resourcePath", &|| s(&c.resource_path));
-    put("responseOverride", &|| {
-        let response_override = Value::new_map();
-        response_override.map_insert("header", Value::new_map());
-        response_override
-    });
+    put("httpMethod", &|| s(&c.http_method));
+    put("extendedRequestId", &|| s(&c.extended_request_id));
+    put("requestTime", &|| s(&c.request_time));
+    put("path", &|| s(&c.path));
+    put("accountId", &|| s(&c.account_id));
+    put("protocol", &|| s(&c.protocol));
+    put("requestOverride", &|| opaque(&["path", "header", "querystring"]));
     put("stage", &|| s(&c.stage));
+    put("domainPrefix", &|| s(&c.domain_prefix));
+    put("requestTimeEpoch", &|| Value::from_json(&serde_json::Value::from(c.request_time_epoch)));
+    put("requestId", &|| s(&c.request_id));
+    put("identity", &|| identity_value(c));
+    put("domainName", &|| s(&c.domain_name));
+    put("deploymentId", &|| s(&c.deployment_id));
+    put("responseOverride", &|| opaque(&["header"]));
+    put("apiId", &|| s(&c.api_id));
     m
 }
 
+/// `$context.identity`: AWS's 12 keys in AWS's order (reference §8; `apiKey` and `apiKeyId` come only
+/// on API-key methods, which are not served yet). Fields without a value are null, printing "".
 fn identity_value(c: &RequestContext) -> Value {
-    let s = |v: &str| Value::from(v);
-    let identity = Value::new_map();
+    let identity = Value::Map(MapRef::new_opaque());
     for key in [
-        "accessKey",
-        "accountId",
-        "apiKey",
-        "apiKeyId",
-        "caller",
-        "cognitoAuthenticationProvider",
-        "cognitoAuthenticationType",
-        "cognitoIdentityId",
         "cognitoIdentityPoolId",
+        "accountId",
+        "cognitoIdentityId",
+        "caller",
+        "sourceIp",
         "principalOrgId",
-        "user",
+        "accessKey",
+        "cognitoAuthenticationType",
+        "cognitoAuthenticationProvider",
         "userArn",
-    ] {
-        identity.map_insert(key, Value::Null);
-    }
-    identity.map_insert("sourceIp", s(&c.source_ip));
-    identity.map_insert(
         "userAgent",
-        c.user_agent.as_deref().map(Value::from).unwrap_or(Value::Null),
-    );
+        "user",
+    ] {
+        let v = match key {
+            "sourceIp" => Value::from(c.source_ip.as_str()),
+            "userAgent" => c.user_agent.as_deref().map(Value::from).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        identity.map_insert(key, v);
+    }
     identity
 }
 
@@ -175,8 +175,38 @@ pub struct RequestParts<'a> {
     pub headers: &'a [(String, String)],
 }
 
-/// Headers API Gateway drops before templates see them (reference §6).
-const DROPPED_HEADERS: &[&str] = &["connection", "content-length", "expect", "te", "transfer-encoding"];
+/// Headers API Gateway hides from templates (`$input.params`): they read as "" (reference §6, §8).
+/// Accept, Authorization, Content-Type, Host, Via and the rest stay visible.
+const DROPPED_HEADERS: &[&str] = &[
+    "connection",
+    "content-length",
+    "content-md5",
+    "expect",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "te",
+    "transfer-encoding",
+    "trailer",
+    "upgrade",
+    "www-authenticate",
+];
+
+/// The request headers a template sees: pseudo-headers and hidden ones left out, and Envoy's
+/// `:authority` as `host` (HTTP/1.1's Host arrives as `:authority`) unless a `host` header is there.
+fn template_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    let has_host = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
+    headers
+        .iter()
+        .filter_map(|(k, v)| {
+            if k == ":authority" && !has_host {
+                return Some(("host".to_string(), v.clone()));
+            }
+            let hidden = k.starts_with(':') || DROPPED_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d));
+            (!hidden).then(|| (k.clone(), v.clone()))
+        })
+        .collect()
+}
 
 pub fn env(
     parts: &RequestParts,
@@ -201,13 +231,7 @@ pub fn env(
             body: String::from_utf8_lossy(parts.body).into_owned(),
             path: parts.path_params.to_vec(),
             querystring: parts.query.to_vec(),
-            header: parts
-                .headers
-                .iter()
-                .filter(|(k, _)| !DROPPED_HEADERS.contains(&k.to_ascii_lowercase().as_str()))
-                .filter(|(k, _)| !k.starts_with(':'))
-                .cloned()
-                .collect(),
+            header: template_headers(parts.headers),
         },
         context: context_value(context, needs),
         stage_variables: if needs.stage_variables { string_map(stage_variables) } else { Value::new_map() },
@@ -264,5 +288,56 @@ mod tests {
         assert!(v.get_path(&["apiId"]).is_none());
         let all = context_value(&c, &TemplateNeeds::all());
         assert!(all.get_path(&["apiId"]).is_some() && all.get_path(&["responseOverride", "header"]).is_some());
+    }
+
+    fn render(template: &str, headers: &[(&str, &str)]) -> String {
+        let c = RequestContext { stage: "prod".into(), source_ip: "10.0.0.1".into(), ..Default::default() };
+        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let parts = RequestParts { body: b"", path_params: &[], query: &[], headers: &headers };
+        let mut env = env(&parts, &c, &[], &TemplateNeeds::all());
+        crate::vtl::Template::compile(template).unwrap().render(&mut env).unwrap()
+    }
+
+    // Reference §8: the key sets in AWS's order, no authorizer without one, nested maps print "".
+    #[test]
+    fn context_key_sets_and_printing() {
+        assert_eq!(
+            render("$context.keySet()", &[]),
+            "[resourceId, resourcePath, httpMethod, extendedRequestId, requestTime, path, accountId, protocol, \
+             requestOverride, stage, domainPrefix, requestTimeEpoch, requestId, identity, domainName, deploymentId, \
+             responseOverride, apiId]"
+        );
+        assert_eq!(
+            render("$context.identity.keySet()", &[]),
+            "[cognitoIdentityPoolId, accountId, cognitoIdentityId, caller, sourceIp, principalOrgId, accessKey, \
+             cognitoAuthenticationType, cognitoAuthenticationProvider, userArn, userAgent, user]"
+        );
+        assert_eq!(render("$context.requestOverride.keySet()|$context.responseOverride.keySet()", &[]),
+            "[path, header, querystring]|[header]");
+        assert_eq!(render("#foreach($k in $context.authorizer.keySet())x#end|$context.authorizer.keySet()|", &[]), "||");
+        assert_eq!(
+            render("[$context.get('identity')][$context.get('requestOverride')][$context.requestOverride.get('path')]\
+                    [$context.responseOverride.get('header')][$context.identity][$context.identity.sourceIp]", &[]),
+            "[][][][][][10.0.0.1]"
+        );
+        // Still maps to read and write: an override set by a template prints "" but is there.
+        assert_eq!(render("#set($context.responseOverride.header.X = 'y')[$context.responseOverride.header]\
+                           $context.responseOverride.header.X", &[]), "[]y");
+    }
+
+    // Reference §8: hidden request headers read as "" in $input.params; the rest (Host from
+    // :authority) are visible, also in $input.params().header.
+    #[test]
+    fn hidden_request_headers() {
+        let headers = [(":authority", "api.example"), (":method", "GET"), ("connection", "close"),
+            ("content-md5", "m"), ("max-forwards", "3"), ("upgrade", "h2c"), ("via", "1.1 p"),
+            ("content-encoding", "gzip"), ("Authorization", "Bearer t")];
+        assert_eq!(render("$input.params('Connection')|$input.params('Content-MD5')|$input.params('Max-Forwards')\
+                           |$input.params('Upgrade')", &headers), "|||");
+        assert_eq!(render("$input.params('Host')|$input.params('Via')|$input.params('Content-Encoding')\
+                           |$input.params('authorization')", &headers), "api.example|1.1 p|gzip|Bearer t");
+        assert_eq!(render("$input.params().header.keySet()", &headers), "[host, via, content-encoding, Authorization]");
+        let with_host = [(":authority", "a"), ("host", "b")];
+        assert_eq!(render("$input.params().header", &with_host), "{host=b}");
     }
 }

@@ -53,6 +53,9 @@ pub struct JavaMap {
     // Boxed: most maps never have one, and the map stays small without it.
     #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Rc<str>, usize>>>,
+    /// Prints as nothing: API Gateway's nested `$context` maps (`identity`, `requestOverride`...)
+    /// are not Java maps there, and printing one gives "" (reference §8).
+    opaque: bool,
 }
 
 /// Size above which a map indexes its string keys.
@@ -165,7 +168,7 @@ impl ListRef {
 impl JavaMap {
     /// A map of entries whose keys are distinct strings (as a parsed JSON object has).
     pub(crate) fn from_unique_entries(entries: Vec<(Value, Value)>) -> JavaMap {
-        let mut m = JavaMap { entries, index: None };
+        let mut m = JavaMap { entries, index: None, opaque: false };
         if m.entries.len() > INDEX_THRESHOLD {
             m.build_index();
         }
@@ -257,6 +260,12 @@ impl JavaMap {
 impl MapRef {
     pub fn new() -> MapRef {
         MapRef(Rc::new(RefCell::new(JavaMap::default())))
+    }
+    /// An empty map that prints as nothing (see [`JavaMap`]'s `opaque`).
+    pub fn new_opaque() -> MapRef {
+        let mut m = JavaMap::default();
+        m.opaque = true;
+        MapRef(Rc::new(RefCell::new(m)))
     }
     pub(crate) fn from_map(m: JavaMap) -> MapRef {
         MapRef(Rc::new(RefCell::new(m)))
@@ -514,6 +523,7 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize, top: bool) -
             }
             out.push(']');
         }
+        Value::Map(m) if m.with(|jm| jm.opaque).unwrap_or(false) => {}
         Value::Map(m) => {
             out.push('{');
             for (i, (k, x)) in m.entries().iter().enumerate() {

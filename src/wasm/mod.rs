@@ -8,6 +8,7 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
+use crate::context::APIGW_ID_HEADER;
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
@@ -67,6 +68,8 @@ impl RootContext for Root {
             proxied: None,
             replacement_body: None,
             empty_reply_content_type: None,
+            apigw_id: String::new(),
+            replied: false,
         }))
     }
 
@@ -89,6 +92,11 @@ struct Filter {
     /// (`application/json` on an empty MOCK or Lambda answer), so it is put back when our own
     /// reply passes through `on_http_response_headers`.
     empty_reply_content_type: Option<String>,
+    /// This request's `x-amz-apigw-id`, put on whatever answer goes out: a local reply in
+    /// [`Filter::reply`], a proxied one or one Envoy made in `on_http_response_headers` (reference §8).
+    apigw_id: String,
+    /// Whether this filter sent a local reply (which carries the id already).
+    replied: bool,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -167,6 +175,14 @@ fn request_id() -> String {
     crate::context::uuid_text(&b)
 }
 
+/// An `x-amz-apigw-id` value from the same generator as the request id.
+fn apigw_id() -> String {
+    let mut b = [0u8; 11];
+    b[..8].copy_from_slice(&next_random().to_le_bytes());
+    b[8..].copy_from_slice(&next_random().to_le_bytes()[..3]);
+    crate::context::apigw_id_text(&b)
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -243,7 +259,10 @@ impl Filter {
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
-        let r = reply.response;
+        let mut r = reply.response;
+        self.replied = true;
+        // Set, not added: a mapped or function-made header of that name gives way to the gateway's.
+        r.set_header(APIGW_ID_HEADER, &self.apigw_id);
         if r.body.is_empty() {
             self.empty_reply_content_type = r.header("content-type").map(str::to_string);
         }
@@ -260,6 +279,7 @@ impl HttpContext for Filter {
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
+        self.apigw_id = apigw_id();
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
         let headers = host::header_map(host::MAP_REQUEST_HEADERS);
@@ -343,9 +363,11 @@ impl HttpContext for Filter {
                     received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
                 let out = crate::integration::proxy_response_headers(&pass);
                 if out == pass {
-                    let st = host::set_header(map, "x-amzn-RequestId", &request.request_id);
-                    if st != 0 {
-                        host::log(host::LOG_ERROR, &format!("apigateway: setting x-amzn-RequestId failed ({st})"));
+                    for (name, value) in [("x-amzn-RequestId", &request.request_id), (APIGW_ID_HEADER, &self.apigw_id)] {
+                        let st = host::set_header(map, name, value);
+                        if st != 0 {
+                            host::log(host::LOG_ERROR, &format!("apigateway: setting {name} failed ({st})"));
+                        }
                     }
                     return Action::Continue;
                 }
@@ -353,6 +375,8 @@ impl HttpContext for Filter {
                 head.extend(out);
                 head.push(("x-amzn-RequestId".to_string(), request.request_id.clone()));
             }
+            head.retain(|(k, _)| !k.eq_ignore_ascii_case(APIGW_ID_HEADER));
+            head.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
             // One host call for the whole rewritten head.
             let st = host::set_header_map(map, &head);
             if st != 0 {
@@ -364,6 +388,14 @@ impl HttpContext for Filter {
             let status = host::set_header(host::MAP_RESPONSE_HEADERS, "content-type", &ct);
             if status != 0 {
                 host::log(host::LOG_DEBUG, &format!("apigateway: could not restore content-type ({status})"));
+            }
+        }
+        if !self.replied && !self.apigw_id.is_empty() {
+            // An answer Envoy made itself for a request the filter took (413 past the buffer limit,
+            // a stream timeout) is the gateway's answer too.
+            let status = host::set_header(host::MAP_RESPONSE_HEADERS, APIGW_ID_HEADER, &self.apigw_id);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: could not set {APIGW_ID_HEADER} ({status})"));
             }
         }
         Action::Continue

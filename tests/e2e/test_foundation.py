@@ -159,7 +159,7 @@ def test_cors_preflight(demo):
     names = {k.lower() for k in r.headers}
     # No `server: envoy` (README "Deployments": server_header_transformation PASS_THROUGH).
     assert names == {"access-control-allow-methods", "access-control-allow-headers", "access-control-allow-origin",
-                     "content-type", "content-length", "x-amzn-requestid", "date"}
+                     "content-type", "content-length", "x-amzn-requestid", "x-amz-apigw-id", "date"}
 
 
 # $context.responseOverride set in the request template wins (reference §4); lax `{statusCode: 200}`.
