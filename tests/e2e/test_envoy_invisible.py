@@ -29,6 +29,8 @@ FN = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
 INVOKE = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Apeer-ok/invocations"
 OK = b'{"statusCode": 200, "body": "ok"}'
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# x-amz-apigw-id (reference §8): 11 random bytes in base64.
+APIGW_ID = re.compile(r"^[A-Za-z0-9+/]{15}=$")
 CLIENT = {"User-Agent": "client/1", "Accept": "*/*", "Accept-Encoding": "identity"}
 # Envoy's environment without AWS credentials: the filter sends its calls unsigned, so what
 # arrives does not depend on the machine's environment.
@@ -74,6 +76,7 @@ def client_headers(r):
     """The answer's headers, lower-case, after checking the request id and the date."""
     got = {k.lower(): v for k, v in r.headers.items()}
     assert UUID.match(got.pop("x-amzn-requestid"))
+    assert APIGW_ID.match(got.pop("x-amz-apigw-id"))
     assert got.pop("date")
     return got
 
@@ -84,17 +87,18 @@ def client_headers(r):
 @pytest.mark.parametrize("method, path, head, answer", [
     ("GET", "/proxy/peer-ok", ["GET /peer-ok HTTP/1.1", "host: {a}", "user-agent: client/1",
                                "accept-encoding: identity", "accept: */*", "x-forwarded-proto: http",
-                               "x-forwarded-for: 127.0.0.1"],
+                               "x-forwarded-for: 127.0.0.1", "x-amzn-apigateway-api-id: local"],
      {"content-type": "application/json", "content-length": "33", "x-amzn-remapped-content-length": "33"}),
     ("GET", "/http", ["GET /peer-ok HTTP/1.1", "host: {a}", "accept: application/json",
-                      "user-agent: AmazonAPIGateway_local"],
+                      "user-agent: AmazonAPIGateway_local", "x-amzn-apigateway-api-id: local", "content-length: 0"],
      {"content-type": "application/json", "content-length": "33"}),
     ("POST", "/aws", ["POST /123456789012/peer-ok HTTP/1.1", "host: {a}", "accept: application/json",
                       "user-agent: AmazonAPIGateway_local", "content-type: application/json", "content-length: 0"],
      {"content-type": "application/json", "content-length": "33"}),
     ("POST", "/lambdac", ["POST " + INVOKE + " HTTP/1.1", "host: {a}", "accept: application/json",
                           "user-agent: AmazonAPIGateway_local", "content-type: application/json",
-                          "x-amz-invocation-type: RequestResponse", "content-length: 0"],
+                          "x-amz-invocation-type: RequestResponse", "x-amzn-lambda-integration-tag: {tag}",
+                          "x-amzn-apigateway-api-id: local", "content-length: 0"],
      {"content-type": "application/json", "content-length": "33"}),
 ])
 def test_what_the_upstream_and_the_client_see(gw, peer, method, path, head, answer):
@@ -103,7 +107,9 @@ def test_what_the_upstream_and_the_client_see(gw, peer, method, path, head, answ
     assert (r.status_code, r.content) == (200, OK)
     assert client_headers(r) == answer
     [(got, _)] = peer.recorded()
-    assert got == [h.format(a=peer.authority) for h in head]
+    # Lambda custom's x-amzn-lambda-integration-tag is the request id (reference §8).
+    tag = r.headers["x-amzn-RequestId"]
+    assert got == [h.format(a=peer.authority, tag=tag) for h in head]
 
 
 # AWS_PROXY: the Invoke API request carries no Envoy header, and neither does the event the
@@ -112,14 +118,22 @@ def test_lambda_invoke_and_event(gw, peer):
     peer.recorded()
     r = gw.request("GET", "/lambda", headers=CLIENT)
     assert (r.status_code, r.content) == (200, b"ok")
-    assert client_headers(r) == {"content-type": "application/json", "content-length": "2"}
+    got = client_headers(r)
+    # AWS_PROXY answers carry X-Amzn-Trace-Id (reference §8); the function saw its Root.
+    trace = got.pop("x-amzn-trace-id")
+    assert got == {"content-type": "application/json", "content-length": "2"}
     [(head, body)] = peer.recorded()
     event = json.loads(body)
+    root = trace.split(";")[0]
     assert head == ["POST " + INVOKE + " HTTP/1.1", f"host: {peer.authority}", "content-type: application/json",
-                    "x-amz-invocation-type: RequestResponse", f"content-length: {len(body)}"]
+                    "x-amz-invocation-type: RequestResponse", "accept: application/json",
+                    "user-agent: AmazonAPIGateway_local", "x-amzn-apigateway-api-id: local",
+                    f"x-amzn-lambda-integration-tag: {r.headers['x-amzn-RequestId']}",
+                    f"x-amzn-trace-id: {root}", f"content-length: {len(body)}"]
     assert event["headers"] == {"accept": "*/*", "accept-encoding": "identity", "host": gw.url[len("http://"):],
                                 "User-Agent": "client/1", "X-Forwarded-For": "127.0.0.1",
-                                "X-Forwarded-Port": str(gw.port), "X-Forwarded-Proto": "http"}
+                                "X-Forwarded-Port": str(gw.port), "X-Forwarded-Proto": "http",
+                                "X-Amzn-Trace-Id": root}
     assert sorted(event["multiValueHeaders"]) == sorted(event["headers"])
 
 
@@ -169,7 +183,8 @@ def test_signed_invoke_carries_nothing_of_envoy(gateway_factory, envoy_signs):
         assert client_headers(r)["content-type"] == "application/json"
         [rec] = requests.get(lam.url + "/_recorded?detail=1", timeout=5).json()
         signed = ["authorization", "x-amz-date"] + (["x-amz-content-sha256"] if envoy_signs else [])
-        assert sorted(rec["headers"]) == sorted(["host", "content-type", "x-amz-invocation-type", "content-length"]
-                                                + signed)
+        assert sorted(rec["headers"]) == sorted(["host", "content-type", "x-amz-invocation-type", "content-length",
+                                                 "accept", "user-agent", "x-amzn-apigateway-api-id",
+                                                 "x-amzn-lambda-integration-tag", "x-amzn-trace-id"] + signed)
     finally:
         lam.stop()

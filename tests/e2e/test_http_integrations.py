@@ -170,7 +170,7 @@ def test_proxy_response_remapped_headers(gw):
     got = [(k.lower(), v) for k, v in r.raw.headers.items()]
     names = sorted(k for k, _ in got)
     assert names == sorted([
-        "content-type", "x-echo", "x-other", "content-length", "date", "x-amzn-requestid",
+        "content-type", "x-echo", "x-other", "content-length", "date", "x-amzn-requestid", "x-amz-apigw-id",
         "x-amzn-remapped-connection", "x-amzn-remapped-content-length", "x-amzn-remapped-date",
         "x-amzn-remapped-server", "x-amzn-remapped-x-amzn-requestid"])
     h = dict(got)

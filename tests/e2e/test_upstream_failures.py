@@ -25,6 +25,8 @@ INVOKE = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3A
 INTERNAL = b'{"message": "Internal server error"}'
 TIMED_OUT = b'{"message": "Endpoint request timed out"}'
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# x-amz-apigw-id (reference §8): 11 random bytes in base64.
+APIGW_ID = re.compile(r"^[A-Za-z0-9+/]{15}=$")
 FAILURES = ["peer-close", "peer-reset", "peer-garbage", "peer-badlength"]
 # Integration kinds: (path prefix, client method, request line the upstream gets for `mode`).
 KINDS = {
@@ -87,6 +89,7 @@ def assert_gateway_error(r, status, body):
     headers = {k.lower(): v for k, v in r.headers.items()}
     assert (r.status_code, r.content) == (status, body)
     assert UUID.match(headers.pop("x-amzn-requestid"))
+    assert APIGW_ID.match(headers.pop("x-amz-apigw-id"))
     assert headers.pop("date")
     assert headers == {"content-type": "application/json", "content-length": str(len(body)),
                        "x-amzn-errortype": "InternalServerErrorException"}
@@ -143,6 +146,7 @@ def test_backend_own_502_is_its_answer(gw, peer, kind, status, headers, body):
     got = {k.lower(): v for k, v in r.headers.items()}
     assert (r.status_code, r.content) == (status, body)
     assert UUID.match(got.pop("x-amzn-requestid"))
+    assert APIGW_ID.match(got.pop("x-amz-apigw-id"))
     assert got.pop("date")
     assert got == headers
     assert [head[0] for head, _ in peer.recorded()] == [KINDS[kind][2].format("peer-own502")]
