@@ -175,22 +175,6 @@ pub struct RequestParts<'a> {
     pub headers: &'a [(String, String)],
 }
 
-/// Headers API Gateway hides from templates (`$input.params`): they read as "" (reference §6, §8).
-/// Accept, Authorization, Content-Type, Host, Via and the rest stay visible.
-const DROPPED_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "content-md5",
-    "expect",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "www-authenticate",
-];
 
 /// The request headers a template sees: pseudo-headers and hidden ones left out, and Envoy's
 /// `:authority` as `host` (HTTP/1.1's Host arrives as `:authority`) unless a `host` header is there.
@@ -202,7 +186,7 @@ fn template_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
             if k == ":authority" && !has_host {
                 return Some(("host".to_string(), v.clone()));
             }
-            let hidden = k.starts_with(':') || DROPPED_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d));
+            let hidden = k.starts_with(':') || crate::http::DROPPED_REQUEST_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d));
             (!hidden).then(|| (k.clone(), v.clone()))
         })
         .collect()

@@ -58,21 +58,6 @@ pub struct ProxyInput<'a> {
     pub binary_media_types: &'a [String],
 }
 
-/// Headers API Gateway never puts in a 1.0 event (reference §1).
-const V1_DROPPED: &[&str] = &[
-    "connection",
-    "content-length",
-    "content-md5",
-    "expect",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "www-authenticate",
-];
 
 /// Headers left out of a 2.0 event: the hop-by-hop ones. HTTP APIs keep `content-length` (AWS's own
 /// 2.0 examples show it), and `cookie` moves to the `cookies` list.
@@ -105,7 +90,7 @@ type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> {
     let req = input.request;
     let dropped = match style {
-        NameStyle::V1 => V1_DROPPED,
+        NameStyle::V1 => crate::http::DROPPED_REQUEST_HEADERS,
         NameStyle::V2 => V2_DROPPED,
     };
     let has_host = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));

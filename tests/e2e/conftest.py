@@ -165,5 +165,44 @@ def gateway_factory():
         g.envoy.stop()
 
 
+@pytest.fixture(scope="module")
+def echo():
+    """The echo backend (conftest_http.EchoBackend), one per test module."""
+    from conftest_http import EchoBackend
+    e = EchoBackend()
+    yield e
+    e.stop()
+
+
+@pytest.fixture(scope="module")
+def demo(gateway_factory):
+    """The demo API as `make run` serves it: a local function, the echo backend, moto's SQS."""
+    from conftest_http import EchoBackend, MotoServer, aws_targets
+    functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
+    echo = EchoBackend()
+    moto = MotoServer()
+    moto.client("sqs").create_queue(QueueName="demo-queue")
+    targets = aws_targets(moto.authority, ["sqs"], http={echo.origin: "echo"},
+                          lambda_authority=functions.url.split("://")[1])
+    g = gateway_factory(load("envoy/demo-api.yaml"), stage="prod",
+                        stage_variables={"greeting": "hello", "backend": echo.authority},
+                        stage_prefix="optional", lambda_url=functions.url, env=moto.envoy_env(),
+                        clusters=[apigw.cluster("echo", echo.url), apigw.cluster("moto", moto.url)],
+                        extra={"targets": targets})
+    g.moto = moto
+    yield g
+    for s in (functions, echo, moto):
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def peer():
+    """tests/e2e/upstream_peer.py: a misbehaving HTTP peer that records what it receives."""
+    from upstream_peer import UpstreamPeer
+    p = UpstreamPeer()
+    yield p
+    p.stop()
+
+
 def load(path):
     return apigw.load_definition(os.path.join(ROOT, path))

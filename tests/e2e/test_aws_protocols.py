@@ -22,7 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 import apigw
-from conftest_http import ACCOUNT, EchoBackend, MotoServer, aws_targets, gateway_headers, headers_of
+from conftest_http import ACCOUNT, MotoServer, aws_targets, gateway_headers, headers_of
 
 API_ID = "awsproto01"
 QUEUE = "protocols"
@@ -65,13 +65,6 @@ FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 # --- against the echo backend: exactly what API Gateway sends -------------------------------------
-
-@pytest.fixture(scope="module")
-def echo():
-    e = EchoBackend()
-    yield e
-    e.stop()
-
 
 @pytest.fixture(scope="module")
 def echo_gw(gateway_factory, echo):

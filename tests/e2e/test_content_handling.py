@@ -14,7 +14,7 @@ import pytest
 
 import apigw
 from conftest import CHECKER
-from conftest_http import EchoBackend, MotoServer, aws_targets, headers_of
+from conftest_http import MotoServer, aws_targets, headers_of
 
 API_ID = "contentapi"
 # Invalid UTF-8 with valid parts: a gzip header, "café", a lone 0xff 0xfe, a truncated "€".
@@ -82,13 +82,6 @@ API = {
     },
     "x-amazon-apigateway-binary-media-types": ["image/png", "application/octet-stream"],
 }
-
-
-@pytest.fixture(scope="module")
-def echo():
-    e = EchoBackend()
-    yield e
-    e.stop()
 
 
 @pytest.fixture(scope="module")

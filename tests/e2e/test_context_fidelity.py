@@ -9,7 +9,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest import ROOT, LambdaServer, apigw, free_port, load
+from conftest import apigw, free_port
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 # AWS's shape: 16 base64 characters, the last `=` (e.g. F3mG2EhRvHcEK7w=).
@@ -170,26 +170,6 @@ def test_apigw_id_on_envoys_own_answer(fidelity):
     assert (status, body) == (413, b"Payload Too Large")
     ids = [v for k, v in headers if k.lower() == "x-amz-apigw-id"]
     assert len(ids) == 1 and APIGW_ID.match(ids[0]), headers
-
-
-@pytest.fixture(scope="module")
-def demo(gateway_factory):
-    """The demo API with every integration type, as test_foundation serves it."""
-    from conftest_http import EchoBackend, MotoServer, aws_targets
-    functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
-    echo = EchoBackend()
-    moto = MotoServer()
-    moto.client("sqs").create_queue(QueueName="demo-queue")
-    targets = aws_targets(moto.authority, ["sqs"], http={echo.origin: "echo"},
-                          lambda_authority=functions.url.split("://")[1])
-    g = gateway_factory(load("envoy/demo-api.yaml"), stage="prod",
-                        stage_variables={"greeting": "hello", "backend": echo.authority},
-                        stage_prefix="optional", lambda_url=functions.url, env=moto.envoy_env(),
-                        clusters=[apigw.cluster("echo", echo.url), apigw.cluster("moto", moto.url)],
-                        extra={"targets": targets})
-    yield g
-    for s in (functions, echo, moto):
-        s.stop()
 
 
 # MOCK, AWS_PROXY, HTTP_PROXY, HTTP and AWS answers all carry their own x-amz-apigw-id.

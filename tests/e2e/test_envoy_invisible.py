@@ -22,7 +22,6 @@ import requests
 
 import apigw
 from conftest import LambdaServer
-from upstream_peer import UpstreamPeer
 
 FN = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
       "arn:aws:lambda:us-east-1:123456789012:function:{}/invocations")
@@ -55,13 +54,6 @@ def api(origin):
         "/lambdac": {"post": {"x-amazon-apigateway-integration": {
             "type": "aws", "httpMethod": "POST", "uri": FN.format("peer-ok"), "responses": default}}},
     }}
-
-
-@pytest.fixture(scope="module")
-def peer():
-    p = UpstreamPeer()
-    yield p
-    p.stop()
 
 
 @pytest.fixture(scope="module")

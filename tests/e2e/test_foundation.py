@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, LambdaServer, apigw, free_port, load
+from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, apigw, free_port
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
@@ -27,27 +27,6 @@ def mock_op(response_template=None, request_template='{"statusCode": 200}', stat
     return {"x-amazon-apigateway-integration": {
         "type": "mock", "requestTemplates": {"application/json": request_template},
         "responses": {"default": resp}}}
-
-
-@pytest.fixture(scope="module")
-def demo(gateway_factory):
-    """The demo API as `make run` serves it: a local function, the echo backend, moto's SQS."""
-    from conftest_http import EchoBackend, MotoServer, aws_targets
-    functions = LambdaServer(handlers=os.path.join(ROOT, "envoy/functions"))
-    echo = EchoBackend()
-    moto = MotoServer()
-    moto.client("sqs").create_queue(QueueName="demo-queue")
-    targets = aws_targets(moto.authority, ["sqs"], http={echo.origin: "echo"},
-                          lambda_authority=functions.url.split("://")[1])
-    g = gateway_factory(load("envoy/demo-api.yaml"), stage="prod",
-                        stage_variables={"greeting": "hello", "backend": echo.authority},
-                        stage_prefix="optional", lambda_url=functions.url, env=moto.envoy_env(),
-                        clusters=[apigw.cluster("echo", echo.url), apigw.cluster("moto", moto.url)],
-                        extra={"targets": targets})
-    g.moto = moto
-    yield g
-    for s in (functions, echo, moto):
-        s.stop()
 
 
 # The demo serves every integration type: HTTP_PROXY to the echo backend...

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 import apigw
-from conftest_http import EchoBackend, gateway_headers, headers_of
+from conftest_http import gateway_headers, headers_of
 
 API_ID = "httpapi01"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
@@ -90,13 +90,6 @@ API = {
     },
     "x-amazon-apigateway-binary-media-types": ["image/png"],
 }
-
-
-@pytest.fixture(scope="module")
-def echo():
-    e = EchoBackend()
-    yield e
-    e.stop()
 
 
 @pytest.fixture(scope="module")

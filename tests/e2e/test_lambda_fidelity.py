@@ -15,7 +15,6 @@ import requests
 
 import apigw
 from conftest import LambdaServer
-from conftest_http import EchoBackend
 
 API_ID = "f1d3l1ty99"
 FN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
@@ -84,13 +83,6 @@ def lam():
     s = LambdaServer(None, None)
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def echo():
-    e = EchoBackend()
-    yield e
-    e.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 import apigw
 from conftest import free_port
-from upstream_peer import ENVOY_PROTOCOL_ERROR, OK_BODY as OK, UpstreamPeer
+from upstream_peer import ENVOY_PROTOCOL_ERROR, OK_BODY as OK
 
 FN = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
       "arn:aws:lambda:us-east-1:123456789012:function:{}/invocations")
@@ -63,13 +63,6 @@ def start(gateway_factory, url, authority):
     targets = {"http": {url: "upstream"}, "lambda": {"cluster": "upstream", "authority": authority},
                "aws": {"sqs": {"cluster": "upstream", "authority": authority}}}
     return gateway_factory(api(url), extra={"targets": targets}, clusters=[apigw.cluster("upstream", url)])
-
-
-@pytest.fixture(scope="module")
-def peer():
-    p = UpstreamPeer()
-    yield p
-    p.stop()
 
 
 @pytest.fixture(scope="module")
