@@ -693,3 +693,20 @@ fn fixed_cases_match() {
     binary.request.headers.clear();
     binary.check().unwrap();
 }
+
+#[path = "event_golden.rs"]
+mod golden;
+
+/// The golden files of `tests/event_golden.rs` hold exactly what the Value builders print.
+#[test]
+fn golden_files_hold_the_oracle_output() {
+    let cases = golden::cases();
+    assert_eq!(cases.len(), 18);
+    for case in cases {
+        let input = case.input();
+        for (payload, build) in [("v1", oracle::v1 as fn(&ProxyInput) -> String), ("v2", oracle::v2)] {
+            let golden = std::fs::read_to_string(golden::golden_file(case.name, payload)).unwrap();
+            assert_eq!(golden, build(&input), "{} {payload}", case.name);
+        }
+    }
+}
