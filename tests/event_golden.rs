@@ -4,7 +4,8 @@
 //!
 //! The files were first written from the event writer and checked equal, byte for byte, to what the
 //! original `serde_json::Value` builders printed for the same inputs (the oracle that
-//! `tests/event_text.rs` used to carry). After a deliberate change to the events, rewrite them and
+//! `tests/event_text.rs` used to carry; `tests/event_text.rs` now checks, over random
+//! inputs, that the events are valid JSON with the format's keys). After a deliberate change to the events, rewrite them and
 //! review the diff:
 //!
 //! ```text
@@ -24,19 +25,19 @@ use apigw_envoy::http::Request;
 
 /// One fixed input of the golden files.
 #[derive(Debug, Clone)]
-pub struct Case {
-    pub name: &'static str,
-    pub request: Request,
-    pub context: RequestContext,
-    pub resource: String,
-    pub path: String,
-    pub path_params: Vec<(String, String)>,
-    pub stage_variables: Vec<(String, String)>,
-    pub binary: Vec<String>,
+struct Case {
+    name: &'static str,
+    request: Request,
+    context: RequestContext,
+    resource: String,
+    path: String,
+    path_params: Vec<(String, String)>,
+    stage_variables: Vec<(String, String)>,
+    binary: Vec<String>,
 }
 
 impl Case {
-    pub fn input(&self) -> ProxyInput<'_> {
+    fn input(&self) -> ProxyInput<'_> {
         ProxyInput {
             request: &self.request,
             context: &self.context,
@@ -49,14 +50,17 @@ impl Case {
     }
 }
 
-/// The payload versions, with the suffix of their golden files.
-pub const PAYLOADS: [(&str, fn(&ProxyInput) -> String); 2] = [("v1", v1::build), ("v2", v2::build)];
+/// An event writer: `v1::build` or `v2::build`.
+type Build = fn(&ProxyInput) -> String;
 
-pub fn golden_dir() -> PathBuf {
+/// The payload versions, with the suffix of their golden files.
+const PAYLOADS: [(&str, Build); 2] = [("v1", v1::build), ("v2", v2::build)];
+
+fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/events")
 }
 
-pub fn golden_file(case: &str, payload: &str) -> PathBuf {
+fn golden_file(case: &str, payload: &str) -> PathBuf {
     golden_dir().join(format!("{case}.{payload}.json"))
 }
 
@@ -119,7 +123,7 @@ fn plain(name: &'static str, request: Request, resource: &str, path: &str) -> Ca
 
 /// The representative inputs: methods, paths, query strings, headers, bodies, stage variables, path
 /// parameters, with and without a stage prefix. Each gives a payload 1.0 and a 2.0 file.
-pub fn cases() -> Vec<Case> {
+fn cases() -> Vec<Case> {
     let mut out = Vec::new();
 
     // Nothing but a host: null maps (1.0), absent keys (2.0), every requestContext fallback.
