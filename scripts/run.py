@@ -69,7 +69,7 @@ def local_ports(a, count=3):
 
 
 def start_demo_services(a, children, start=True):
-    """The demo's HTTP backend (tests/e2e/echo_backend.py) and, when moto is installed, an SQS for
+    """The demo's HTTP backend (scripts/echo_backend.py) and, when moto is installed, an SQS for
     its AWS integration; returns the stage variables with `backend` pointing at the echo service."""
     _, echo_port, moto_port = a.local_ports
     variables = apigw.parse_pairs(a.stage_variables)
@@ -77,7 +77,7 @@ def start_demo_services(a, children, start=True):
     os.environ.setdefault("AWS_ENDPOINT_URL_SQS", f"http://127.0.0.1:{moto_port}")
     if not start:
         return ",".join(f"{k}={v}" for k, v in variables.items())
-    echo = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "tests", "e2e", "echo_backend.py"),
+    echo = subprocess.Popen([sys.executable, os.path.join(HERE, "echo_backend.py"),
                              "--port", str(echo_port)], stdout=subprocess.PIPE, text=True)
     echo.stdout.readline()
     echo.describe = f"HTTP backend (echo): 127.0.0.1:{echo_port}"
@@ -184,8 +184,7 @@ def main():
     if local_lambda:
         # A local Lambda Invoke API running envoy/functions/<name>.py, so AWS_PROXY routes work
         # with no AWS account.
-        server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e",
-                                   "lambda_server.py"), "--port", str(lambda_port), "--handlers", a.functions],
+        server = subprocess.Popen([sys.executable, os.path.join(HERE, "local_lambda.py"), "--port", str(lambda_port), "--handlers", a.functions],
                                   stdout=subprocess.PIPE, text=True)
         server.stdout.readline()
         print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}")

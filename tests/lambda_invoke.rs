@@ -1,5 +1,6 @@
 //! Our SigV4 signer and event/response code against the local Invoke API server
-//! (`tests/e2e/lambda_server.py`), which recomputes every signature with botocore's `SigV4Auth`.
+//! (`scripts/local_lambda.py`, running the handlers of `tests/e2e/lambda_handlers`), which
+//! recomputes every signature with botocore's `SigV4Auth`.
 //!
 //! Needs a Python with botocore: `$LAMBDA_TEST_PYTHON`, else the project's `.venv/bin/python` (`make setup`), else
 //! `python3`. Without one the tests print why and pass (set `LAMBDA_TEST_REQUIRE=1` to fail
@@ -59,9 +60,10 @@ fn start(signed: bool) -> Option<Server> {
         eprintln!("skipped: no python with botocore (set LAMBDA_TEST_PYTHON)");
         return None;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/lambda_server.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/local_lambda.py");
+    let handlers = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/lambda_handlers");
     let mut cmd = Command::new(py);
-    cmd.args([script, "--port", "0"]);
+    cmd.args([script, "--port", "0", "--handlers", handlers]);
     if signed {
         cmd.args(["--access-key", AK, "--secret-key", SK, "--region", "us-east-1"]);
     }

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LAMBDA_HANDLERS = os.path.join(ROOT, "tests", "e2e", "lambda_handlers")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import apigw  # noqa: E402
 
@@ -125,13 +126,13 @@ def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=F
 
 
 class LambdaServer:
-    """tests/e2e/lambda_server.py: a local Lambda Invoke API running the handlers in lambda_handlers/."""
+    """scripts/local_lambda.py: a local Lambda Invoke API running the handlers in lambda_handlers/
+    (or `handlers`)."""
 
     def __init__(self, access_key=None, secret_key=None, handlers=None):
         self.port = free_port()
-        args = [sys.executable, os.path.join(os.path.dirname(__file__), "lambda_server.py"), "--port", str(self.port)]
-        if handlers:
-            args += ["--handlers", handlers]
+        args = [sys.executable, os.path.join(ROOT, "scripts", "local_lambda.py"), "--port", str(self.port),
+                "--handlers", handlers or LAMBDA_HANDLERS]
         if access_key:
             args += ["--access-key", access_key, "--secret-key", secret_key]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -1,5 +1,5 @@
 """Peers for the HTTP/HTTP_PROXY and AWS integration end-to-end tests: the echo backend
-(tests/e2e/echo_backend.py) and a moto server that checks SigV4 signatures.
+(scripts/echo_backend.py) and a moto server that checks SigV4 signatures.
 
 moto authenticates requests once `INITIAL_NO_AUTH_ACTION_COUNT` unauthenticated actions have
 run: the fixture spends exactly those on creating an IAM user with an allow-all policy and its
@@ -24,11 +24,12 @@ SETUP_ACTIONS = 3
 
 
 class EchoBackend:
-    """echo_backend.py on a free port."""
+    """scripts/echo_backend.py on a free port."""
 
     def __init__(self):
         self.port = free_port()
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "echo_backend.py"), "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "..", "scripts", "echo_backend.py"),
+                                      "--port", str(self.port)],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if "ready" not in line:

@@ -1,5 +1,5 @@
 """AWS service integrations (type `aws`) in a real Envoy against moto with SigV4 checking on, and
-Lambda custom integrations against tests/e2e/lambda_server.py. The gateway signs with the
+Lambda custom integrations against scripts/local_lambda.py. The gateway signs with the
 credentials in Envoy's environment (the integration's `credentials` role is not assumed).
 Expected values: reference §5."""
 

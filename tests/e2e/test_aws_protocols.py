@@ -1,6 +1,6 @@
 """AWS service integrations ask for JSON and speak each service's protocol (reference §8), in a
 real Envoy against moto's server (signature checking on) and, for the exact request API Gateway
-sends, against tests/e2e/echo_backend.py standing in for the service endpoint.
+sends, against scripts/echo_backend.py standing in for the service endpoint.
 
 moto records every request it receives (`/moto-api/recorder`), so the tests check what moto got
 (method, URL, headers, body) as well as what it answered. moto does not honour `Accept:

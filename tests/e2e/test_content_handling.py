@@ -1,5 +1,5 @@
 """contentHandling and binary payloads (reference §8) through a real Envoy: HTTP (custom) and MOCK
-integrations against tests/e2e/echo_backend.py, AWS (S3) against moto; the exact bytes that reach
+integrations against scripts/echo_backend.py, AWS (S3) against moto; the exact bytes that reach
 the backend and the exact bytes the client gets, for each cell of the matrix, invalid UTF-8 included.
 
 `/echo` answers JSON describing what arrived (the body as text, or base64 with `"base64": true`

@@ -11,7 +11,7 @@ What Envoy would add, and the settings every config of the project carries again
 (envoy-facts §3), so each cluster drops them in an upstream `header_mutation` filter. The filter's
 own routing headers (`x-apigateway-cluster`, `x-envoy-upstream-rq-timeout-ms`) are consumed by
 Envoy's route and router. The upstream is tests/e2e/upstream_peer.py, which records every request
-head byte for byte; the Lambda case with signatures uses tests/e2e/lambda_server.py."""
+head byte for byte; the Lambda case with signatures uses scripts/local_lambda.py."""
 
 import json
 import os

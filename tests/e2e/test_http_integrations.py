@@ -1,4 +1,4 @@
-"""HTTP_PROXY and HTTP (custom) integrations in a real Envoy against tests/e2e/echo_backend.py,
+"""HTTP_PROXY and HTTP (custom) integrations in a real Envoy against scripts/echo_backend.py,
 which answers with exactly what it received. Expected values: reference §5 (and §3 for errors).
 Envoy's own request headers (x-envoy-*, x-request-id, x-forwarded-proto) are left out of the
 header comparisons: API Gateway does not send them, Envoy does."""

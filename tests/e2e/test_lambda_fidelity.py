@@ -1,5 +1,5 @@
 """Lambda fidelity (reference §8, added 2026-12-04) in a real Envoy with the built .wasm, against the
-local Lambda Invoke API (tests/e2e/lambda_server.py) running real Python handlers, which records
+local Lambda Invoke API (scripts/local_lambda.py) running real Python handlers, which records
 what each function received and answered: Lambda custom (type AWS with a Lambda URI) byte for
 byte, asynchronous invocation and response-template overrides; AWS_PROXY header merging,
 X-Amzn-Trace-Id; binaryMediaTypes matching as recorded; payload 2.0 on a deployment without

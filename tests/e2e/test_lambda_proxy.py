@@ -1,4 +1,4 @@
-"""AWS_PROXY in a real Envoy against a local Lambda Invoke API (tests/e2e/lambda_server.py) that runs
+"""AWS_PROXY in a real Envoy against a local Lambda Invoke API (scripts/local_lambda.py) that runs
 real Python handlers and checks every request's SigV4 signature with botocore. Expected values are
 the reference's §1 (events) and §2 (function answers)."""
 

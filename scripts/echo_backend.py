@@ -1,4 +1,5 @@
-"""A threaded stdlib HTTP backend for the HTTP and HTTP_PROXY end-to-end tests.
+"""A threaded stdlib HTTP backend: the demo's (`make run`, docker-compose) and the one of the HTTP and
+HTTP_PROXY end-to-end tests.
 
 Every request is answered with JSON describing exactly what arrived:
     {"method": "POST", "path": "/a/b?x=1", "query": "x=1",
@@ -15,7 +16,7 @@ precede them):
     /reply-headers   echoes, adding each `?set=Name:Value` as a response header (a Server or
                      Date given there replaces the backend's own)
 
-Usage: python echo_backend.py --port N   (prints `ready` once listening)
+Usage: python scripts/echo_backend.py --port N   (prints `ready` once listening)
 """
 
 import argparse

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""A local AWS Lambda Invoke API for end-to-end tests and the demo.
+"""A local AWS Lambda Invoke API for the demo (`make run`) and the end-to-end tests.
 
-    python3 tests/e2e/lambda_server.py --port N [--access-key AK --secret-key SK]
+    python3 scripts/local_lambda.py --port N [--handlers DIR] [--access-key AK --secret-key SK]
 
 ``POST /2015-03-31/functions/{name-or-arn}/invocations`` runs ``handler(event, context)`` from
-``{handlers}/{function name}.py`` (default: ``lambda_handlers/`` beside this file) and answers like
+``{handlers}/{function name}.py`` (default: ``envoy/functions``, the demo's;
+the end-to-end tests pass ``tests/e2e/lambda_handlers``) and answers like
 the real Invoke API:
 
 * 200 with the JSON the handler returned, ``X-Amz-Executed-Version: $LATEST``;
@@ -110,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt: str, *args) -> None:  # noqa: D401 - quiet unless --verbose
         if self.config.verbose:
-            sys.stderr.write("lambda_server: " + fmt % args + "\n")
+            sys.stderr.write("local_lambda: " + fmt % args + "\n")
 
     def read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=9001, help="0 picks a free port (printed on stderr)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--handlers", default=os.path.join(here, "lambda_handlers"))
+    p.add_argument("--handlers", default=os.path.join(here, "..", "envoy", "functions"))
     p.add_argument("--access-key")
     p.add_argument("--secret-key")
     p.add_argument("--session-token", help="when set, X-Amz-Security-Token must carry it")
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     Handler.config = Config(args)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    print(f"lambda_server: listening on {args.host}:{server.server_address[1]}", file=sys.stderr, flush=True)
+    print(f"local_lambda: listening on {args.host}:{server.server_address[1]}", file=sys.stderr, flush=True)
     print("ready", flush=True)
     try:
         server.serve_forever()

@@ -1,6 +1,6 @@
-"""Checks of the local Lambda Invoke API server itself (tests/e2e/lambda_server.py).
+"""Checks of the local Lambda Invoke API server itself (scripts/local_lambda.py).
 
-    make setup && .venv/bin/python -m pytest tests/e2e/test_lambda_server.py
+    make setup && .venv/bin/python -m pytest tests/e2e/test_local_lambda.py
 """
 
 from __future__ import annotations
@@ -18,19 +18,20 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "lambda_server.py")
+SERVER = os.path.join(HERE, "..", "..", "scripts", "local_lambda.py")
+HANDLERS = os.path.join(HERE, "lambda_handlers")
 AK, SK = "AKIDLOCALTEST", "local/secret+key"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 
 
 def start(*extra: str):
     proc = subprocess.Popen(
-        [sys.executable, SERVER, "--port", "0", *extra],
+        [sys.executable, SERVER, "--port", "0", "--handlers", HANDLERS, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    line = proc.stderr.readline()  # "lambda_server: listening on 127.0.0.1:PORT"
+    line = proc.stderr.readline()  # "local_lambda: listening on 127.0.0.1:PORT"
     assert proc.stdout.readline().strip() == "ready", line
     port = int(line.rsplit(":", 1)[1])
     return proc, f"http://127.0.0.1:{port}"
