@@ -3,10 +3,9 @@
 //! order, escaping, null/absent rules; no trailing newline).
 //!
 //! The files were first written from the event writer and checked equal, byte for byte, to what the
-//! original `serde_json::Value` builders printed for the same inputs (the oracle that
-//! `tests/event_text.rs` used to carry; `tests/event_text.rs` now checks, over random
-//! inputs, that the events are valid JSON with the format's keys). After a deliberate change to the events, rewrite them and
-//! review the diff:
+//! original `serde_json::Value` builders printed for the same inputs (the oracle `tests/event_text.rs`
+//! used to carry; it now checks, over random inputs, that every event is valid JSON with the format's
+//! keys). After a deliberate change to the events, rewrite the files and review the diff:
 //!
 //! ```text
 //! UPDATE_GOLDEN=1 cargo test --test event_golden
