@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod gateway;
 pub mod gateway_responses;
+pub mod headers;
 pub mod http;
 pub mod integration;
 pub mod jsonpath;

@@ -4,7 +4,8 @@
 use crate::config::integration::{Integration, NamedTemplate, Passthrough};
 use crate::gateway_responses::ResponseType;
 use crate::http::Response;
-use crate::mapping::{response_header_name, Source};
+use crate::headers::mapped_response_header_name as response_header_name;
+use crate::mapping::Source;
 use crate::template_env;
 use crate::vtl::Env;
 

@@ -186,7 +186,7 @@ fn template_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
             if k == ":authority" && !has_host {
                 return Some(("host".to_string(), v.clone()));
             }
-            let hidden = k.starts_with(':') || crate::http::DROPPED_REQUEST_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d));
+            let hidden = k.starts_with(':') || crate::headers::contains(crate::headers::DROPPED_REQUEST_HEADERS, k);
             (!hidden).then(|| (k.clone(), v.clone()))
         })
         .collect()
