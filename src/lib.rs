@@ -20,6 +20,7 @@ pub mod mapping;
 pub mod media;
 pub mod mock;
 pub mod pairs;
+pub mod query;
 pub mod routing;
 pub mod selection;
 pub mod template_env;

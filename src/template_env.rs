@@ -84,13 +84,6 @@ impl TemplateNeeds {
     }
 }
 
-/// Decodes a raw query string the way API Gateway does (`+` is a space, `%xx` decoded, `?a` is "").
-pub fn decode_query(raw: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 fn string_map(pairs: &[(String, String)]) -> Value {
     let m = Value::new_map();
     for (k, v) in pairs {

@@ -255,10 +255,9 @@ fn request_time_epoch(input: &ProxyInput) -> u64 {
     }
 }
 
-/// Query pairs decoded as API Gateway does: `%XX` decoded, `+` is a space, `a` and `a=` give `""`,
-/// empty pairs (`&&`) skipped. Invalid UTF-8 after decoding becomes U+FFFD.
+/// Query pairs decoded as API Gateway does ([`crate::query`]).
 fn query_pairs(raw_query: &str) -> Vec<Pair<'_>> {
-    form_urlencoded::parse(raw_query.as_bytes()).collect()
+    crate::query::pairs(raw_query).collect()
 }
 
 /// The body of the event, as it will be written.

@@ -301,7 +301,7 @@ fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
     let uri = HttpUri::parse(&uri_text).map_err(internal)?;
     let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
-    let query = crate::template_env::decode_query(req.raw_query());
+    let query = crate::query::decode(req.raw_query());
     let sources = RequestSources {
         request: req,
         context: args.context,
@@ -362,7 +362,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let template = crate::mock::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
-    let query = crate::template_env::decode_query(req.raw_query());
+    let query = crate::query::decode(req.raw_query());
     let sources = RequestSources {
         request: req,
         context: args.context,
