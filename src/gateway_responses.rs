@@ -330,40 +330,20 @@ fn pick_template<'t>(templates: &'t [(String, String)], headers: &[(String, Stri
     Some((chosen.0.as_str(), chosen.1.as_str()))
 }
 
+/// A `gatewayresponse.header.*` value, by [`crate::resolver`]'s rules (a repeated header or query
+/// key gives its last value, the multi-valued sources every value joined with `,`).
 fn resolve(src: &Source, ctx: &ErrorContext) -> Option<String> {
-    use crate::mapping::RequestPart;
-    let find = |list: &[(String, String)], name: &str, ci: bool| {
-        list.iter()
-            .rev()
-            .find(|(k, _)| if ci { k.eq_ignore_ascii_case(name) } else { k == name })
-            .map(|(_, v)| v.clone())
-    };
-    match src {
-        Source::Static(v) => Some(v.clone()),
-        Source::Context(name) => ctx.context.and_then(|c| c.lookup(name)),
-        Source::StageVariable(name) => find(ctx.stage_variables, name, false),
-        Source::MethodRequest(RequestPart::Path, name) => find(ctx.path_params, name, false),
-        Source::MethodRequest(RequestPart::QueryString, name) => find(ctx.query, name, false),
-        Source::MethodRequest(RequestPart::Header, name) => ctx
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone()),
-        Source::MethodRequest(RequestPart::MultiValueQueryString, name) => {
-            let vals: Vec<&str> = ctx.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
-            (!vals.is_empty()).then(|| vals.join(","))
-        }
-        Source::MethodRequest(RequestPart::MultiValueHeader, name) => {
-            let vals: Vec<&str> = ctx
-                .headers
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-                .collect();
-            (!vals.is_empty()).then(|| vals.join(","))
-        }
-        _ => None,
-    }
+    crate::resolver::value(
+        src,
+        &crate::resolver::Sources {
+            context: ctx.context,
+            stage_variables: ctx.stage_variables,
+            path_params: ctx.path_params,
+            query: ctx.query,
+            headers: ctx.headers,
+            ..Default::default()
+        },
+    )
 }
 
 fn lookup(name: &str, t: ResponseType, message: &str, error_string: &str, ctx: &ErrorContext) -> String {

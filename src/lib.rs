@@ -21,6 +21,7 @@ pub mod media;
 pub mod mock;
 pub mod pairs;
 pub mod query;
+pub mod resolver;
 pub mod routing;
 pub mod selection;
 pub mod template_env;
