@@ -135,6 +135,10 @@ pub const LAMBDA_FRAMING_HEADERS: &[&str] = &["content-length", "transfer-encodi
 /// rewrite them, and verifiers built on botocore (moto) ignore them when they recompute.
 pub const UNSIGNED_HEADERS: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
 
+/// Headers the SigV4 signer writes itself (`x-amz-date`, the session token, the signature): any a
+/// caller passes are ignored, never signed twice (AWS's "Create a signed AWS API request").
+pub const SIGV4_OWN_HEADERS: &[&str] = &["x-amz-date", "x-amz-security-token", "authorization"];
+
 /// Whether `name` is in `list` (a list of this module), whatever its casing.
 pub fn contains(list: &[&str], name: &str) -> bool {
     list.iter().any(|h| h.eq_ignore_ascii_case(name))
@@ -158,7 +162,7 @@ mod tests {
             RESERVED_AWS_REQUEST_MAPPING_TARGETS,
             LAMBDA_FRAMING_HEADERS,
         ];
-        for list in lists.iter().chain([&UNSIGNED_HEADERS]) {
+        for list in lists.iter().chain([&UNSIGNED_HEADERS, &SIGV4_OWN_HEADERS]) {
             for (i, name) in list.iter().enumerate() {
                 assert_eq!(*name, name.to_ascii_lowercase());
                 assert!(!list.iter().skip(i + 1).any(|n| n == name), "{name} twice");
