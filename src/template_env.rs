@@ -302,6 +302,16 @@ mod tests {
                            $context.responseOverride.header.X", &[]), "[]y");
     }
 
+    // src/resolver.rs's rule: a repeated header gives its last value to `$input.params`, by name and
+    // in the map, as it does to every mapping.
+    #[test]
+    fn repeated_header_last_value() {
+        let headers = [("x-rep", "first"), ("X-Rep", "second")];
+        assert_eq!(render("$input.params('x-rep')|$input.params('X-REP')", &headers), "second|second");
+        let headers = [("x-rep", "first"), ("x-rep", "second")];
+        assert_eq!(render("$input.params().header.get('x-rep')", &headers), "second");
+    }
+
     // Reference §8: hidden request headers read as "" in $input.params; the rest (Host from
     // :authority) are visible, also in $input.params().header.
     #[test]
