@@ -525,6 +525,28 @@ mod tests {
         );
     }
 
+    // src/resolver.rs's rule, as in an integration request: a repeated header or query key gives
+    // its last value; the multi-valued sources every value joined with ",".
+    #[test]
+    fn repeated_header_gives_its_last_value() {
+        let def = serde_json::json!({"MISSING_AUTHENTICATION_TOKEN": {"responseParameters": {
+            "gatewayresponse.header.x-one": "method.request.header.X-Rep",
+            "gatewayresponse.header.x-all": "method.request.multivalueheader.x-rep",
+            "gatewayresponse.header.x-q": "method.request.querystring.q"}}});
+        let gr = GatewayResponses::parse(Some(&def)).unwrap();
+        let c = ctx();
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let headers = pairs(&[("x-rep", "first"), ("x-rep", "second")]);
+        let query = pairs(&[("q", "1"), ("q", "2")]);
+        let e = ErrorContext { context: Some(&c), headers: &headers, query: &query, ..Default::default() };
+        let r = gr.render(MissingAuthenticationToken, "Missing Authentication Token", &e);
+        assert_eq!(r.header("x-one"), Some("second"));
+        assert_eq!(r.header("x-all"), Some("first,second"));
+        assert_eq!(r.header("x-q"), Some("2"));
+    }
+
     #[test]
     fn bad_definitions_are_refused() {
         for bad in [
