@@ -312,7 +312,7 @@ impl Gateway {
         let mut env = if proxy {
             Box::new(crate::vtl::Env::new(crate::vtl::Input::default()))
         } else {
-            let query = template_env::decode_query(req.raw_query());
+            let query = crate::query::decode(req.raw_query());
             let parts = RequestParts {
                 body: &req.body,
                 path_params: &routed.path_params,
@@ -485,7 +485,7 @@ impl Gateway {
         } else {
             bare_context(req)
         };
-        let query = if integration.needs.input { template_env::decode_query(req.raw_query()) } else { Vec::new() };
+        let query = if integration.needs.input { crate::query::decode(req.raw_query()) } else { Vec::new() };
         match integration.kind {
             IntegrationType::Mock => {
                 let parts = RequestParts {
@@ -579,7 +579,7 @@ impl Gateway {
             response.headers.push(("x-amzn-RequestId".to_string(), req.request_id.clone()));
             return Reply { response, log };
         }
-        let query = template_env::decode_query(req.raw_query());
+        let query = crate::query::decode(req.raw_query());
         let ctx = dep.map(|d| self.request_context(d, req, routed));
         let fallback_ctx;
         let ctx_ref = match &ctx {

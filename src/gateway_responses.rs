@@ -330,40 +330,20 @@ fn pick_template<'t>(templates: &'t [(String, String)], headers: &[(String, Stri
     Some((chosen.0.as_str(), chosen.1.as_str()))
 }
 
+/// A `gatewayresponse.header.*` value, by [`crate::resolver`]'s rules (a repeated header or query
+/// key gives its last value, the multi-valued sources every value joined with `,`).
 fn resolve(src: &Source, ctx: &ErrorContext) -> Option<String> {
-    use crate::mapping::RequestPart;
-    let find = |list: &[(String, String)], name: &str, ci: bool| {
-        list.iter()
-            .rev()
-            .find(|(k, _)| if ci { k.eq_ignore_ascii_case(name) } else { k == name })
-            .map(|(_, v)| v.clone())
-    };
-    match src {
-        Source::Static(v) => Some(v.clone()),
-        Source::Context(name) => ctx.context.and_then(|c| c.lookup(name)),
-        Source::StageVariable(name) => find(ctx.stage_variables, name, false),
-        Source::MethodRequest(RequestPart::Path, name) => find(ctx.path_params, name, false),
-        Source::MethodRequest(RequestPart::QueryString, name) => find(ctx.query, name, false),
-        Source::MethodRequest(RequestPart::Header, name) => ctx
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone()),
-        Source::MethodRequest(RequestPart::MultiValueQueryString, name) => {
-            let vals: Vec<&str> = ctx.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
-            (!vals.is_empty()).then(|| vals.join(","))
-        }
-        Source::MethodRequest(RequestPart::MultiValueHeader, name) => {
-            let vals: Vec<&str> = ctx
-                .headers
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-                .collect();
-            (!vals.is_empty()).then(|| vals.join(","))
-        }
-        _ => None,
-    }
+    crate::resolver::value(
+        src,
+        &crate::resolver::Sources {
+            context: ctx.context,
+            stage_variables: ctx.stage_variables,
+            path_params: ctx.path_params,
+            query: ctx.query,
+            headers: ctx.headers,
+            ..Default::default()
+        },
+    )
 }
 
 fn lookup(name: &str, t: ResponseType, message: &str, error_string: &str, ctx: &ErrorContext) -> String {
@@ -543,6 +523,28 @@ mod tests {
             String::from_utf8(r.body).unwrap(),
             "{ \"message\": \"Endpoint request timed out\", \"type\":INTEGRATION_TIMEOUT, \"statusCode\": '488', \"sv\": \"stagevalue\", \"x\": \"\" } #if($a) $util.escapeJavaScript($b) $ $5"
         );
+    }
+
+    // src/resolver.rs's rule, as in an integration request: a repeated header or query key gives
+    // its last value; the multi-valued sources every value joined with ",".
+    #[test]
+    fn repeated_header_gives_its_last_value() {
+        let def = serde_json::json!({"MISSING_AUTHENTICATION_TOKEN": {"responseParameters": {
+            "gatewayresponse.header.x-one": "method.request.header.X-Rep",
+            "gatewayresponse.header.x-all": "method.request.multivalueheader.x-rep",
+            "gatewayresponse.header.x-q": "method.request.querystring.q"}}});
+        let gr = GatewayResponses::parse(Some(&def)).unwrap();
+        let c = ctx();
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let headers = pairs(&[("x-rep", "first"), ("x-rep", "second")]);
+        let query = pairs(&[("q", "1"), ("q", "2")]);
+        let e = ErrorContext { context: Some(&c), headers: &headers, query: &query, ..Default::default() };
+        let r = gr.render(MissingAuthenticationToken, "Missing Authentication Token", &e);
+        assert_eq!(r.header("x-one"), Some("second"));
+        assert_eq!(r.header("x-all"), Some("first,second"));
+        assert_eq!(r.header("x-q"), Some("2"));
     }
 
     #[test]

@@ -1,22 +1,5 @@
 //! Plain HTTP request/response values shared by the core modules.
 
-/// Request headers API Gateway never passes on: absent from the 1.0 proxy event (reference §1) and
-/// "" in templates' `$input.params` (reference §6, §8; Accept, Authorization, Content-Type, Host,
-/// Via and the rest stay visible).
-pub const DROPPED_REQUEST_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "content-md5",
-    "expect",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "www-authenticate",
-];
 
 /// A request as the filter sees it: Envoy gives lower-cased header names.
 #[derive(Debug, Clone, Default)]

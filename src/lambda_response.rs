@@ -47,9 +47,6 @@ pub enum PayloadVersion {
 
 const V1_KEYS: &[&str] = &["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"];
 
-/// Headers the function may not set on the client response (the filter frames the reply).
-const FRAMING_HEADERS: &[&str] = &["content-length", "transfer-encoding", "connection"];
-
 /// Base64 as Java's `Base64.getDecoder()`: standard alphabet, padding optional.
 const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
@@ -145,7 +142,7 @@ fn convert_v2(value: Value) -> Result<Response, String> {
 
 /// Drops framing headers, adds the default Content-Type.
 fn finish(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
-    headers.retain(|(k, _)| !FRAMING_HEADERS.iter().any(|f| k.eq_ignore_ascii_case(f)));
+    headers.retain(|(k, _)| !crate::headers::contains(crate::headers::LAMBDA_FRAMING_HEADERS, k));
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type".to_string(), "application/json".to_string()));
     }

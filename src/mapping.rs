@@ -124,36 +124,6 @@ fn body_source(side: Side, expr: &str) -> Result<(), String> {
     }
 }
 
-/// Headers API Gateway renames to `x-amzn-Remapped-<Name>` when a response mapping sets them.
-pub const REMAPPED_RESPONSE_HEADERS: &[&str] = &[
-    "authorization",
-    "connection",
-    "content-length",
-    "content-md5",
-    "date",
-    "expect",
-    "host",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "trailer",
-    "upgrade",
-    "user-agent",
-    "www-authenticate",
-];
-
-/// The name a mapped response header goes out under: `None` drops it (Transfer-Encoding).
-pub fn response_header_name(name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    if lower == "transfer-encoding" {
-        None
-    } else if REMAPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
-        Some(format!("x-amzn-Remapped-{name}"))
-    } else {
-        Some(name.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,12 +167,5 @@ mod tests {
         assert!(Source::parse("method.request.cookie.X", IntegrationRequest).is_err());
         assert!(Source::parse("context.", GatewayResponse).is_err());
         assert!(Source::parse("whatever", GatewayResponse).is_err());
-    }
-
-    #[test]
-    fn remaps_reserved_response_headers() {
-        assert_eq!(response_header_name("Date").as_deref(), Some("x-amzn-Remapped-Date"));
-        assert_eq!(response_header_name("Transfer-Encoding"), None);
-        assert_eq!(response_header_name("X-Custom").as_deref(), Some("X-Custom"));
     }
 }

@@ -4,7 +4,8 @@
 use crate::config::integration::{Integration, NamedTemplate, Passthrough};
 use crate::gateway_responses::ResponseType;
 use crate::http::Response;
-use crate::mapping::{response_header_name, Source};
+use crate::headers::mapped_response_header_name as response_header_name;
+use crate::mapping::Source;
 use crate::template_env;
 use crate::vtl::Env;
 
@@ -97,14 +98,10 @@ pub fn status_code(rendered: &str) -> Option<u16> {
     None
 }
 
-/// Resolves an integration-response parameter for a MOCK (no backend: `integration.response.*` is absent).
-fn resolve(src: &Source, env_ctx: &crate::context::RequestContext, stage_variables: &[(String, String)]) -> Option<String> {
-    match src {
-        Source::Static(v) => Some(v.clone()),
-        Source::Context(name) => env_ctx.lookup(name),
-        Source::StageVariable(name) => stage_variables.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
-        _ => None,
-    }
+/// Resolves an integration-response parameter for a MOCK by [`crate::resolver`]: no backend, so
+/// `integration.response.*` is missing.
+fn resolve(src: &Source, ctx: &crate::context::RequestContext, stage_variables: &[(String, String)]) -> Option<String> {
+    crate::resolver::value(src, &crate::resolver::Sources { context: Some(ctx), stage_variables, ..Default::default() })
 }
 
 /// Answers a MOCK integration.

@@ -53,11 +53,7 @@ pub fn sign(
 
     let mut signed: Vec<(String, String)> = headers
         .iter()
-        .filter(|(k, _)| {
-            !(k.eq_ignore_ascii_case("x-amz-date")
-                || k.eq_ignore_ascii_case("x-amz-security-token")
-                || k.eq_ignore_ascii_case("authorization"))
-        })
+        .filter(|(k, _)| !crate::headers::contains(crate::headers::SIGV4_OWN_HEADERS, k))
         .cloned()
         .collect();
     let mut added = vec![("x-amz-date".to_string(), amz_date.clone())];

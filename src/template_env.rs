@@ -84,13 +84,6 @@ impl TemplateNeeds {
     }
 }
 
-/// Decodes a raw query string the way API Gateway does (`+` is a space, `%xx` decoded, `?a` is "").
-pub fn decode_query(raw: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 fn string_map(pairs: &[(String, String)]) -> Value {
     let m = Value::new_map();
     for (k, v) in pairs {
@@ -186,7 +179,7 @@ fn template_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
             if k == ":authority" && !has_host {
                 return Some(("host".to_string(), v.clone()));
             }
-            let hidden = k.starts_with(':') || crate::http::DROPPED_REQUEST_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d));
+            let hidden = k.starts_with(':') || crate::headers::contains(crate::headers::DROPPED_REQUEST_HEADERS, k);
             (!hidden).then(|| (k.clone(), v.clone()))
         })
         .collect()
@@ -307,6 +300,16 @@ mod tests {
         // Still maps to read and write: an override set by a template prints "" but is there.
         assert_eq!(render("#set($context.responseOverride.header.X = 'y')[$context.responseOverride.header]\
                            $context.responseOverride.header.X", &[]), "[]y");
+    }
+
+    // src/resolver.rs's rule: a repeated header gives its last value to `$input.params`, by name and
+    // in the map, as it does to every mapping.
+    #[test]
+    fn repeated_header_last_value() {
+        let headers = [("x-rep", "first"), ("X-Rep", "second")];
+        assert_eq!(render("$input.params('x-rep')|$input.params('X-REP')", &headers), "second|second");
+        let headers = [("x-rep", "first"), ("x-rep", "second")];
+        assert_eq!(render("$input.params().header.get('x-rep')", &headers), "second");
     }
 
     // Reference §8: hidden request headers read as "" in $input.params; the rest (Host from

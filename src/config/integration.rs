@@ -127,12 +127,6 @@ fn status(v: &Value, field: &str) -> Result<u16, FieldError> {
         .ok_or_else(|| err(field, format!("{v} is not a status code 100-599")))
 }
 
-/// Headers that a request mapping may never set (reference §3); AWS answers 500 at request time,
-/// this gateway refuses the definition instead.
-const RESERVED_REQUEST_HEADERS_ALL: &[&str] = &["content-length", "transfer-encoding"];
-const RESERVED_REQUEST_HEADERS_AWS: &[&str] =
-    &["authorization", "connection", "expect", "proxy-authenticate", "te"];
-
 impl Integration {
     pub fn parse(v: &Value) -> Result<Integration, FieldError> {
         let obj = v.as_object().ok_or_else(|| err("", "must be an object"))?;
@@ -194,9 +188,7 @@ impl Integration {
                     return Err(err(&field, format!("unknown target location {place:?}")));
                 }
                 if place == "header" || place == "multivalueheader" {
-                    let lower = name.to_ascii_lowercase();
-                    let reserved = RESERVED_REQUEST_HEADERS_ALL.contains(&lower.as_str())
-                        || (kind == IntegrationType::Aws && RESERVED_REQUEST_HEADERS_AWS.contains(&lower.as_str()));
+                    let reserved = crate::headers::is_reserved_request_mapping_target(name, kind == IntegrationType::Aws);
                     if reserved {
                         return Err(err(&field, format!("the header {name} is reserved and cannot be mapped")));
                     }

@@ -59,21 +59,6 @@ pub struct ProxyInput<'a> {
 }
 
 
-/// Headers left out of a 2.0 event: the hop-by-hop ones. HTTP APIs keep `content-length` (AWS's own
-/// 2.0 examples show it), and `cookie` moves to the `cookies` list.
-const V2_DROPPED: &[&str] = &[
-    "connection",
-    "expect",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-connection",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "cookie",
-];
-
 /// Casing rule for header names in the event.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum NameStyle {
@@ -90,8 +75,8 @@ type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> {
     let req = input.request;
     let dropped = match style {
-        NameStyle::V1 => crate::http::DROPPED_REQUEST_HEADERS,
-        NameStyle::V2 => V2_DROPPED,
+        NameStyle::V1 => crate::headers::DROPPED_REQUEST_HEADERS,
+        NameStyle::V2 => crate::headers::EVENT_V2_DROPPED_REQUEST_HEADERS,
     };
     let has_host = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
     let mut out: Vec<Pair<'a>> = Vec::with_capacity(req.headers.len().saturating_add(3));
@@ -141,9 +126,12 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
             continue;
         }
         let emitted = match (style, lower.as_ref()) {
-            (NameStyle::V1, "authorization") => Cow::Borrowed("Authorization"),
-            (NameStyle::V1, "user-agent") => Cow::Borrowed("User-Agent"),
-            (NameStyle::V1, _) => Cow::Borrowed(name.as_str()),
+            (NameStyle::V1, l) => Cow::Borrowed(
+                crate::headers::EVENT_V1_CASED_REQUEST_HEADERS
+                    .iter()
+                    .find(|(lower, _)| *lower == l)
+                    .map_or(name.as_str(), |(_, cased)| *cased),
+            ),
             (NameStyle::V2, _) => lower,
         };
         out.push((emitted, Cow::Borrowed(value)));
@@ -171,8 +159,8 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
             .unwrap_or(if proto.eq_ignore_ascii_case("https") { "443" } else { "80" }),
     };
     let names: [&str; 3] = match style {
-        NameStyle::V1 => ["X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"],
-        NameStyle::V2 => ["x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"],
+        NameStyle::V1 => crate::headers::EVENT_V1_FORWARDED_HEADERS,
+        NameStyle::V2 => crate::headers::EVENT_V2_FORWARDED_HEADERS,
     };
     let [n_for, n_port, n_proto] = names;
     let n_trace = match style {
@@ -267,10 +255,9 @@ fn request_time_epoch(input: &ProxyInput) -> u64 {
     }
 }
 
-/// Query pairs decoded as API Gateway does: `%XX` decoded, `+` is a space, `a` and `a=` give `""`,
-/// empty pairs (`&&`) skipped. Invalid UTF-8 after decoding becomes U+FFFD.
+/// Query pairs decoded as API Gateway does ([`crate::query`]).
 fn query_pairs(raw_query: &str) -> Vec<Pair<'_>> {
-    form_urlencoded::parse(raw_query.as_bytes()).collect()
+    crate::query::pairs(raw_query).collect()
 }
 
 /// The body of the event, as it will be written.

@@ -52,7 +52,7 @@
 //! The selection value is the backend status as a string; for Lambda custom the function's
 //! `errorMessage` (empty on success). No match and no default -> 500. Backend headers are not
 //! returned unless mapped; Content-Type is the chosen template's type, else `application/json`.
-//! Mapped headers in [`crate::mapping::REMAPPED_RESPONSE_HEADERS`] become
+//! Mapped headers in [`crate::headers::REMAPPED_RESPONSE_HEADERS`] become
 //! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
 //! backend body passes as it is. `$context.responseOverride` applies last.
 
@@ -66,7 +66,9 @@ use crate::context::RequestContext;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
-use crate::mapping::{response_header_name, Source};
+use crate::headers::mapped_response_header_name as response_header_name;
+use crate::headers::{PROXY_DROPPED_REQUEST_HEADERS, PROXY_REMAPPED_RESPONSE_HEADERS, UNSIGNED_HEADERS};
+use crate::mapping::Source;
 use crate::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
@@ -119,26 +121,6 @@ pub struct ResponseArgs<'a> {
     pub body: &'a [u8],
     pub binary_media_types: &'a [String],
 }
-
-/// Client headers HTTP_PROXY does not forward (reference §5).
-pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
-    "connection",
-    "content-encoding",
-    "content-md5",
-    "expect",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "via",
-    "www-authenticate",
-];
-
-/// Headers sent to AWS but not signed (botocore's list).
-const UNSIGNED_HEADERS: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
 
 fn internal(log: impl Into<String>) -> Failure {
     Failure {
@@ -319,7 +301,7 @@ fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
     let uri = HttpUri::parse(&uri_text).map_err(internal)?;
     let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
-    let query = crate::template_env::decode_query(req.raw_query());
+    let query = crate::query::decode(req.raw_query());
     let sources = RequestSources {
         request: req,
         context: args.context,
@@ -380,7 +362,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let template = crate::mock::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
-    let query = crate::template_env::decode_query(req.raw_query());
+    let query = crate::query::decode(req.raw_query());
     let sources = RequestSources {
         request: req,
         context: args.context,
@@ -726,17 +708,6 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
     Ok(response)
 }
 
-/// The backend response headers HTTP_PROXY returns as `x-amzn-Remapped-<Name>` (lower-case name,
-/// name as AWS writes it); every other one passes as it is (reference §8, which replaces §5's
-/// longer list for HTTP_PROXY).
-pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
-    ("connection", "Connection"),
-    ("content-length", "Content-Length"),
-    ("date", "Date"),
-    ("server", "Server"),
-    ("x-amzn-requestid", "x-amzn-RequestId"),
-];
-
 /// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
 /// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
 /// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
@@ -749,7 +720,7 @@ pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, Stri
     let mut has_type = false;
     for (k, v) in headers {
         let lower = k.to_ascii_lowercase();
-        if lower.starts_with(':') || lower == "transfer-encoding" {
+        if lower.starts_with(':') || lower == crate::headers::DROPPED_RESPONSE_HEADER {
             continue;
         }
         if lower == "content-type" {

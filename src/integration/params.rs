@@ -1,10 +1,10 @@
-//! `requestParameters` and `responseParameters` values: where each mapping's value comes from
-//! (reference §5). A mapping whose source is missing is left out [AWS]: every resolver returns
-//! `None` (or an empty list) for it, never `""`.
+//! `requestParameters` and `responseParameters` values of HTTP and AWS integrations: what each
+//! mapping can read, resolved by [`crate::resolver`] (reference §5; the rule for repeated names
+//! is stated there).
 
 use crate::context::RequestContext;
 use crate::http::Request;
-use crate::mapping::{RequestPart, Source};
+use crate::mapping::Source;
 
 /// What a request mapping can read.
 pub struct RequestSources<'a> {
@@ -18,84 +18,23 @@ pub struct RequestSources<'a> {
     pub body: &'a [u8],
 }
 
-fn last<'a>(pairs: &'a [(String, String)], name: &str, ignore_case: bool) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| if ignore_case { k.eq_ignore_ascii_case(name) } else { k == name })
-        .map(|(_, v)| v.as_str())
-}
-
-fn all(pairs: &[(String, String)], name: &str, ignore_case: bool) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| if ignore_case { k.eq_ignore_ascii_case(name) } else { k == name })
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-/// The request headers a mapping can read: no pseudo-headers, but `:authority` as `host` when no
-/// `host` header came: Envoy turns an HTTP/1 Host header into `:authority`, and a mapping from
-/// `method.request.header.Host` must see the client's Host (reference §8).
-fn client_headers(req: &Request) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = req.headers.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
-    if !out.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        if let Some(authority) = req.header(":authority") {
-            out.push(("host".to_string(), authority.to_string()));
-        }
-    }
-    out
-}
-
-/// A JSON value as a mapped parameter: strings as they are, anything else as JSON text; JSON null
-/// counts as missing.
-pub fn json_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// `method.request.body.<JSONPath>` / `integration.response.body.<JSONPath>` on a body; `None`
-/// when the body is not JSON or the path selects nothing.
-pub fn body_path(body: &[u8], path: &str) -> Option<String> {
-    let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let compiled = crate::jsonpath::JsonPath::parse(path).ok()?;
-    json_text(&compiled.eval(&doc)?)
-}
-
-fn stage_variable(stage_variables: &[(String, String)], name: &str) -> Option<String> {
-    stage_variables.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-}
+pub use crate::resolver::json_text;
 
 /// The values of a request mapping source: one for single-valued sources, every value for the
 /// multi-valued ones; empty when the source is missing.
 pub fn request_values(src: &Source, s: &RequestSources) -> Vec<String> {
-    let one = |v: Option<String>| v.into_iter().collect::<Vec<_>>();
-    match src {
-        Source::Static(v) => vec![v.clone()],
-        Source::Context(name) => one(s.context.lookup(name)),
-        Source::StageVariable(name) => one(stage_variable(s.stage_variables, name)),
-        Source::MethodRequest(part, name) => match part {
-            RequestPart::Path => one(last(s.path_params, name, false).map(str::to_string)),
-            // Single-valued query and header sources take the last value, as the proxy event does.
-            RequestPart::QueryString => one(last(s.query, name, false).map(str::to_string)),
-            RequestPart::MultiValueQueryString => all(s.query, name, false),
-            RequestPart::Header => one(last(&client_headers(s.request), name, true).map(str::to_string)),
-            RequestPart::MultiValueHeader => all(&client_headers(s.request), name, true),
+    crate::resolver::values(
+        src,
+        &crate::resolver::Sources {
+            context: Some(s.context),
+            stage_variables: s.stage_variables,
+            path_params: s.path_params,
+            query: s.query,
+            headers: &s.request.headers,
+            body: s.body,
+            ..Default::default()
         },
-        Source::MethodRequestBody(None) => {
-            if s.body.is_empty() {
-                Vec::new()
-            } else {
-                vec![String::from_utf8_lossy(s.body).into_owned()]
-            }
-        }
-        Source::MethodRequestBody(Some(path)) => one(body_path(s.body, path)),
-        // Response-side sources never appear in requestParameters (refused at load).
-        Source::IntegrationHeader { .. } | Source::IntegrationBody(_) => Vec::new(),
-    }
+    )
 }
 
 /// What a response mapping can read.
@@ -112,21 +51,16 @@ pub struct ResponseSources<'a> {
 /// `integration.response.header.X` is the last value of X, `multivalueheader.X` all of them
 /// joined with `,`.
 pub fn response_value(src: &Source, s: &ResponseSources) -> Option<String> {
-    match src {
-        Source::Static(v) => Some(v.clone()),
-        Source::Context(name) => s.context.lookup(name),
-        Source::StageVariable(name) => stage_variable(s.stage_variables, name),
-        Source::IntegrationHeader { name, multi: false } => {
-            last(s.headers, name, true).filter(|_| !name.starts_with(':')).map(str::to_string)
-        }
-        Source::IntegrationHeader { name, multi: true } => {
-            let values = all(s.headers, name, true);
-            (!values.is_empty()).then(|| values.join(","))
-        }
-        Source::IntegrationBody(None) => Some(String::from_utf8_lossy(s.body).into_owned()),
-        Source::IntegrationBody(Some(path)) => body_path(s.body, path),
-        Source::MethodRequest(..) | Source::MethodRequestBody(_) => None,
-    }
+    crate::resolver::value(
+        src,
+        &crate::resolver::Sources {
+            context: Some(s.context),
+            stage_variables: s.stage_variables,
+            integration_headers: s.headers,
+            integration_body: Some(s.body),
+            ..Default::default()
+        },
+    )
 }
 
 #[cfg(test)]

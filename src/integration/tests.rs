@@ -73,7 +73,7 @@ fn fx(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Fx {
 
 impl Fx {
     fn env(&self) -> Env {
-        let q = template_env::decode_query(self.req.raw_query());
+        let q = crate::query::decode(self.req.raw_query());
         template_env::env(
             &RequestParts { body: &self.req.body, path_params: &self.path_params, query: &q, headers: &self.req.headers },
             &self.ctx,

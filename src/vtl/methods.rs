@@ -639,14 +639,13 @@ fn input_method(r: &mut Renderer, name: &str, args: &[Value]) -> R<Found> {
             }
             Value::Map(all)
         }
+        // A repeated name gives its last value, the one rule of `crate::resolver` (the map above
+        // keeps the last too: a later insert replaces an earlier one).
         ("params", [Value::String(n)]) => {
             let input = &r.env.input;
-            let find = |list: &[(String, String)], ci: bool| {
-                list.iter().rev().find(|(k, _)| if ci { k.eq_ignore_ascii_case(n) } else { k == &**n }).map(|(_, v)| v.clone())
-            };
-            find(&input.path, false)
-                .or_else(|| find(&input.querystring, false))
-                .or_else(|| find(&input.header, true))
+            crate::resolver::last(&input.path, n, false)
+                .or_else(|| crate::resolver::last(&input.querystring, n, false))
+                .or_else(|| crate::resolver::last(&input.header, n, true))
                 .map(Value::from)
                 .unwrap_or_else(|| Value::str(""))
         }
