@@ -310,11 +310,20 @@ pub fn translate(java: &str) -> Result<String, RegexError> {
         i: 0,
         out: String::with_capacity(java.len().saturating_add(16)),
         in_class: false,
-        dotall: false,
+        flags: Flags::default(),
         groups: Vec::new(),
     };
     t.run()?;
     Ok(t.out)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags {
+    /// `(?s)`: `.` is any character.
+    dotall: bool,
+    /// `(?x)`: a `#` outside a class starts a comment to the end of the line. Comments are
+    /// dropped here, else one at the end would swallow the `)\z` of the full-match wrapper.
+    comments: bool,
 }
 
 struct Translator<'a> {
@@ -322,9 +331,10 @@ struct Translator<'a> {
     i: usize,
     out: String,
     in_class: bool,
-    /// `(?s)` in force here; saved at each `(` and restored at its `)`, as Java scopes flags.
-    dotall: bool,
-    groups: Vec<bool>,
+    /// The flags the translation depends on, in force here: saved at each `(` and restored at
+    /// its `)`, as Java scopes flags.
+    flags: Flags,
+    groups: Vec<Flags>,
 }
 
 impl Translator<'_> {
@@ -371,13 +381,18 @@ impl Translator<'_> {
                     }
                 }
                 '.' => {
-                    self.out.push_str(if self.dotall { "." } else { JAVA_DOT });
+                    self.out.push_str(if self.flags.dotall { "." } else { JAVA_DOT });
                     self.i = self.i.saturating_add(1);
+                }
+                '#' if self.flags.comments => {
+                    while self.at(0).is_some_and(|c| c != '\n') {
+                        self.i = self.i.saturating_add(1);
+                    }
                 }
                 '(' => self.group()?,
                 ')' => {
-                    if let Some(d) = self.groups.pop() {
-                        self.dotall = d;
+                    if let Some(f) = self.groups.pop() {
+                        self.flags = f;
                     }
                     self.out.push(')');
                     self.i = self.i.saturating_add(1);
@@ -471,14 +486,14 @@ impl Translator<'_> {
     /// `(`, `(?:`, `(?<name>`, `(?flags)`, `(?flags:`; look-around and atomic groups refused.
     fn group(&mut self) -> Result<(), RegexError> {
         if self.at(1) != Some('?') {
-            self.groups.push(self.dotall);
+            self.groups.push(self.flags);
             self.out.push('(');
             self.i = self.i.saturating_add(1);
             return Ok(());
         }
         match (self.at(2), self.at(3)) {
             (Some(':'), _) => {
-                self.groups.push(self.dotall);
+                self.groups.push(self.flags);
                 self.out.push_str("(?:");
                 self.i = self.i.saturating_add(3);
                 Ok(())
@@ -497,7 +512,7 @@ impl Translator<'_> {
                     return Err(self.invalid(k.saturating_add(1), "a bad group name"));
                 }
                 k = k.saturating_add(1);
-                self.groups.push(self.dotall);
+                self.groups.push(self.flags);
                 let g = self.text(self.i, self.i.saturating_add(k));
                 self.out.push_str(&g);
                 self.i = self.i.saturating_add(k);
@@ -511,11 +526,12 @@ impl Translator<'_> {
     fn flags(&mut self) -> Result<(), RegexError> {
         let mut k = 2usize;
         let mut on = true;
-        let mut dotall = self.dotall;
+        let mut flags = self.flags;
         loop {
             match self.at(k) {
-                Some('i' | 'm' | 'x') => {}
-                Some('s') => dotall = on,
+                Some('i' | 'm') => {}
+                Some('s') => flags.dotall = on,
+                Some('x') => flags.comments = on,
                 Some('-') if on => on = false,
                 Some(f @ ('d' | 'u' | 'U')) => {
                     let what = match f {
@@ -539,9 +555,9 @@ impl Translator<'_> {
         self.out.push_str(&g);
         self.i = self.i.saturating_add(k);
         if scoped {
-            self.groups.push(self.dotall);
+            self.groups.push(self.flags);
         }
-        self.dotall = dotall;
+        self.flags = flags;
         Ok(())
     }
 
@@ -722,6 +738,8 @@ mod tests {
         assert!(full(r"\p{Alpha}+", "abc"));
         assert!(full(r"\x{41}+", "AA"));
         assert!(full(r"[]a]+", "]a"));
+        // A trailing `(?x)` comment does not swallow the full-match wrapper.
+        assert!(full("(?x) a b # comment", "ab"));
     }
 
     // Java split: trailing empties dropped at limit 0, kept with a negative limit.
@@ -760,6 +778,7 @@ mod tests {
         assert_eq!(e("a{x}"), "illegal repetition `{x` at index 1");
         assert_eq!(e("(?U)a"), "the UNICODE_CHARACTER_CLASS flag `U` at index 2 is not supported");
         assert!(e("(").starts_with("invalid pattern: "));
+        assert_eq!(e("a\\"), "a trailing backslash `\\` at index 1");
         assert_eq!(e(&"a".repeat(MAX_PATTERN_LEN + 1)), "pattern longer than 4096 bytes (MAX_PATTERN_LEN)");
         assert!(JavaRegex::compile(&"a".repeat(MAX_PATTERN_LEN)).is_ok());
     }
