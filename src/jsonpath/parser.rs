@@ -383,10 +383,11 @@ impl<'a> P<'a> {
                     self.i += 1;
                 }
                 // Jayway compiles the pattern (java.util.regex, flag `i` = CASE_INSENSITIVE) when
-                // it parses the path, so a refused pattern is a parse error here too.
+                // it parses the path, so a refused pattern is a parse error here too. Through the
+                // per-VM cache: some paths are parsed per request (`$input.path($var)`).
                 let java = if ci { format!("(?i){re}") } else { re };
-                let compiled = JavaRegex::compile(&java).map_err(|e| self.err(&format!("regex /{java}/: {e}")))?;
-                return Ok(Filter::Regex(left, Arc::new(compiled)));
+                let compiled = crate::java_regex::cached(&java).map_err(|e| self.err(&format!("regex /{java}/: {e}")))?;
+                return Ok(Filter::Regex(left, compiled));
             }
             _ => None,
         };
