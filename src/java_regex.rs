@@ -18,7 +18,8 @@
 //! mismatch: back-references, look-ahead/look-behind, atomic groups, possessive quantifiers,
 //! Unicode and `java.lang.Character` classes (`\p{L}`, `\p{IsDigit}`, `\p{javaLowerCase}`),
 //! nested classes and `&&`, `\Z \G \X \N \b{g}`, the flags `d u U`.
-//! Known difference: Java's `$` also matches before a final line terminator; ours only at the end.
+//! Known differences: Java's `$` also matches before a final line terminator, ours only at the end;
+//! under `(?m)` Java's `^`/`$` also see `\r`, U+0085, U+2028, U+2029 as line ends, ours only `\n`.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
