@@ -13,6 +13,7 @@ pub mod gateway_responses;
 pub mod headers;
 pub mod http;
 pub mod integration;
+pub mod java_regex;
 pub mod jsonpath;
 pub mod lambda_proxy;
 pub mod lambda_response;

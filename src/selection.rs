@@ -1,107 +1,35 @@
 //! `selectionPattern`: a Java regular expression that must match the *whole* selection value
-//! (`String.matches`), compiled once at configure time with regex-lite (whose `\d \w \s` are ASCII,
-//! like Java's).
-//!
-//! Java differences handled here: a bare `.` also excludes `\r`, U+0085, U+2028 and U+2029 in Java,
-//! so it is rewritten to that class outside `(?s)`; `\Q...\E` is turned into escaped literals;
-//! possessive quantifiers (`*+ ++ ?+ }+`), which Rust would read differently, are refused.
+//! (`String.matches`, reference §5), compiled once at configure time by [`crate::java_regex`],
+//! the same translator template methods and JSONPath filters use, so one pattern is accepted or
+//! refused alike everywhere.
+
+use crate::java_regex::JavaRegex;
 
 /// A compiled selection pattern.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    regex: regex_lite::Regex,
-    source: String,
+    regex: JavaRegex,
 }
 
 /// Patterns longer than this are refused at load (AWS's own limit is far smaller in practice).
-pub const MAX_PATTERN_LEN: usize = 4096;
-
-const JAVA_DOT: &str = "[^\\n\\r\\x{85}\\x{2028}\\x{2029}]";
+pub const MAX_PATTERN_LEN: usize = crate::java_regex::MAX_PATTERN_LEN;
 
 impl Pattern {
+    /// The error names the pattern and the refused construct, e.g. `selection pattern "(?=a)":
+    /// look-ahead `(?=` at index 0 is not supported`.
     pub fn compile(source: &str) -> Result<Pattern, String> {
-        if source.len() > MAX_PATTERN_LEN {
-            return Err(format!("selection pattern longer than {MAX_PATTERN_LEN} bytes"));
-        }
-        let translated = translate(source)?;
-        let regex = regex_lite::Regex::new(&format!("\\A(?:{translated})\\z"))
-            .map_err(|e| format!("selection pattern {source:?} is not a supported regular expression: {e}"))?;
-        Ok(Pattern {
-            regex,
-            source: source.to_string(),
-        })
+        let regex = JavaRegex::compile(source).map_err(|e| format!("selection pattern {source:?}: {e}"))?;
+        Ok(Pattern { regex })
     }
 
     /// Java `value.matches(pattern)`.
     pub fn matches(&self, value: &str) -> bool {
-        self.regex.is_match(value)
+        self.regex.full_match(value)
     }
 
     pub fn source(&self) -> &str {
-        &self.source
+        self.regex.as_str()
     }
-}
-
-fn translate(src: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(src.len().saturating_add(16));
-    let mut chars = src.chars().peekable();
-    let mut in_class = false;
-    // `(?s)` anywhere makes `.` match everything, as in Java (scoped flags are rare in selection patterns).
-    let dotall = src.contains("(?s") || src.contains("(?is") || src.contains("(?si");
-    let mut prev_quantifier = false;
-    while let Some(c) = chars.next() {
-        let mut is_quantifier = false;
-        match c {
-            '\\' => {
-                let Some(n) = chars.next() else {
-                    return Err("selection pattern ends with a lone backslash".to_string());
-                };
-                if n == 'Q' && !in_class {
-                    // \Q...\E: everything literal until \E (or the end).
-                    let mut literal = String::new();
-                    loop {
-                        match chars.next() {
-                            None => break,
-                            Some('\\') if chars.peek() == Some(&'E') => {
-                                chars.next();
-                                break;
-                            }
-                            Some(x) => literal.push(x),
-                        }
-                    }
-                    out.push_str(&regex_lite::escape(&literal));
-                } else {
-                    out.push('\\');
-                    out.push(n);
-                }
-            }
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                // A leading `]` or `^]` is literal in Java's class syntax too.
-                if chars.peek() == Some(&'^') {
-                    chars.next();
-                    out.push('^');
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            '.' if !in_class && !dotall => out.push_str(JAVA_DOT),
-            '*' | '+' | '?' | '}' if !in_class => {
-                if c == '+' && prev_quantifier {
-                    return Err("possessive quantifiers (*+, ++, ?+, {n}+) are not supported".to_string());
-                }
-                // `(?` opens a group with flags; that `?` quantifies nothing.
-                is_quantifier = !(c == '?' && out.ends_with('('));
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-        prev_quantifier = is_quantifier;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -156,5 +84,18 @@ mod tests {
         assert!(m("\\w+", "abc_1"));
         assert!(!m("\\w", "é"));
         assert!(!m("\\d", "٣"));
+    }
+
+    // Issue 12: the template translator's constructs are selection constructs too, and a refusal
+    // names the pattern and the construct instead of regex-lite's view of it.
+    #[test]
+    fn same_constructs_as_templates() {
+        assert!(m("\\p{Alpha}+ went \\p{Alpha}+", "something went wrong"));
+        assert!(!m("\\p{Alpha}+", "a1"));
+        assert!(m("\\P{Digit}*", "abc"));
+        assert_eq!(
+            Pattern::compile("(?<=x)a").unwrap_err(),
+            "selection pattern \"(?<=x)a\": look-behind `(?<=` at index 0 is not supported"
+        );
     }
 }

@@ -147,11 +147,10 @@ fn test<'a, N: JsonNode<'a>>(f: &Filter, root: N, cur: N) -> bool {
             };
             cmp(&x, *op, &y)
         }
-        Filter::Regex(a, re, ci) => {
+        Filter::Regex(a, re) => {
             let Some(Value::String(s)) = operand(a, root, cur) else { return false };
-            let pat = if *ci { format!("(?i){re}") } else { re.clone() };
             // Jayway matches the whole string (Pattern.matcher(...).matches()).
-            crate::vtl::java_regex_full_match(&pat, &s).unwrap_or_default()
+            re.full_match(&s)
         }
     }
 }

@@ -1,6 +1,9 @@
 //! JSONPath syntax (Jayway dialect) to segments.
 
+use std::sync::Arc;
+
 use super::{JsonPathError, MAX_FILTER_DEPTH};
+use crate::java_regex::JavaRegex;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment {
@@ -28,7 +31,8 @@ pub enum Filter {
     Not(Box<Filter>),
     Exists(Operand),
     Cmp(Operand, CmpOp, Operand),
-    Regex(Operand, String, bool),
+    /// `=~ /re/` (with `i`: `(?i)` prepended), compiled once; matched in full.
+    Regex(Operand, Arc<JavaRegex>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,7 +382,12 @@ impl<'a> P<'a> {
                 if ci {
                     self.i += 1;
                 }
-                return Ok(Filter::Regex(left, re, ci));
+                // Jayway compiles the pattern (java.util.regex, flag `i` = CASE_INSENSITIVE) when
+                // it parses the path, so a refused pattern is a parse error here too. Through the
+                // per-VM cache: some paths are parsed per request (`$input.path($var)`).
+                let java = if ci { format!("(?i){re}") } else { re };
+                let compiled = crate::java_regex::cached(&java).map_err(|e| self.err(&format!("regex /{java}/: {e}")))?;
+                return Ok(Filter::Regex(left, compiled));
             }
             _ => None,
         };

@@ -1,7 +1,6 @@
 //! Renders the compiled tree against an [`Env`], with Velocity 1.7's runtime rules and API
 //! Gateway's event handler: a null or undefined reference is `""` wherever it is used.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::{BinOp, Expr, Node, Part, Reference};
@@ -48,7 +47,6 @@ pub(crate) struct Renderer<'e> {
     next_scope: u64,
     /// `$input` body parsed once per render (`None` inside: not JSON).
     pub body_json: Option<Option<Rc<Json>>>,
-    pub regex_cache: HashMap<String, Rc<super::regex::JavaRegex>>,
     /// The template's literal JSONPaths, compiled once.
     pub paths: &'e PathCache,
 }
@@ -66,7 +64,6 @@ impl<'e> Renderer<'e> {
             steps: 0,
             next_scope: 0,
             body_json: None,
-            regex_cache: HashMap::new(),
         }
     }
 

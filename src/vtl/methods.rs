@@ -7,14 +7,15 @@
 //! `MethodInvocationException` does.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
 use super::eval::{method_error, Flow, Renderer, R};
-use super::regex::{java_replacement, java_split, JavaRegex};
 use super::value::{java_equals, JavaObject, ListRef, MapRef, Value};
 use super::{MAX_COLLECTION_LEN, MAX_OUTPUT_BYTES};
 use super::json::Json;
+use crate::java_regex::JavaRegex;
 use crate::jsonpath::{JsonPath, Selected};
 
 type Found = Option<Value>;
@@ -316,7 +317,7 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
                 Some(None) => return Err(npe()),
                 None => return Ok(None),
             };
-            let re = compile_regex(r, pat)?;
+            let re = compile_regex(pat)?;
             match name {
                 "matches" => Value::Bool(re.full_match(s)),
                 "split" => {
@@ -327,7 +328,7 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
                         },
                         None => 0,
                     };
-                    let parts = java_split(&re, s, limit);
+                    let parts = re.split(s, limit);
                     Value::List(ListRef::new(parts.into_iter().map(Value::from).collect()))
                 }
                 _ => {
@@ -336,7 +337,7 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
                         Some(None) => return Err(npe()),
                         None => return Ok(None),
                     };
-                    let out = java_replacement(&re, s, repl, name == "replaceAll").map_err(method_error)?;
+                    let out = re.replace(s, repl, name == "replaceAll").map_err(method_error)?;
                     limit_len(&out)?;
                     Value::from(out)
                 }
@@ -365,15 +366,10 @@ fn java_str(v: &Value) -> String {
     }
 }
 
-fn compile_regex(r: &mut Renderer, pat: &str) -> R<Rc<JavaRegex>> {
-    if let Some(re) = r.regex_cache.get(pat) {
-        return Ok(re.clone());
-    }
-    let re = Rc::new(JavaRegex::new(pat).map_err(|e| method_error(format!("PatternSyntaxException: {e}")))?);
-    if r.regex_cache.len() < 64 {
-        r.regex_cache.insert(pat.to_string(), re.clone());
-    }
-    Ok(re)
+/// Compiled once per VM (bounded cache): the same template runs on every request. A refused
+/// pattern fails the render as Java's `PatternSyntaxException` would (reference §6).
+fn compile_regex(pat: &str) -> R<Arc<JavaRegex>> {
+    crate::java_regex::cached(pat).map_err(|e| method_error(format!("PatternSyntaxException: {e}")))
 }
 
 // ---------- Map ----------

@@ -8,7 +8,7 @@
 //! Pipeline: [`lexer`] (tokens of the directive/argument states) → [`parser`] (text state,
 //! references, directives; builds the [`ast`]) → [`compile`] (merged text, facts such as
 //! [`Template::uses_body`]) → [`eval`] (render, with [`methods`] for Java methods, `$input`,
-//! `$util`, and [`regex`] for Java regular expressions). Values are Java-like ([`value`]).
+//! `$util`; Java regular expressions come from [`crate::java_regex`]). Values are Java-like ([`value`]).
 //! Deliberate differences from Velocity 1.7 are listed in `tests/vtl/COMPATIBILITY.md`.
 
 mod ast;
@@ -20,7 +20,6 @@ mod json;
 mod lexer;
 mod methods;
 mod parser;
-mod regex;
 mod value;
 
 pub use error::{RenderError, TemplateError};
@@ -121,11 +120,6 @@ impl Template {
     pub fn uses_body(&self) -> bool {
         self.uses_body
     }
-}
-
-/// Java `Pattern.matches(pattern, s)`; `None` when the pattern is not supported.
-pub fn java_regex_full_match(pattern: &str, s: &str) -> Option<bool> {
-    regex::JavaRegex::new(pattern).ok().map(|re| re.full_match(s))
 }
 
 #[cfg(test)]
