@@ -19,6 +19,7 @@ pub mod mapping;
 pub mod media;
 pub mod mock;
 pub mod pairs;
+pub mod request_path;
 pub mod response_path;
 pub mod routing;
 pub mod selection;

@@ -9,6 +9,7 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
+use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
@@ -195,15 +196,10 @@ fn fill_details(request: &mut Request) {
     request.now_ms = now_ms();
 }
 
-/// `source.address` is `ip:port` (IPv6 as `[::1]:port`).
 fn source_ip() -> String {
-    let Some(raw) = host::property(&["source", "address"]) else { return String::new() };
-    let text = String::from_utf8_lossy(&raw);
-    let ip = match text.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => ip,
-        _ => &text,
-    };
-    ip.trim_start_matches('[').trim_end_matches(']').to_string()
+    host::property(&["source", "address"])
+        .map(|raw| crate::request_path::source_ip(&String::from_utf8_lossy(&raw)))
+        .unwrap_or_default()
 }
 
 impl Filter {
@@ -263,29 +259,18 @@ impl HttpContext for Filter {
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
-        let headers = host::header_map(host::MAP_REQUEST_HEADERS);
-        let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let mut request = Request {
-            method: pseudo(":method"),
-            path: pseudo(":path"),
-            source_ip: String::new(),
-            request_id: request_id(),
-            now_ms: 0,
-            body: Vec::new(),
-            headers,
-        };
-        // Route metadata is read only when there is a choice to make.
-        let deployment_name = if gateway.config.deployments.len() > 1 {
+        // All headers in one host call: each call into the host (and each allocation it makes back
+        // in the VM) costs about a microsecond, more than decoding a whole header map.
+        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id());
+        let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         } else {
             None
         };
-        let Some(deployment) = gateway.config.deployment_index(deployment_name.as_deref()) else {
-            host::log(host::LOG_ERROR, &format!("apigateway: route names unknown deployment {deployment_name:?}"));
-            let reply = gateway.error_reply(None, &request, None,
-                crate::gateway_responses::ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None);
-            return self.reply(reply);
+        let deployment = match gateway.deployment_for(deployment_name.as_deref(), &request) {
+            Ok(deployment) => deployment,
+            Err(reply) => return self.reply(reply),
         };
         // The time and source address are read only where something uses them.
         let details_always = gateway.details_always(deployment);
