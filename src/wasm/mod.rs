@@ -259,8 +259,6 @@ impl HttpContext for Filter {
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
-        // All headers in one host call: each call into the host (and each allocation it makes back
-        // in the VM) costs about a microsecond, more than decoding a whole header map.
         let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id());
         let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
