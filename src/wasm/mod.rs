@@ -8,8 +8,9 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
-use crate::context::APIGW_ID_HEADER;
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
+use crate::request_path::request_from_head;
+use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
 use crate::vtl::Env;
 use crate::sigv4::Credentials;
 use crate::http::Request;
@@ -66,10 +67,7 @@ impl RootContext for Root {
             pending: None,
             calling: None,
             proxied: None,
-            replacement_body: None,
-            empty_reply_content_type: None,
-            apigw_id: String::new(),
-            replied: false,
+            response: ResponsePath::default(),
         }))
     }
 
@@ -86,17 +84,8 @@ struct Filter {
     calling: Option<(Routed, Request, Option<Box<Env>>)>,
     /// A request Envoy's router is streaming to its upstream (HTTP_PROXY).
     proxied: Option<(Routed, Request)>,
-    /// A gateway response replacing an Envoy-made error on a proxied request, sent as the body.
-    replacement_body: Option<Vec<u8>>,
-    /// Envoy drops `content-type` from a local reply without a body; AWS sends it
-    /// (`application/json` on an empty MOCK or Lambda answer), so it is put back when our own
-    /// reply passes through `on_http_response_headers`.
-    empty_reply_content_type: Option<String>,
-    /// This request's `x-amz-apigw-id`, put on whatever answer goes out: a local reply in
-    /// [`Filter::reply`], a proxied one or one Envoy made in `on_http_response_headers` (reference §8).
-    apigw_id: String,
-    /// Whether this filter sent a local reply (which carries the id already).
-    replied: bool,
+    /// What the response path decided and must remember (the core's per-request state).
+    response: ResponsePath,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -123,21 +112,33 @@ impl Context for Filter {
         let (Some(gateway), Some((routed, request, env))) = (self.gateway.clone(), self.calling.take()) else {
             return;
         };
-        // num_headers 0: the call was reset (e.g. a reply over Envoy's 32 MiB callout limit).
-        let (status, headers, body) = if num_headers == 0 {
-            (0, Vec::new(), b"the call was reset".to_vec())
-        } else {
-            let headers = host::header_map(host::MAP_HTTP_CALL_RESPONSE_HEADERS);
-            let status = headers
-                .iter()
-                .find(|(k, _)| k == ":status")
-                .and_then(|(_, v)| v.parse::<u16>().ok())
-                .unwrap_or(0);
-            let body = host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default();
-            (status, headers, body)
-        };
-        let reply = gateway.on_call_response(&routed, &request, env, status, &headers, &body);
+        let answer = CallAnswer::read(num_headers, || {
+            (
+                host::header_map(host::MAP_HTTP_CALL_RESPONSE_HEADERS),
+                host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default(),
+            )
+        });
+        let reply = gateway.on_call_answer(&routed, &request, env, &answer);
         self.reply(reply);
+    }
+}
+
+/// Applies header edits in order; the names the host refused are logged at `level`, in one line.
+fn apply(map: u32, edits: &[HeadEdit], level: u32) {
+    let mut failed = Vec::new();
+    for edit in edits {
+        let (name, status) = match edit {
+            HeadEdit::Set(k, v) => (k, host::set_header(map, k, v)),
+            HeadEdit::Remove(k) => (k, host::remove_header(map, k)),
+            HeadEdit::Add(k, v) => (k, host::add_header(map, k, v)),
+        };
+        if status != 0 {
+            failed.push(format!("{name}: {status}"));
+        }
+    }
+    if !failed.is_empty() {
+        let what = if map == host::MAP_REQUEST_HEADERS { "request" } else { "response" };
+        host::log(level, &format!("apigateway: editing the {what} head failed: {failed:?}"));
     }
 }
 
@@ -195,15 +196,10 @@ fn fill_details(request: &mut Request) {
     request.now_ms = now_ms();
 }
 
-/// `source.address` is `ip:port` (IPv6 as `[::1]:port`).
 fn source_ip() -> String {
-    let Some(raw) = host::property(&["source", "address"]) else { return String::new() };
-    let text = String::from_utf8_lossy(&raw);
-    let ip = match text.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => ip,
-        _ => &text,
-    };
-    ip.trim_start_matches('[').trim_end_matches(']').to_string()
+    host::property(&["source", "address"])
+        .map(|raw| crate::request_path::source_ip(&String::from_utf8_lossy(&raw)))
+        .unwrap_or_default()
 }
 
 impl Filter {
@@ -224,8 +220,8 @@ impl Filter {
                         Action::Pause
                     }
                     Err(status) => {
-                        let reply = gateway.on_call_response(&routed, &request, env, 0, &[],
-                            format!("dispatch to cluster {:?} failed: {status:?}", call.cluster).as_bytes());
+                        let answer = CallAnswer::not_sent(&call.cluster, &format!("{status:?}"));
+                        let reply = gateway.on_call_answer(&routed, &request, env, &answer);
                         self.reply(reply)
                     }
                 }
@@ -236,36 +232,17 @@ impl Filter {
     /// Rewrites the request head in place (only what differs: [`Forward::edits`]) and lets the
     /// router stream it to the named cluster.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
-        let map = host::MAP_REQUEST_HEADERS;
-        let mut failed = Vec::new();
-        for edit in f.edits(&request.headers) {
-            let (name, status) = match &edit {
-                HeadEdit::Set(k, v) => (k, host::set_header(map, k, v)),
-                HeadEdit::Remove(k) => (k, host::remove_header(map, k)),
-                HeadEdit::Add(k, v) => (k, host::add_header(map, k, v)),
-            };
-            if status != 0 {
-                failed.push(format!("{name}: {status}"));
-            }
-        }
-        if !failed.is_empty() {
-            host::log(host::LOG_ERROR, &format!("apigateway: rewriting the request failed: {failed:?}"));
-        }
+        apply(host::MAP_REQUEST_HEADERS, &f.edits(&request.headers), host::LOG_ERROR);
         self.proxied = Some((routed, request));
         Action::Continue
     }
 
     fn reply(&mut self, reply: Reply) -> Action {
+        let reply = self.response.local_reply(reply);
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
-        let mut r = reply.response;
-        self.replied = true;
-        // Set, not added: a mapped or function-made header of that name gives way to the gateway's.
-        r.set_header(APIGW_ID_HEADER, &self.apigw_id);
-        if r.body.is_empty() {
-            self.empty_reply_content_type = r.header("content-type").map(str::to_string);
-        }
+        let r = reply.response;
         let status = host::send_response(r.status, &r.headers, &r.body);
         if status != 0 {
             host::log(host::LOG_ERROR, &format!("apigateway: the host refused the local reply (status {status})"));
@@ -279,32 +256,19 @@ impl HttpContext for Filter {
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
-        self.apigw_id = apigw_id();
+        self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
-        let headers = host::header_map(host::MAP_REQUEST_HEADERS);
-        let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let mut request = Request {
-            method: pseudo(":method"),
-            path: pseudo(":path"),
-            source_ip: String::new(),
-            request_id: request_id(),
-            now_ms: 0,
-            body: Vec::new(),
-            headers,
-        };
-        // Route metadata is read only when there is a choice to make.
-        let deployment_name = if gateway.config.deployments.len() > 1 {
+        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id());
+        let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         } else {
             None
         };
-        let Some(deployment) = gateway.config.deployment_index(deployment_name.as_deref()) else {
-            host::log(host::LOG_ERROR, &format!("apigateway: route names unknown deployment {deployment_name:?}"));
-            let reply = gateway.error_reply(None, &request, None,
-                crate::gateway_responses::ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None);
-            return self.reply(reply);
+        let deployment = match gateway.deployment_for(deployment_name.as_deref(), &request) {
+            Ok(deployment) => deployment,
+            Err(reply) => return self.reply(reply),
         };
         // The time and source address are read only where something uses them.
         let details_always = gateway.details_always(deployment);
@@ -329,92 +293,47 @@ impl HttpContext for Filter {
     }
 
     fn on_http_response_headers(&mut self, _: usize, _: bool) -> Action {
+        let map = host::MAP_RESPONSE_HEADERS;
         if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
-            let map = host::MAP_RESPONSE_HEADERS;
             let received = host::header_map(map);
-            let status = received.iter().find(|(k, _)| k == ":status").map(|(_, v)| v.as_str()).unwrap_or("");
-            // Envoy's own answers (timeout, connect failure) are all 4xx/5xx: only those need the
-            // response's details (a host read) to tell them from the backend's.
-            let details = if status.parse::<u16>().map_or(true, |s| s >= 400) {
+            let details = || {
                 host::property(&["response", "code_details"])
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default()
-            } else {
-                String::new()
             };
-            let failure = crate::lambda_proxy::classify_details(&details);
-            let mut head: Vec<(String, String)>;
-            if let Some(failure) = failure {
-                // Envoy's own answer becomes AWS's gateway response.
-                let reply = gateway.on_proxy_failure(routed, request, failure, &details);
-                if let Some(line) = &reply.log {
-                    host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
-                }
-                let r = reply.response;
-                // The body is replaced at its end and Envoy would not fix content-length: it is
-                // set here to the replacement's length, as AWS frames its answer (envoy-facts §4).
-                head = vec![(":status".to_string(), r.status.to_string())];
-                head.extend(r.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
-                head.push(("content-length".to_string(), r.body.len().to_string()));
-                self.replacement_body = Some(r.body);
-            } else {
-                // HTTP_PROXY: the backend's status and body as they are; headers as AWS passes them.
-                let pass: Vec<(String, String)> =
-                    received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
-                let out = crate::integration::proxy_response_headers(&pass);
-                if out == pass {
-                    for (name, value) in [("x-amzn-RequestId", &request.request_id), (APIGW_ID_HEADER, &self.apigw_id)] {
-                        let st = host::set_header(map, name, value);
-                        if st != 0 {
-                            host::log(host::LOG_ERROR, &format!("apigateway: setting {name} failed ({st})"));
-                        }
-                    }
-                    return Action::Continue;
-                }
-                head = received.into_iter().filter(|(k, _)| k.starts_with(':')).collect();
-                head.extend(out);
-                head.push(("x-amzn-RequestId".to_string(), request.request_id.clone()));
+            let plan = self.response.proxied_head(&gateway, routed, request, &received, details);
+            if let Some(line) = &plan.log {
+                host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
             }
-            head.retain(|(k, _)| !k.eq_ignore_ascii_case(APIGW_ID_HEADER));
-            head.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
-            // One host call for the whole rewritten head.
-            let st = host::set_header_map(map, &head);
-            if st != 0 {
-                host::log(host::LOG_ERROR, &format!("apigateway: rewriting the response head failed ({st})"));
+            match plan.change {
+                HeadChange::Edits(edits) => apply(map, &edits, host::LOG_ERROR),
+                HeadChange::Replace(head) => {
+                    // One host call for the whole rewritten head.
+                    let st = host::set_header_map(map, &head);
+                    if st != 0 {
+                        host::log(host::LOG_ERROR, &format!("apigateway: rewriting the response head failed ({st})"));
+                    }
+                }
             }
             return Action::Continue;
         }
-        if let Some(ct) = self.empty_reply_content_type.take() {
-            let status = host::set_header(host::MAP_RESPONSE_HEADERS, "content-type", &ct);
-            if status != 0 {
-                host::log(host::LOG_DEBUG, &format!("apigateway: could not restore content-type ({status})"));
-            }
-        }
-        if !self.replied && !self.apigw_id.is_empty() {
-            // An answer Envoy made itself for a request the filter took (413 past the buffer limit,
-            // a stream timeout) is the gateway's answer too.
-            let status = host::set_header(host::MAP_RESPONSE_HEADERS, APIGW_ID_HEADER, &self.apigw_id);
-            if status != 0 {
-                host::log(host::LOG_DEBUG, &format!("apigateway: could not set {APIGW_ID_HEADER} ({status})"));
-            }
-        }
+        // Our own reply or Envoy's: an edit refused there only costs a header, not worth an error.
+        apply(map, &self.response.local_head(), host::LOG_DEBUG);
         Action::Continue
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        if self.replacement_body.is_none() {
-            return Action::Continue;
-        }
-        if !end_of_stream {
-            return Action::Pause;
-        }
-        if let Some(body) = self.replacement_body.take() {
-            let status = host::set_buffer(host::BUFFER_RESPONSE_BODY, 0, body_size, &body);
-            if status != 0 {
-                host::log(host::LOG_ERROR, &format!("apigateway: replacing the error body failed ({status})"));
+        match self.response.body(end_of_stream) {
+            BodyStep::Continue => Action::Continue,
+            BodyStep::Pause => Action::Pause,
+            BodyStep::Replace(body) => {
+                let status = host::set_buffer(host::BUFFER_RESPONSE_BODY, 0, body_size, &body);
+                if status != 0 {
+                    host::log(host::LOG_ERROR, &format!("apigateway: replacing the error body failed ({status})"));
+                }
+                Action::Continue
             }
         }
-        Action::Continue
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
