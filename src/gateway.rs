@@ -10,12 +10,15 @@ use crate::context::{domain_prefix, RequestContext};
 use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
+use crate::integration::plan::{Plan, Plans};
 use crate::lambda_proxy::{CallFailure, Callout};
 use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
 pub struct Gateway {
     pub config: Config,
+    /// Each operation's upstream per deployment, compiled with the configuration.
+    pub plans: Plans,
     /// AWS credentials for signing Lambda and AWS service calls; `None` sends unsigned requests
     /// (local emulators).
     pub credentials: Option<Credentials>,
@@ -145,14 +148,18 @@ pub struct Reply {
 
 impl Gateway {
     pub fn from_bytes(bytes: &[u8]) -> Result<Gateway, ConfigError> {
-        Ok(Gateway {
-            config: Config::parse(bytes)?,
-            credentials: None,
-        })
+        let mut config = Config::parse(bytes)?;
+        let mut plans = crate::integration::plan::compile_all(&config)?;
+        config.warnings.append(&mut plans.warnings);
+        Ok(Gateway { config, plans, credentials: None })
     }
 
     fn deployment(&self, index: usize) -> Option<&Deployment> {
         self.config.deployments.get(index)
+    }
+
+    fn plan(&self, routed: &Routed) -> Option<&Plan> {
+        self.plans.get(routed.deployment, routed.operation)
     }
 
     /// Whether every request of this deployment needs its time and source address (a customised
@@ -260,7 +267,7 @@ impl Gateway {
                 "Request Too Long", None));
         }
         let op = dep.api.operations.get(routed.operation);
-        if let Some(integration) = op.and_then(|o| o.integration.as_ref()) {
+        if let (Some(integration), Some(plan)) = (op.and_then(|o| o.integration.as_ref()), self.plan(routed)) {
             if integration.kind == IntegrationType::AwsProxy {
                 let ctx = self.request_context(dep, req, Some(routed));
                 let input = crate::event::ProxyInput {
@@ -272,9 +279,7 @@ impl Gateway {
                     stage_variables: &dep.stage_variables,
                     binary_media_types: &dep.api.binary_media_types,
                 };
-                return match crate::lambda_proxy::invoke_request(integration, &input,
-                    self.config.targets.lambda.as_ref(), self.credentials.as_ref())
-                {
+                return match crate::lambda_proxy::invoke_request(integration, plan, &input, self.credentials.as_ref()) {
                     Ok(call) => Outcome::Call(call, None),
                     Err(why) => Outcome::Reply(self.error_reply(Some(dep), req, Some(routed),
                         ResponseType::ApiConfigurationError, "Internal server error",
@@ -327,9 +332,8 @@ impl Gateway {
             context: &ctx,
             path_params: &routed.path_params,
             stage_variables: &dep.stage_variables,
-            targets: &self.config.targets,
+            plan: self.plan(routed).unwrap_or(&Plan::Local),
             credentials: self.credentials.as_ref(),
-            region: &dep.region,
             binary_media_types: &dep.api.binary_media_types,
         };
         let upstream = match crate::integration::build_request(&args, &mut env) {
@@ -391,6 +395,7 @@ impl Gateway {
         let ctx = self.request_context(dep, req, Some(routed));
         let args = crate::integration::ResponseArgs {
             integration,
+            plan: self.plan(routed).unwrap_or(&Plan::Local),
             request: req,
             context: &ctx,
             stage_variables: &dep.stage_variables,

@@ -58,6 +58,7 @@
 
 pub mod content;
 pub mod params;
+pub mod plan;
 pub mod target;
 
 use crate::config::integration::{Integration, IntegrationResponse, IntegrationType};
@@ -71,6 +72,7 @@ use crate::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
 use params::{RequestSources, ResponseSources};
+use plan::{HttpPlan, Plan};
 use target::{AwsApi, AwsUri, HttpUri};
 
 /// A request the adapter must send upstream.
@@ -99,17 +101,18 @@ pub struct RequestArgs<'a> {
     pub context: &'a RequestContext,
     pub path_params: &'a [(String, String)],
     pub stage_variables: &'a [(String, String)],
-    pub targets: &'a Targets,
+    /// The operation's upstream, compiled at configure time.
+    pub plan: &'a Plan,
     /// The gateway's AWS credentials; `None` sends AWS requests unsigned.
     pub credentials: Option<&'a Credentials>,
-    /// The deployment's region (used when an ARN names none).
-    pub region: &'a str,
     pub binary_media_types: &'a [String],
 }
 
 /// Everything [`build_response`] needs: the client request and the backend's answer.
 pub struct ResponseArgs<'a> {
     pub integration: &'a Integration,
+    /// The operation's upstream, compiled at configure time.
+    pub plan: &'a Plan,
     pub request: &'a Request,
     pub context: &'a RequestContext,
     pub stage_variables: &'a [(String, String)],
@@ -298,17 +301,13 @@ fn method_of(integration: &Integration, request: &Request) -> String {
     }
 }
 
-fn http_cluster(uri: &HttpUri, targets: &Targets) -> Result<String, String> {
-    let origins = uri.origins();
-    origins
-        .iter()
-        .find_map(|o| targets.http.iter().find(|(k, _)| k == o).map(|(_, c)| c.clone()))
-        .ok_or_else(|| {
-            format!(
-                "no Envoy cluster for the integration origin {} (add it to targets.http)",
-                origins.first().map(String::as_str).unwrap_or("")
-            )
-        })
+/// The HTTP(S) target of an HTTP or HTTP_PROXY plan; a plan that fails answers 500.
+fn http_plan(plan: &Plan) -> Result<&HttpPlan, Failure> {
+    match plan {
+        Plan::Http(p) => Ok(p),
+        Plan::Fail(log) => Err(internal(log.clone())),
+        other => Err(internal(format!("the plan {other:?} has no HTTP target"))),
+    }
 }
 
 // --- HTTP_PROXY ------------------------------------------------------------------------------
@@ -316,9 +315,7 @@ fn http_cluster(uri: &HttpUri, targets: &Targets) -> Result<String, String> {
 fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
-    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
-    let uri = HttpUri::parse(&uri_text).map_err(internal)?;
-    let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
+    let HttpPlan { uri, cluster } = http_plan(args.plan)?;
     let query = crate::template_env::decode_query(req.raw_query());
     let sources = RequestSources {
         request: req,
@@ -359,9 +356,9 @@ fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
     for (name, values) in &mapped.headers {
         set_header(&mut headers, name, values);
     }
-    let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
+    let authority = take_mapped_host(&mut headers).unwrap_or_else(|| uri.authority.clone());
     Ok(Upstream {
-        cluster,
+        cluster: cluster.clone(),
         method: method_of(i, req),
         path: wire,
         authority,
@@ -405,10 +402,8 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
             content_type.unwrap_or("application/json").to_string(),
         ));
     }
-    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
     if i.kind == IntegrationType::Http {
-        let uri = HttpUri::parse(&uri_text).map_err(internal)?;
-        let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
+        let HttpPlan { uri, cluster } = http_plan(args.plan)?;
         let lookup = path_lookup(&mapped, args.path_params);
         let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
         let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
@@ -422,9 +417,9 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         for (name, values) in &mapped.headers {
             set_header(&mut headers, name, values);
         }
-        let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
+        let authority = take_mapped_host(&mut headers).unwrap_or_else(|| uri.authority.clone());
         return Ok(Upstream {
-            cluster,
+            cluster: cluster.clone(),
             method,
             path: wire_path(&path, &[uri_query, encoded_query(&mapped.query)]),
             authority,
@@ -433,132 +428,147 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
             timeout_ms: i.timeout_ms,
         });
     }
-    aws(args, &uri_text, method, headers, &mapped, body)
+    aws(args, method, headers, &mapped, body)
+}
+
+/// An AWS call's request line and where it goes.
+struct AwsCall<'a> {
+    endpoint: &'a Endpoint,
+    /// The SigV4 region and service.
+    region: &'a str,
+    service: &'a str,
+    method: String,
+    path: String,
+    query: String,
 }
 
 fn aws(
     args: &RequestArgs,
-    uri_text: &str,
     method: String,
     mut headers: Vec<(String, String)>,
     mapped: &Mapped,
     body: Vec<u8>,
 ) -> Result<Upstream, Failure> {
-    let i = args.integration;
-    let aws = AwsUri::parse(uri_text).map_err(internal)?;
-    let region = if aws.region.is_empty() { args.region } else { aws.region.as_str() };
-    let lookup = path_lookup(mapped, args.path_params);
-    let mapped_query = encoded_query(&mapped.query);
-    let (endpoint, method, path, query, signing_service) = if aws.is_lambda_invoke() {
-        let target = LambdaTarget::parse(uri_text).map_err(internal)?;
-        let endpoint = lambda_endpoint(args.targets).ok_or_else(|| {
-            internal("Lambda custom integration: no Lambda endpoint is configured (targets.lambda)")
-        })?;
-        headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
-        // API Gateway's own tags on the Invoke call (reference §8); a mapped
-        // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
-        set_header(&mut headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
-        set_header(&mut headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
-        (endpoint, "POST".to_string(), target.invoke_path(), mapped_query, "lambda".to_string())
-    } else {
-        let endpoint = aws_endpoint(&aws, args.targets).ok_or_else(|| {
-            internal(format!(
-                "no endpoint for AWS service {:?} (add targets.aws.{} {{\"cluster\", \"authority\"}})",
-                aws.service, aws.service
-            ))
-        })?;
-        match &aws.api {
-            AwsApi::Path { path, query } => {
-                let path = target::fill_variables(path, &lookup, target::encode_path_value);
-                let query = target::fill_variables(query, &lookup, target::encode_query_value);
-                let query = [query, mapped_query].into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
-                (endpoint, method, path, query, aws.service.clone())
-            }
-            AwsApi::Action { name, params } => {
-                let params = target::fill_variables(params, &lookup, target::encode_query_value);
-                let mut query_parts = Vec::new();
-                if let Some((prefix, version)) = target::json_protocol(&aws.service) {
-                    set_header(&mut headers, "x-amz-target", &[format!("{prefix}.{name}")]);
-                    set_header(&mut headers, "content-type", &[format!("application/x-amz-json-{version}")]);
-                } else {
-                    let body_has_action = form_urlencoded::parse(&body).any(|(k, _)| k == "Action");
-                    if !body_has_action {
-                        query_parts.push(format!("Action={}", target::encode_query_value(name)));
-                    }
-                    set_header(
-                        &mut headers,
-                        "content-type",
-                        &["application/x-www-form-urlencoded; charset=utf-8".to_string()],
-                    );
-                }
-                query_parts.push(params);
-                query_parts.push(mapped_query);
-                let query = query_parts.into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
-                (endpoint, "POST".to_string(), "/".to_string(), query, aws.service.clone())
-            }
-        }
+    let call = match args.plan {
+        Plan::LambdaCustom(lambda) => lambda_call(args, lambda, &mut headers, mapped),
+        Plan::Aws(plan) => service_call(args, plan, method, &mut headers, mapped, &body),
+        Plan::Fail(log) => return Err(internal(log.clone())),
+        other => return Err(internal(format!("the plan {other:?} is not an AWS integration"))),
     };
     for (name, values) in &mapped.headers {
         set_header(&mut headers, name, values);
     }
-    let s3 = signing_service == "s3";
+    let s3 = call.service == "s3";
     if s3 {
         use sha2::Digest;
         set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
     }
-    if let Some(creds) = args.credentials.filter(|_| !endpoint.envoy_signs) {
-        // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
-        // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
-        let mut signed_headers: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(k, _)| !UNSIGNED_HEADERS.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        signed_headers.push(("host".to_string(), endpoint.authority.clone()));
-        // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
-        let sign_path = if s3 {
-            percent_encoding::percent_decode_str(&path).decode_utf8_lossy().into_owned()
-        } else {
-            path.clone()
-        };
-        let added = crate::sigv4::sign(
-            &method,
-            &sign_path,
-            &query,
-            &signed_headers,
-            &body,
-            &signing_service,
-            region,
-            creds,
-            args.request.now_ms,
-        );
-        for (k, v) in added {
-            set_header(&mut headers, &k, &[v]);
-        }
+    if let Some(creds) = args.credentials.filter(|_| !call.endpoint.envoy_signs) {
+        sign(&call, &mut headers, &body, creds, args.request.now_ms);
     }
     Ok(Upstream {
-        cluster: endpoint.cluster.clone(),
-        method,
-        path: wire_path(&path, &[query]),
-        authority: endpoint.authority.clone(),
+        cluster: call.endpoint.cluster.clone(),
+        method: call.method,
+        path: wire_path(&call.path, &[call.query]),
+        authority: call.endpoint.authority.clone(),
         headers,
         body: Some(body),
-        timeout_ms: i.timeout_ms,
+        timeout_ms: args.integration.timeout_ms,
     })
 }
 
-fn lambda_endpoint(targets: &Targets) -> Option<&Endpoint> {
-    targets
-        .lambda
-        .as_ref()
-        .or_else(|| targets.aws.iter().find(|(k, _)| k == "lambda").map(|(_, e)| e))
+/// Lambda custom: POST to the function's Invoke path, with API Gateway's own headers.
+fn lambda_call<'a>(
+    args: &RequestArgs,
+    lambda: &'a plan::LambdaPlan,
+    headers: &mut Vec<(String, String)>,
+    mapped: &Mapped,
+) -> AwsCall<'a> {
+    headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
+    // API Gateway's own tags on the Invoke call (reference §8); a mapped
+    // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
+    set_header(headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
+    set_header(headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
+    AwsCall {
+        endpoint: &lambda.endpoint,
+        region: &lambda.region,
+        service: "lambda",
+        method: "POST".to_string(),
+        path: lambda.invoke_path.clone(),
+        query: encoded_query(&mapped.query),
+    }
 }
 
-fn aws_endpoint<'a>(aws: &AwsUri, targets: &'a Targets) -> Option<&'a Endpoint> {
-    let full = aws.subdomain.as_ref().map(|s| format!("{s}.{}", aws.service));
-    full.and_then(|f| targets.aws.iter().find(|(k, _)| *k == f))
-        .or_else(|| targets.aws.iter().find(|(k, _)| *k == aws.service))
-        .map(|(_, e)| e)
+/// An AWS service: `path/...` with the integration's method, or `action/Name` POSTed to `/`.
+fn service_call<'a>(
+    args: &RequestArgs,
+    plan: &'a plan::AwsPlan,
+    method: String,
+    headers: &mut Vec<(String, String)>,
+    mapped: &Mapped,
+    body: &[u8],
+) -> AwsCall<'a> {
+    let aws = &plan.uri;
+    let lookup = path_lookup(mapped, args.path_params);
+    let mapped_query = encoded_query(&mapped.query);
+    let join = |parts: Vec<String>| parts.into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
+    let (method, path, query) = match &aws.api {
+        AwsApi::Path { path, query } => {
+            let path = target::fill_variables(path, &lookup, target::encode_path_value);
+            let query = target::fill_variables(query, &lookup, target::encode_query_value);
+            (method, path, join(vec![query, mapped_query]))
+        }
+        AwsApi::Action { name, params } => {
+            let params = target::fill_variables(params, &lookup, target::encode_query_value);
+            let mut query_parts = Vec::new();
+            if let Some((prefix, version)) = target::json_protocol(&aws.service) {
+                set_header(headers, "x-amz-target", &[format!("{prefix}.{name}")]);
+                set_header(headers, "content-type", &[format!("application/x-amz-json-{version}")]);
+            } else {
+                let body_has_action = form_urlencoded::parse(body).any(|(k, _)| k == "Action");
+                if !body_has_action {
+                    query_parts.push(format!("Action={}", target::encode_query_value(name)));
+                }
+                set_header(headers, "content-type", &["application/x-www-form-urlencoded; charset=utf-8".to_string()]);
+            }
+            query_parts.push(params);
+            query_parts.push(mapped_query);
+            ("POST".to_string(), "/".to_string(), join(query_parts))
+        }
+    };
+    AwsCall { endpoint: &plan.endpoint, region: &plan.region, service: &aws.service, method, path, query }
+}
+
+/// Adds the SigV4 headers for `call` with the gateway's credentials.
+fn sign(call: &AwsCall, headers: &mut Vec<(String, String)>, body: &[u8], creds: &Credentials, now_ms: u64) {
+    // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
+    // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
+    let mut signed_headers: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| !UNSIGNED_HEADERS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    signed_headers.push(("host".to_string(), call.endpoint.authority.clone()));
+    // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
+    let sign_path = if call.service == "s3" {
+        percent_encoding::percent_decode_str(&call.path).decode_utf8_lossy().into_owned()
+    } else {
+        call.path.clone()
+    };
+    let added = crate::sigv4::sign(
+        &call.method,
+        &sign_path,
+        &call.query,
+        &signed_headers,
+        body,
+        call.service,
+        call.region,
+        creds,
+        now_ms,
+    );
+    for (k, v) in added {
+        set_header(headers, &k, &[v]);
+    }
 }
 
 /// The integration request's body: the client's body converted by contentHandling, then the
@@ -616,15 +626,6 @@ pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) 
     }
 }
 
-fn is_lambda_custom(integration: &Integration) -> bool {
-    integration.kind == IntegrationType::Aws
-        && integration
-            .uri
-            .as_deref()
-            .and_then(|u| AwsUri::parse(u).ok())
-            .is_some_and(|u| u.is_lambda_invoke())
-}
-
 /// The `errorMessage` of a Lambda function error: the Invoke API marks it with
 /// `X-Amz-Function-Error`; a payload `{"errorMessage": .., "errorType": ..}` without the header
 /// (some local emulators) counts too. `None`: the function succeeded.
@@ -645,7 +646,7 @@ pub fn lambda_error_message(headers: &[(String, String)], body: &[u8]) -> Option
 /// The selection value and the integration response it selects.
 fn select<'a>(args: &ResponseArgs<'a>) -> Result<&'a IntegrationResponse, Failure> {
     let i = args.integration;
-    let value = if is_lambda_custom(i) {
+    let value = if matches!(args.plan, Plan::LambdaCustom(_)) {
         if !(200..300).contains(&args.status) {
             // The Invoke API refused (unknown function, bad signature, throttling): AWS answers 500.
             return Err(internal(format!(
@@ -863,22 +864,8 @@ pub fn check_targets(
 ) -> Result<(), String> {
     let uri = substitute_stage_variables(integration.uri.as_deref().unwrap_or(""), stage_variables);
     match integration.kind {
-        IntegrationType::Http | IntegrationType::HttpProxy => {
-            http_cluster(&HttpUri::parse(&uri)?, targets).map(|_| ())
-        }
-        IntegrationType::Aws => {
-            let aws = AwsUri::parse(&uri)?;
-            if aws.is_lambda_invoke() {
-                LambdaTarget::parse(&uri)?;
-                lambda_endpoint(targets)
-                    .map(|_| ())
-                    .ok_or_else(|| "a Lambda custom integration needs targets.lambda {\"cluster\", \"authority\"}".to_string())
-            } else {
-                aws_endpoint(&aws, targets).map(|_| ()).ok_or_else(|| {
-                    format!("AWS service {:?} needs targets.aws.{} {{\"cluster\", \"authority\"}}", aws.service, aws.service)
-                })
-            }
-        }
+        IntegrationType::Http | IntegrationType::HttpProxy => plan::http(&uri, targets).map(|_| ()),
+        IntegrationType::Aws => plan::aws(&uri, targets, "").map(|_| ()),
         _ => Ok(()),
     }
 }
