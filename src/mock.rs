@@ -1,7 +1,7 @@
 //! MOCK integrations (reference §4), CORS preflights included: the request template's `statusCode`
 //! selects the integration response; its parameters and template make the answer.
 
-use crate::config::integration::{Integration, NamedTemplate, Passthrough};
+use crate::config::integration::{Handling, Integration, NamedTemplate, Passthrough};
 use crate::gateway_responses::ResponseType;
 use crate::http::Response;
 use crate::mapping::{response_header_name, Source};
@@ -126,9 +126,8 @@ pub fn respond(
     let binary = !parts.body.is_empty()
         && !binary_media_types.is_empty()
         && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
-    let converted = if integration.content_handling.is_some() || binary {
-        let handling = crate::integration::content::Handling::of(integration.content_handling.as_deref());
-        let payload = crate::integration::content::request(parts.body, binary, handling).map_err(internal)?;
+    let converted = if integration.content_handling != Handling::Passthrough || binary {
+        let payload = crate::integration::content::request(parts.body, binary, integration.content_handling).map_err(internal)?;
         Some(payload.template_text(req_template.template.uses_body()).map_err(internal)?)
     } else {
         None

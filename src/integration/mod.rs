@@ -582,8 +582,7 @@ fn request_payload(
     let binary = req
         .header("content-type")
         .is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
-    let handling = content::Handling::of(args.integration.content_handling.as_deref());
-    let payload = content::request(&req.body, binary, handling).map_err(internal)?;
+    let payload = content::request(&req.body, binary, args.integration.content_handling).map_err(internal)?;
     let Some(t) = template else {
         return Ok(payload.into_bytes());
     };
@@ -684,8 +683,7 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
     let accept = args.request.header("accept");
     let binary_accept = accept
         .is_some_and(|a| crate::media::matches_binary(args.binary_media_types, crate::media::first_accept_entry(a)));
-    let handling = content::Handling::of(selected.content_handling.as_deref());
-    let payload = content::response(args.body, binary, binary_accept, handling).map_err(internal)?;
+    let payload = content::response(args.body, binary, binary_accept, selected.content_handling).map_err(internal)?;
     let mut content_type = "application/json".to_string();
     let body = match crate::mock::response_template(&selected.templates, accept) {
         Some(t) => {
