@@ -11,7 +11,7 @@ use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
 use crate::integration::plan::{Plan, Plans};
-use crate::lambda_proxy::{CallFailure, Callout};
+use crate::integration::aws_proxy::{CallFailure, Callout};
 use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
@@ -262,7 +262,7 @@ impl Gateway {
             return Outcome::Reply(self.error_reply(None, req, None, ResponseType::ApiConfigurationError,
                 "Internal server error", Some("deployment index out of range".into())));
         };
-        if req.body.len() > crate::lambda_proxy::MAX_REQUEST_BODY {
+        if req.body.len() > crate::integration::aws_proxy::MAX_REQUEST_BODY {
             return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), ResponseType::RequestTooLarge,
                 "Request Too Long", None));
         }
@@ -279,7 +279,7 @@ impl Gateway {
                     stage_variables: &dep.stage_variables,
                     binary_media_types: &dep.api.binary_media_types,
                 };
-                return match crate::lambda_proxy::invoke_request(integration, plan, &input, self.credentials.as_ref()) {
+                return match crate::integration::aws_proxy::invoke_request(integration, plan, &input, self.credentials.as_ref()) {
                     Ok(call) => Outcome::Call(call, None),
                     Err(why) => Outcome::Reply(self.error_reply(Some(dep), req, Some(routed),
                         ResponseType::ApiConfigurationError, "Internal server error",
@@ -446,7 +446,7 @@ impl Gateway {
         let fail = |kind, status, message, log: String| {
             self.error_reply_with_status(dep, req, Some(routed), kind, status, message, Some(format!("{name}: {log}")))
         };
-        match crate::lambda_proxy::classify(status, headers) {
+        match crate::integration::aws_proxy::classify(status, headers) {
             Some(CallFailure::Timeout) => {
                 return fail(ResponseType::IntegrationTimeout, None, "Endpoint request timed out",
                     "the Lambda invocation timed out".into())
@@ -463,7 +463,7 @@ impl Gateway {
                 format!("the Lambda Invoke API answered {status}: {}", String::from_utf8_lossy(body)));
         }
         let function_error = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
-        let version = integration.map(crate::lambda_proxy::payload_version).unwrap_or_default();
+        let version = integration.map(crate::integration::aws_proxy::payload_version).unwrap_or_default();
         let binary = dep.map(|d| d.api.binary_media_types.as_slice()).unwrap_or(&[]);
         match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
             Ok(mut response) => {
@@ -499,7 +499,7 @@ impl Gateway {
                     query: &query,
                     headers: &req.headers,
                 };
-                match crate::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
+                match crate::integration::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
                     req.header("content-type"), req.header("accept"), &dep.api.binary_media_types)
                 {
                     Ok(mut response) => {

@@ -44,7 +44,7 @@
 //! - `$context.requestOverride.{path,querystring,header}` set by the request template override
 //!   the mapped values (the same `Env` carries them to the response template).
 //! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
-//!   ([`crate::mock::request_template`]; 415 when refused). contentHandling converts the body
+//!   ([`crate::integration::mock::request_template`]; 415 when refused). contentHandling converts the body
 //!   first ([`content`], reference §8), then the template reads the converted payload; the
 //!   integration response's contentHandling works the same way against the client's Accept.
 //!
@@ -56,7 +56,9 @@
 //! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
 //! backend body passes as it is. `$context.responseOverride` applies last.
 
+pub mod aws_proxy;
 pub mod content;
+pub mod mock;
 pub mod params;
 pub mod plan;
 pub mod target;
@@ -68,7 +70,7 @@ use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
 use crate::mapping::{response_header_name, Source};
-use crate::mock::Failure;
+use crate::integration::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
 use params::{RequestSources, ResponseSources};
@@ -374,7 +376,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
     let content_type = req.header("content-type");
-    let template = crate::mock::request_template(i, content_type)?;
+    let template = crate::integration::mock::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
     let query = crate::template_env::decode_query(req.raw_query());
@@ -598,11 +600,11 @@ fn request_payload(
 // --- responses -------------------------------------------------------------------------------
 
 /// An Envoy-made failure of the upstream call (status 0, connection failure, reset, broken
-/// answer, timeout: [`crate::lambda_proxy::classify`]): the gateway response to give and its
+/// answer, timeout: [`crate::integration::aws_proxy::classify`]): the gateway response to give and its
 /// status (AWS: 504 timeout, 502 otherwise). The body only goes to the log.
 pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<(Failure, u16)> {
-    use crate::lambda_proxy::CallFailure;
-    match crate::lambda_proxy::classify(status, headers)? {
+    use crate::integration::aws_proxy::CallFailure;
+    match crate::integration::aws_proxy::classify(status, headers)? {
         CallFailure::Timeout => Some((
             Failure {
                 kind: ResponseType::IntegrationTimeout,
@@ -685,7 +687,7 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         .is_some_and(|a| crate::media::matches_binary(args.binary_media_types, crate::media::first_accept_entry(a)));
     let payload = content::response(args.body, binary, binary_accept, selected.content_handling).map_err(internal)?;
     let mut content_type = "application/json".to_string();
-    let body = match crate::mock::response_template(&selected.templates, accept) {
+    let body = match crate::integration::mock::response_template(&selected.templates, accept) {
         Some(t) => {
             content_type = t.content_type.clone();
             // `$input` in the response template is the (converted) backend body.

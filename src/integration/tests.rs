@@ -114,7 +114,7 @@ impl Fx {
     /// The backend's answer as Envoy reports it: with the router's marker of an upstream answer.
     fn respond(&self, i: &Integration, env: &mut Env, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, Failure> {
         let mut headers = pairs(headers);
-        headers.push((crate::lambda_proxy::UPSTREAM_ANSWER_HEADER.to_string(), "1".to_string()));
+        headers.push((crate::integration::aws_proxy::UPSTREAM_ANSWER_HEADER.to_string(), "1".to_string()));
         let plan = self.plan(i);
         let args = ResponseArgs {
             integration: i,

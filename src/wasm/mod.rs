@@ -342,7 +342,7 @@ impl HttpContext for Filter {
             } else {
                 String::new()
             };
-            let failure = crate::lambda_proxy::classify_details(&details);
+            let failure = crate::integration::aws_proxy::classify_details(&details);
             let mut head: Vec<(String, String)>;
             if let Some(failure) = failure {
                 // Envoy's own answer becomes AWS's gateway response.
