@@ -3,6 +3,11 @@
 //! answer ([`build_response`], [`proxy_response_headers`]). Reference §5 is the authority; where
 //! it is silent, AWS's documentation; choices marked [open] are this gateway's.
 //!
+//! One module per integration type: [`mock`], [`http`], [`http_proxy`], [`aws`] (service and
+//! Lambda custom), [`aws_proxy`]; this one holds what the non-proxy types share (parameter
+//! mapping, request and response templates, selection). What each operation's upstream is for a
+//! deployment is compiled once, at load, into its [`plan::Plan`].
+//!
 //! # Request
 //! - **HTTP_PROXY**: the URI's `{var}`s are filled from `integration.request.path.var` mappings,
 //!   else from the path parameter of that name; `${stageVariables.x}` is substituted first. The
@@ -56,15 +61,21 @@
 //! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
 //! backend body passes as it is. `$context.responseOverride` applies last.
 
+pub mod aws;
 pub mod aws_proxy;
 pub mod content;
+pub mod http;
+pub mod http_proxy;
 pub mod mock;
 pub mod params;
 pub mod plan;
 pub mod target;
 
+pub use aws::lambda_error_message;
+pub use http_proxy::{proxy_response_headers, PROXY_DROPPED_REQUEST_HEADERS, PROXY_REMAPPED_RESPONSE_HEADERS};
+
 use crate::config::integration::{Integration, IntegrationResponse, IntegrationType};
-use crate::config::{Endpoint, Targets};
+use crate::config::Targets;
 use crate::context::RequestContext;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
@@ -75,7 +86,7 @@ use crate::sigv4::Credentials;
 use crate::vtl::Env;
 use params::{RequestSources, ResponseSources};
 use plan::{HttpPlan, Plan};
-use target::{AwsApi, AwsUri, HttpUri};
+use target::{AwsUri, HttpUri};
 
 /// A request the adapter must send upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,26 +136,6 @@ pub struct ResponseArgs<'a> {
     pub binary_media_types: &'a [String],
 }
 
-/// Client headers HTTP_PROXY does not forward (reference §5).
-pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
-    "connection",
-    "content-encoding",
-    "content-md5",
-    "expect",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "te",
-    "transfer-encoding",
-    "trailer",
-    "upgrade",
-    "via",
-    "www-authenticate",
-];
-
-/// Headers sent to AWS but not signed (botocore's list).
-const UNSIGNED_HEADERS: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
-
 fn internal(log: impl Into<String>) -> Failure {
     Failure {
         kind: ResponseType::ApiConfigurationError,
@@ -171,7 +162,7 @@ pub fn needs_body(integration: &Integration) -> bool {
 /// response to give instead.
 pub fn build_request(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     match args.integration.kind {
-        IntegrationType::HttpProxy => http_proxy(args),
+        IntegrationType::HttpProxy => http_proxy::request(args),
         IntegrationType::Http | IntegrationType::Aws => custom(args, env),
         other => Err(internal(format!("integration type {other:?} is not an HTTP or AWS integration"))),
     }
@@ -312,64 +303,6 @@ fn http_plan(plan: &Plan) -> Result<&HttpPlan, Failure> {
     }
 }
 
-// --- HTTP_PROXY ------------------------------------------------------------------------------
-
-fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
-    let i = args.integration;
-    let req = args.request;
-    let HttpPlan { uri, cluster } = http_plan(args.plan)?;
-    let query = crate::template_env::decode_query(req.raw_query());
-    let sources = RequestSources {
-        request: req,
-        context: args.context,
-        path_params: args.path_params,
-        query: &query,
-        stage_variables: args.stage_variables,
-        body: &req.body,
-    };
-    let mapped = map_request(i, &sources);
-    let lookup = path_lookup(&mapped, args.path_params);
-    let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
-    let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
-    let wire = wire_path(&path, &[uri_query, req.raw_query().to_string(), encoded_query(&mapped.query)]);
-
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(3));
-    let mut xff: Vec<&str> = Vec::new();
-    for (k, v) in &req.headers {
-        let lower = k.to_ascii_lowercase();
-        if lower.starts_with(':') || lower == "host" || PROXY_DROPPED_REQUEST_HEADERS.contains(&lower.as_str()) {
-            continue;
-        }
-        if lower == "x-forwarded-for" {
-            xff.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()));
-            continue;
-        }
-        headers.push((lower, v.clone()));
-    }
-    let ip = req.source_ip.trim();
-    if !ip.is_empty() && xff.last() != Some(&ip) {
-        xff.push(ip);
-    }
-    if !xff.is_empty() {
-        headers.push(("x-forwarded-for".to_string(), xff.join(", ")));
-    }
-    // Reference §8; a client's header of that name is replaced, a mapping still wins.
-    set_header(&mut headers, API_ID_HEADER, std::slice::from_ref(&args.context.api_id));
-    for (name, values) in &mapped.headers {
-        set_header(&mut headers, name, values);
-    }
-    let authority = take_mapped_host(&mut headers).unwrap_or_else(|| uri.authority.clone());
-    Ok(Upstream {
-        cluster: cluster.clone(),
-        method: method_of(i, req),
-        path: wire,
-        authority,
-        headers,
-        body: None,
-        timeout_ms: i.timeout_ms,
-    })
-}
-
 // --- HTTP and AWS custom ---------------------------------------------------------------------
 
 fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
@@ -405,172 +338,9 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         ));
     }
     if i.kind == IntegrationType::Http {
-        let HttpPlan { uri, cluster } = http_plan(args.plan)?;
-        let lookup = path_lookup(&mapped, args.path_params);
-        let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
-        let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
-        headers.push((API_ID_HEADER.to_string(), args.context.api_id.clone()));
-        if body.is_empty() {
-            // API Gateway sends `Content-Length: 0` (reference §8); Envoy writes none for a
-            // bodiless GET, and sets it itself for a non-empty body.
-            headers.push(("content-length".to_string(), "0".to_string()));
-        }
-        // Mappings override API Gateway's own Accept and User-Agent (reference §8).
-        for (name, values) in &mapped.headers {
-            set_header(&mut headers, name, values);
-        }
-        let authority = take_mapped_host(&mut headers).unwrap_or_else(|| uri.authority.clone());
-        return Ok(Upstream {
-            cluster: cluster.clone(),
-            method,
-            path: wire_path(&path, &[uri_query, encoded_query(&mapped.query)]),
-            authority,
-            headers,
-            body: Some(body),
-            timeout_ms: i.timeout_ms,
-        });
+        return http::request(args, method, headers, &mapped, body);
     }
-    aws(args, method, headers, &mapped, body)
-}
-
-/// An AWS call's request line and where it goes.
-struct AwsCall<'a> {
-    endpoint: &'a Endpoint,
-    /// The SigV4 region and service.
-    region: &'a str,
-    service: &'a str,
-    method: String,
-    path: String,
-    query: String,
-}
-
-fn aws(
-    args: &RequestArgs,
-    method: String,
-    mut headers: Vec<(String, String)>,
-    mapped: &Mapped,
-    body: Vec<u8>,
-) -> Result<Upstream, Failure> {
-    let call = match args.plan {
-        Plan::LambdaCustom(lambda) => lambda_call(args, lambda, &mut headers, mapped),
-        Plan::Aws(plan) => service_call(args, plan, method, &mut headers, mapped, &body),
-        Plan::Fail(log) => return Err(internal(log.clone())),
-        other => return Err(internal(format!("the plan {other:?} is not an AWS integration"))),
-    };
-    for (name, values) in &mapped.headers {
-        set_header(&mut headers, name, values);
-    }
-    let s3 = call.service == "s3";
-    if s3 {
-        use sha2::Digest;
-        set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
-    }
-    if let Some(creds) = args.credentials.filter(|_| !call.endpoint.envoy_signs) {
-        sign(&call, &mut headers, &body, creds, args.request.now_ms);
-    }
-    Ok(Upstream {
-        cluster: call.endpoint.cluster.clone(),
-        method: call.method,
-        path: wire_path(&call.path, &[call.query]),
-        authority: call.endpoint.authority.clone(),
-        headers,
-        body: Some(body),
-        timeout_ms: args.integration.timeout_ms,
-    })
-}
-
-/// Lambda custom: POST to the function's Invoke path, with API Gateway's own headers.
-fn lambda_call<'a>(
-    args: &RequestArgs,
-    lambda: &'a plan::LambdaPlan,
-    headers: &mut Vec<(String, String)>,
-    mapped: &Mapped,
-) -> AwsCall<'a> {
-    headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
-    // API Gateway's own tags on the Invoke call (reference §8); a mapped
-    // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
-    set_header(headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
-    set_header(headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
-    AwsCall {
-        endpoint: &lambda.endpoint,
-        region: &lambda.region,
-        service: "lambda",
-        method: "POST".to_string(),
-        path: lambda.invoke_path.clone(),
-        query: encoded_query(&mapped.query),
-    }
-}
-
-/// An AWS service: `path/...` with the integration's method, or `action/Name` POSTed to `/`.
-fn service_call<'a>(
-    args: &RequestArgs,
-    plan: &'a plan::AwsPlan,
-    method: String,
-    headers: &mut Vec<(String, String)>,
-    mapped: &Mapped,
-    body: &[u8],
-) -> AwsCall<'a> {
-    let aws = &plan.uri;
-    let lookup = path_lookup(mapped, args.path_params);
-    let mapped_query = encoded_query(&mapped.query);
-    let join = |parts: Vec<String>| parts.into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
-    let (method, path, query) = match &aws.api {
-        AwsApi::Path { path, query } => {
-            let path = target::fill_variables(path, &lookup, target::encode_path_value);
-            let query = target::fill_variables(query, &lookup, target::encode_query_value);
-            (method, path, join(vec![query, mapped_query]))
-        }
-        AwsApi::Action { name, params } => {
-            let params = target::fill_variables(params, &lookup, target::encode_query_value);
-            let mut query_parts = Vec::new();
-            if let Some((prefix, version)) = target::json_protocol(&aws.service) {
-                set_header(headers, "x-amz-target", &[format!("{prefix}.{name}")]);
-                set_header(headers, "content-type", &[format!("application/x-amz-json-{version}")]);
-            } else {
-                let body_has_action = form_urlencoded::parse(body).any(|(k, _)| k == "Action");
-                if !body_has_action {
-                    query_parts.push(format!("Action={}", target::encode_query_value(name)));
-                }
-                set_header(headers, "content-type", &["application/x-www-form-urlencoded; charset=utf-8".to_string()]);
-            }
-            query_parts.push(params);
-            query_parts.push(mapped_query);
-            ("POST".to_string(), "/".to_string(), join(query_parts))
-        }
-    };
-    AwsCall { endpoint: &plan.endpoint, region: &plan.region, service: &aws.service, method, path, query }
-}
-
-/// Adds the SigV4 headers for `call` with the gateway's credentials.
-fn sign(call: &AwsCall, headers: &mut Vec<(String, String)>, body: &[u8], creds: &Credentials, now_ms: u64) {
-    // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
-    // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
-    let mut signed_headers: Vec<(String, String)> = headers
-        .iter()
-        .filter(|(k, _)| !UNSIGNED_HEADERS.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    signed_headers.push(("host".to_string(), call.endpoint.authority.clone()));
-    // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
-    let sign_path = if call.service == "s3" {
-        percent_encoding::percent_decode_str(&call.path).decode_utf8_lossy().into_owned()
-    } else {
-        call.path.clone()
-    };
-    let added = crate::sigv4::sign(
-        &call.method,
-        &sign_path,
-        &call.query,
-        &signed_headers,
-        body,
-        call.service,
-        call.region,
-        creds,
-        now_ms,
-    );
-    for (k, v) in added {
-        set_header(headers, &k, &[v]);
-    }
+    aws::request(args, method, headers, &mapped, body)
 }
 
 /// The integration request's body: the client's body converted by contentHandling, then the
@@ -625,23 +395,6 @@ pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) 
             502,
         )),
     }
-}
-
-/// The `errorMessage` of a Lambda function error: the Invoke API marks it with
-/// `X-Amz-Function-Error`; a payload `{"errorMessage": .., "errorType": ..}` without the header
-/// (some local emulators) counts too. `None`: the function succeeded.
-pub fn lambda_error_message(headers: &[(String, String)], body: &[u8]) -> Option<String> {
-    let marked = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
-    let doc: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let obj = doc.as_ref().and_then(|d| d.as_object());
-    let message = obj.and_then(|o| o.get("errorMessage")).and_then(params::json_text);
-    if marked {
-        return Some(message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()));
-    }
-    if obj.is_some_and(|o| o.contains_key("errorType")) {
-        return message;
-    }
-    None
 }
 
 /// The selection value and the integration response it selects.
@@ -725,50 +478,6 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         response.set_header(&k, &v);
     }
     Ok(response)
-}
-
-/// The backend response headers HTTP_PROXY returns as `x-amzn-Remapped-<Name>` (lower-case name,
-/// name as AWS writes it); every other one passes as it is (reference §8, which replaces §5's
-/// longer list for HTTP_PROXY).
-pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
-    ("connection", "Connection"),
-    ("content-length", "Content-Length"),
-    ("date", "Date"),
-    ("server", "Server"),
-    ("x-amzn-requestid", "x-amzn-RequestId"),
-];
-
-/// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
-/// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
-/// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
-/// Envoy its own `date` and `server` once the backend's are gone; Content-Length is kept as
-/// well, for framing (the body is the backend's, so it is the gateway's length too).
-/// Transfer-Encoding is dropped (Envoy frames the body); a missing Content-Type becomes
-/// `application/json`.
-pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out = Vec::with_capacity(headers.len().saturating_add(1));
-    let mut has_type = false;
-    for (k, v) in headers {
-        let lower = k.to_ascii_lowercase();
-        if lower.starts_with(':') || lower == "transfer-encoding" {
-            continue;
-        }
-        if lower == "content-type" {
-            has_type = true;
-        }
-        if let Some((_, name)) = PROXY_REMAPPED_RESPONSE_HEADERS.iter().find(|(l, _)| *l == lower) {
-            if lower == "content-length" {
-                out.push((k.clone(), v.clone()));
-            }
-            out.push((format!("x-amzn-Remapped-{name}"), v.clone()));
-            continue;
-        }
-        out.push((k.clone(), v.clone()));
-    }
-    if !has_type {
-        out.push(("content-type".to_string(), "application/json".to_string()));
-    }
-    out
 }
 
 // --- configuration checks --------------------------------------------------------------------
