@@ -107,6 +107,27 @@ fn resolve(src: &Source, env_ctx: &crate::context::RequestContext, stage_variabl
     }
 }
 
+/// The body the request template reads when contentHandling or a binary body changes it
+/// (reference §8: a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs
+/// base64), as for HTTP and AWS. `None`, at no cost, for the usual MOCK: no contentHandling and
+/// no binary body.
+fn converted_body(
+    integration: &Integration,
+    template: &NamedTemplate,
+    body: &[u8],
+    content_type: Option<&str>,
+    binary_media_types: &[String],
+) -> Result<Option<String>, Failure> {
+    let binary = !body.is_empty()
+        && !binary_media_types.is_empty()
+        && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
+    if integration.content_handling == Handling::Passthrough && !binary {
+        return Ok(None);
+    }
+    let payload = crate::integration::content::request(body, binary, integration.content_handling).map_err(internal)?;
+    Ok(Some(payload.template_text(template.template.uses_body()).map_err(internal)?))
+}
+
 /// Answers a MOCK integration.
 pub fn respond(
     integration: &Integration,
@@ -120,18 +141,7 @@ pub fn respond(
     let Some(req_template) = request_template(integration, content_type)? else {
         return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
     };
-    // §8: contentHandling converts the body the request template reads, as for HTTP and AWS
-    // (a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs base64).
-    // Skipped, at no cost, for the usual MOCK: no contentHandling and no binary body.
-    let binary = !parts.body.is_empty()
-        && !binary_media_types.is_empty()
-        && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
-    let converted = if integration.content_handling != Handling::Passthrough || binary {
-        let payload = crate::integration::content::request(parts.body, binary, integration.content_handling).map_err(internal)?;
-        Some(payload.template_text(req_template.template.uses_body()).map_err(internal)?)
-    } else {
-        None
-    };
+    let converted = converted_body(integration, req_template, parts.body, content_type, binary_media_types)?;
     // Template variables are built only for a template that is more than plain text (the
     // console's CORS preflight and most MOCKs are plain text): building them costs more than the
     // rest of the answer.
