@@ -442,7 +442,6 @@ impl Gateway {
         let dep = self.deployment(routed.deployment);
         let op = dep.and_then(|d| d.api.operations.get(routed.operation));
         let name = op.map(|o| o.name.as_str()).unwrap_or("?");
-        let integration = op.and_then(|o| o.integration.as_ref());
         let fail = |kind, status, message, log: String| {
             self.error_reply_with_status(dep, req, Some(routed), kind, status, message, Some(format!("{name}: {log}")))
         };
@@ -463,7 +462,10 @@ impl Gateway {
                 format!("the Lambda Invoke API answered {status}: {}", String::from_utf8_lossy(body)));
         }
         let function_error = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
-        let version = integration.map(crate::integration::aws_proxy::payload_version).unwrap_or_default();
+        let version = match self.plan(routed) {
+            Some(Plan::LambdaProxy(p)) => p.version,
+            _ => Default::default(),
+        };
         let binary = dep.map(|d| d.api.binary_media_types.as_slice()).unwrap_or(&[]);
         match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
             Ok(mut response) => {

@@ -23,20 +23,19 @@ pub struct Callout {
 pub type SetupError = String;
 
 /// Builds the signed Invoke API request for an AWS_PROXY integration from its compiled plan
-/// ([`crate::integration::plan`]: the function's Invoke path, region and endpoint).
+/// ([`crate::integration::plan`]: the function's Invoke path, region, endpoint and payload format).
 pub fn invoke_request(
     integration: &Integration,
     plan: &Plan,
     input: &ProxyInput,
     credentials: Option<&Credentials>,
 ) -> Result<Callout, SetupError> {
-    let target = match plan {
-        Plan::LambdaProxy(target) => target,
+    let (target, version) = match plan {
+        Plan::LambdaProxy(p) => (&p.lambda, p.version),
         Plan::Fail(why) => return Err(why.clone()),
         other => return Err(format!("the plan {other:?} is not an AWS_PROXY integration")),
     };
     let endpoint = &target.endpoint;
-    let version = payload_version(integration);
     let event = match version {
         PayloadVersion::V1 => crate::event::v1::build(input),
         PayloadVersion::V2 => crate::event::v2::build(input),

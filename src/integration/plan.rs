@@ -9,6 +9,7 @@ use crate::config::integration::{Integration, IntegrationType};
 use crate::config::{Config, Endpoint, Targets};
 use crate::error::ConfigError;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
+use crate::lambda_response::PayloadVersion;
 
 use super::target::{AwsUri, HttpUri};
 
@@ -24,7 +25,7 @@ pub enum Plan {
     /// Lambda custom (`type: aws`, `lambda:path/2015-03-31/functions/{fn}/invocations`).
     LambdaCustom(LambdaPlan),
     /// AWS_PROXY.
-    LambdaProxy(LambdaPlan),
+    LambdaProxy(ProxyPlan),
     /// The operation answers 500 with this log line: a URI host from a stage variable the stage
     /// lacks is a request-time error, not a load-time one (reference §8), and an AWS_PROXY
     /// integration whose method is not POST fails at request time as on AWS (reference §2).
@@ -54,6 +55,13 @@ pub struct LambdaPlan {
     pub endpoint: Endpoint,
     /// The SigV4 region.
     pub region: String,
+}
+
+/// AWS_PROXY: the Invoke call and the payload format of the event and of the function's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyPlan {
+    pub lambda: LambdaPlan,
+    pub version: PayloadVersion,
 }
 
 /// Plans for every deployment (outer) and operation (inner, in the API's operation order), and
@@ -186,10 +194,9 @@ fn lambda_proxy(i: &Integration, uri: &str, targets: &Targets) -> Result<Plan, F
         // AWS answers 500 for an AWS_PROXY integration whose method is not POST (reference §2).
         return Ok(Plan::Fail(format!("AWS_PROXY integration httpMethod is {method:?}; Lambda is invoked with POST")));
     }
-    Ok(Plan::LambdaProxy(LambdaPlan {
-        invoke_path: target.invoke_path(),
-        endpoint: endpoint.clone(),
-        region: target.region,
+    Ok(Plan::LambdaProxy(ProxyPlan {
+        lambda: LambdaPlan { invoke_path: target.invoke_path(), endpoint: endpoint.clone(), region: target.region },
+        version: super::aws_proxy::payload_version(i),
     }))
 }
 
@@ -262,13 +269,15 @@ mod tests {
         let one = plans(0);
         let Plan::Http(h) = one[0] else { panic!("{:?}", one[0]) };
         assert_eq!((h.cluster.as_str(), h.uri.authority.as_str(), h.uri.path.as_str()), ("c1", "b1", "/h/{id}"));
-        let Plan::LambdaProxy(l) = one[1] else { panic!("{:?}", one[1]) };
+        let Plan::LambdaProxy(p) = one[1] else { panic!("{:?}", one[1]) };
+        let l = &p.lambda;
+        assert_eq!(p.version, crate::lambda_response::PayloadVersion::V1);
         assert_eq!(l.invoke_path, "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af%3Alive/invocations");
         assert_eq!((l.region.as_str(), l.endpoint.cluster.as_str()), ("eu-west-1", "lambda"));
         assert!(matches!(one[2], Plan::Fail(why) if why.contains("httpMethod is \"GET\"")), "{:?}", one[2]);
         assert_eq!(one[3], &Plan::Local);
         let two = plans(1);
         assert!(matches!(two[0], Plan::Http(h) if h.cluster == "c2" && h.uri.authority == "b2:81"), "{:?}", two[0]);
-        assert!(matches!(two[1], Plan::LambdaProxy(l) if l.invoke_path.ends_with("%3Abeta/invocations")), "{:?}", two[1]);
+        assert!(matches!(two[1], Plan::LambdaProxy(p) if p.lambda.invoke_path.ends_with("%3Abeta/invocations")), "{:?}", two[1]);
     }
 }
