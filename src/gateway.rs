@@ -10,12 +10,15 @@ use crate::context::{domain_prefix, RequestContext};
 use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
-use crate::lambda_proxy::{CallFailure, Callout};
+use crate::integration::plan::{Plan, Plans};
+use crate::integration::aws_proxy::{CallFailure, Callout};
 use crate::sigv4::Credentials;
 use crate::template_env::{self, RequestParts};
 
 pub struct Gateway {
     pub config: Config,
+    /// Each operation's upstream per deployment, compiled with the configuration.
+    pub plans: Plans,
     /// AWS credentials for signing Lambda and AWS service calls; `None` sends unsigned requests
     /// (local emulators).
     pub credentials: Option<Credentials>,
@@ -145,14 +148,18 @@ pub struct Reply {
 
 impl Gateway {
     pub fn from_bytes(bytes: &[u8]) -> Result<Gateway, ConfigError> {
-        Ok(Gateway {
-            config: Config::parse(bytes)?,
-            credentials: None,
-        })
+        let mut config = Config::parse(bytes)?;
+        let mut plans = crate::integration::plan::compile_all(&config)?;
+        config.warnings.append(&mut plans.warnings);
+        Ok(Gateway { config, plans, credentials: None })
     }
 
     fn deployment(&self, index: usize) -> Option<&Deployment> {
         self.config.deployments.get(index)
+    }
+
+    fn plan(&self, routed: &Routed) -> Option<&Plan> {
+        self.plans.get(routed.deployment, routed.operation)
     }
 
     /// Whether every request of this deployment needs its time and source address (a customised
@@ -255,12 +262,12 @@ impl Gateway {
             return Outcome::Reply(self.error_reply(None, req, None, ResponseType::ApiConfigurationError,
                 "Internal server error", Some("deployment index out of range".into())));
         };
-        if req.body.len() > crate::lambda_proxy::MAX_REQUEST_BODY {
+        if req.body.len() > crate::integration::aws_proxy::MAX_REQUEST_BODY {
             return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), ResponseType::RequestTooLarge,
                 "Request Too Long", None));
         }
         let op = dep.api.operations.get(routed.operation);
-        if let Some(integration) = op.and_then(|o| o.integration.as_ref()) {
+        if let (Some(integration), Some(plan)) = (op.and_then(|o| o.integration.as_ref()), self.plan(routed)) {
             if integration.kind == IntegrationType::AwsProxy {
                 let ctx = self.request_context(dep, req, Some(routed));
                 let input = crate::event::ProxyInput {
@@ -272,9 +279,7 @@ impl Gateway {
                     stage_variables: &dep.stage_variables,
                     binary_media_types: &dep.api.binary_media_types,
                 };
-                return match crate::lambda_proxy::invoke_request(integration, &input,
-                    self.config.targets.lambda.as_ref(), self.credentials.as_ref())
-                {
+                return match crate::integration::aws_proxy::invoke_request(integration, plan, &input, self.credentials.as_ref()) {
                     Ok(call) => Outcome::Call(call, None),
                     Err(why) => Outcome::Reply(self.error_reply(Some(dep), req, Some(routed),
                         ResponseType::ApiConfigurationError, "Internal server error",
@@ -327,9 +332,8 @@ impl Gateway {
             context: &ctx,
             path_params: &routed.path_params,
             stage_variables: &dep.stage_variables,
-            targets: &self.config.targets,
+            plan: self.plan(routed).unwrap_or(&Plan::Local),
             credentials: self.credentials.as_ref(),
-            region: &dep.region,
             binary_media_types: &dep.api.binary_media_types,
         };
         let upstream = match crate::integration::build_request(&args, &mut env) {
@@ -391,6 +395,7 @@ impl Gateway {
         let ctx = self.request_context(dep, req, Some(routed));
         let args = crate::integration::ResponseArgs {
             integration,
+            plan: self.plan(routed).unwrap_or(&Plan::Local),
             request: req,
             context: &ctx,
             stage_variables: &dep.stage_variables,
@@ -437,11 +442,10 @@ impl Gateway {
         let dep = self.deployment(routed.deployment);
         let op = dep.and_then(|d| d.api.operations.get(routed.operation));
         let name = op.map(|o| o.name.as_str()).unwrap_or("?");
-        let integration = op.and_then(|o| o.integration.as_ref());
         let fail = |kind, status, message, log: String| {
             self.error_reply_with_status(dep, req, Some(routed), kind, status, message, Some(format!("{name}: {log}")))
         };
-        match crate::lambda_proxy::classify(status, headers) {
+        match crate::integration::aws_proxy::classify(status, headers) {
             Some(CallFailure::Timeout) => {
                 return fail(ResponseType::IntegrationTimeout, None, "Endpoint request timed out",
                     "the Lambda invocation timed out".into())
@@ -458,7 +462,10 @@ impl Gateway {
                 format!("the Lambda Invoke API answered {status}: {}", String::from_utf8_lossy(body)));
         }
         let function_error = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
-        let version = integration.map(crate::lambda_proxy::payload_version).unwrap_or_default();
+        let version = match self.plan(routed) {
+            Some(Plan::LambdaProxy(p)) => p.version,
+            _ => Default::default(),
+        };
         let binary = dep.map(|d| d.api.binary_media_types.as_slice()).unwrap_or(&[]);
         match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
             Ok(mut response) => {
@@ -494,7 +501,7 @@ impl Gateway {
                     query: &query,
                     headers: &req.headers,
                 };
-                match crate::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
+                match crate::integration::mock::respond(integration, &parts, &ctx, &dep.stage_variables,
                     req.header("content-type"), req.header("accept"), &dep.api.binary_media_types)
                 {
                     Ok(mut response) => {

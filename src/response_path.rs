@@ -121,7 +121,7 @@ impl ResponsePath {
         let details = if needs_details(status) { details() } else { String::new() };
         let mut log = None;
         let mut head: Vec<(String, String)>;
-        if let Some(failure) = crate::lambda_proxy::classify_details(&details) {
+        if let Some(failure) = crate::integration::aws_proxy::classify_details(&details) {
             let reply = gateway.on_proxy_failure(routed, request, failure, &details);
             log = reply.log;
             let r = reply.response;

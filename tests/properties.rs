@@ -127,6 +127,6 @@ proptest! {
     #[test]
     fn text_scanners_never_panic(text in "[ -~\\n$é{}]{0,64}") {
         let _ = apigw_envoy::gateway_responses::substitute(&text, &|n| n.to_string());
-        let _ = apigw_envoy::mock::status_code(&text);
+        let _ = apigw_envoy::integration::mock::status_code(&text);
     }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use apigw_envoy::gateway::{Forward, Gateway, Outcome, Routed, Start};
 use apigw_envoy::http::{Request, Response};
-use apigw_envoy::lambda_proxy::Callout;
+use apigw_envoy::integration::aws_proxy::Callout;
 use apigw_envoy::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
 use apigw_envoy::vtl::Env;
 use serde_json::{json, Value};
@@ -298,7 +298,7 @@ fn body_over_the_limit_is_413() {
         "type": "mock", "requestTemplates": {"application/json":
             "#if($input.body.length() > 0){\"statusCode\": 200}#end"},
         "responses": {"default": {"statusCode": "200"}}}}}}), json!({}));
-    let limit = apigw_envoy::lambda_proxy::MAX_REQUEST_BODY;
+    let limit = apigw_envoy::integration::aws_proxy::MAX_REQUEST_BODY;
     let mut body = vec![b'a'; limit];
     assert_eq!(answer(&g, "POST", "/upload", &[("content-type", "application/json")], &body).status, 200);
     body.push(b'a');

@@ -22,6 +22,38 @@ pub enum Passthrough {
     Never,
 }
 
+/// An integration's (or integration response's) `contentHandling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    /// Not set: the conversion depends on the payload (and, for responses, on Accept).
+    Passthrough,
+    ConvertToText,
+    ConvertToBinary,
+}
+
+pub const CONVERT_TO_TEXT: &str = "CONVERT_TO_TEXT";
+pub const CONVERT_TO_BINARY: &str = "CONVERT_TO_BINARY";
+
+impl Handling {
+    /// The configured value; the definition check ([`check_content_handling`]) refuses anything else, so an
+    /// unknown value cannot reach a request.
+    pub fn of(value: Option<&str>) -> Handling {
+        match value {
+            Some(CONVERT_TO_TEXT) => Handling::ConvertToText,
+            Some(CONVERT_TO_BINARY) => Handling::ConvertToBinary,
+            _ => Handling::Passthrough,
+        }
+    }
+}
+
+/// Load-time check of a `contentHandling` value: API Gateway accepts only its two strategies.
+pub fn check_content_handling(value: Option<&str>) -> Result<(), String> {
+    match value {
+        None | Some(CONVERT_TO_TEXT) | Some(CONVERT_TO_BINARY) => Ok(()),
+        Some(other) => Err(format!("{other:?} is neither {CONVERT_TO_TEXT} nor {CONVERT_TO_BINARY}")),
+    }
+}
+
 /// A compiled mapping template with its content type.
 pub struct NamedTemplate {
     pub content_type: String,
@@ -38,7 +70,7 @@ pub struct IntegrationResponse {
     /// `method.response.header.<name>` -> source.
     pub parameters: Vec<(String, Source)>,
     pub templates: Vec<NamedTemplate>,
-    pub content_handling: Option<String>,
+    pub content_handling: Handling,
 }
 
 pub struct Integration {
@@ -52,7 +84,7 @@ pub struct Integration {
     pub timeout_ms: u32,
     pub responses: Vec<IntegrationResponse>,
     pub payload_format_version: String,
-    pub content_handling: Option<String>,
+    pub content_handling: Handling,
     pub credentials: Option<String>,
     pub connection_type: Option<String>,
     /// What the templates read (so requests build only that).
@@ -82,10 +114,10 @@ fn opt_str(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldE
 
 /// `contentHandling`: absent, `CONVERT_TO_TEXT` or `CONVERT_TO_BINARY`; anything else would
 /// silently change how bodies are converted, so it is refused.
-fn content_handling(obj: &Map<String, Value>) -> Result<Option<String>, FieldError> {
+fn content_handling(obj: &Map<String, Value>) -> Result<Handling, FieldError> {
     let value = opt_str(obj, "contentHandling")?;
-    crate::integration::content::check(value.as_deref()).map_err(|e| err("contentHandling", e))?;
-    Ok(value)
+    check_content_handling(value.as_deref()).map_err(|e| err("contentHandling", e))?;
+    Ok(Handling::of(value.as_deref()))
 }
 
 fn templates(

@@ -189,9 +189,9 @@ impl Config {
                 }
             }
         }
+        // The integration targets are checked by compiling each operation's plan
+        // (`crate::integration::plan`), which reads this configuration.
         let targets = parse_targets(top.get("targets"))?;
-        check_lambda_targets(&deployments, &targets)?;
-        check_integration_targets(&deployments, &targets, &mut warnings)?;
         Ok(Config {
             deployments,
             by_name,
@@ -294,73 +294,6 @@ fn parse_deployment(
     })
 }
 
-/// Every AWS_PROXY integration needs the Lambda endpoint and a URI that names a function once the
-/// deployment's stage variables are substituted.
-fn check_lambda_targets(deployments: &[Deployment], targets: &Targets) -> Result<(), ConfigError> {
-    use integration::IntegrationType;
-    for dep in deployments {
-        for op in &dep.api.operations {
-            let Some(i) = op.integration.as_ref().filter(|i| i.kind == IntegrationType::AwsProxy) else {
-                continue;
-            };
-            let place = format!("deployment {:?}: {}", dep.name, op.name);
-            if targets.lambda.is_none() {
-                return Err(ConfigError::new(
-                    place,
-                    "x-amazon-apigateway-integration.type",
-                    "AWS_PROXY needs the Lambda endpoint: set targets.lambda {\"cluster\", \"authority\"}",
-                ));
-            }
-            let uri = crate::event::invoke::substitute_stage_variables(
-                i.uri.as_deref().unwrap_or(""),
-                &dep.stage_variables,
-            );
-            crate::event::invoke::LambdaTarget::parse(&uri)
-                .map_err(|e| ConfigError::new(place, "x-amazon-apigateway-integration.uri", e))?;
-        }
-    }
-    Ok(())
-}
-
-/// HTTP, HTTP_PROXY and AWS integrations: a well-formed URI and an Envoy target for it. A URI
-/// whose host comes from a stage variable the stage lacks only gets a warning: it is a
-/// request-time error (500), and the rest of the API is served (reference §8).
-fn check_integration_targets(
-    deployments: &[Deployment],
-    targets: &Targets,
-    warnings: &mut Vec<String>,
-) -> Result<(), ConfigError> {
-    use integration::IntegrationType;
-    for dep in deployments {
-        for op in &dep.api.operations {
-            let Some(i) = op.integration.as_ref().filter(|i| {
-                matches!(i.kind, IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws)
-            }) else {
-                continue;
-            };
-            let place = format!("deployment {:?}: {}", dep.name, op.name);
-            let missing = crate::integration::missing_host_stage_variables(i, &dep.stage_variables);
-            crate::integration::check(i)
-                .and_then(|()| {
-                    if missing.is_empty() {
-                        crate::integration::check_targets(i, &dep.stage_variables, targets)
-                    } else {
-                        Ok(())
-                    }
-                })
-                .map_err(|e| ConfigError::new(place.clone(), "x-amazon-apigateway-integration.uri", e))?;
-            if !missing.is_empty() {
-                let plural = if missing.len() > 1 { "s" } else { "" };
-                warnings.push(format!(
-                    "{place}: field x-amazon-apigateway-integration.uri: the host comes from stage variable{plural} {}, which the stage lacks: requests answer 500",
-                    missing.join(", ")
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {
     let cluster = v.get("cluster").and_then(Value::as_str);
     let authority = v.get("authority").and_then(Value::as_str);
@@ -445,26 +378,5 @@ mod tests {
         assert_eq!(parse(r#", "signing": "envoy""#).ok(), Some(Some(true)));
         let err = parse(r#", "signing": "aws""#).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("targets.lambda.signing"), "{err}");
-    }
-
-    // Reference §8: a URI host from a stage variable the stage lacks loads with a warning naming
-    // the operation (the request answers 500); a variable the stage has is still checked at load.
-    #[test]
-    fn missing_host_stage_variable_is_not_a_load_error() {
-        let config = |stage_variables: &str| {
-            let text = format!(
-                r#"{{"api": {{"openapi": "3.0.1", "paths": {{"/x": {{"get": {{"x-amazon-apigateway-integration":
-                    {{"type": "http_proxy", "httpMethod": "GET", "uri": "http://${{stageVariables.host}}/x"}}}}}}}}}},
-                    "stageVariables": {stage_variables}, "targets": {{"http": {{"http://b:80": "b"}}}}}}"#
-            );
-            super::Config::parse(text.as_bytes())
-        };
-        let warnings = config("{}").map(|c| c.warnings).unwrap_or_default();
-        assert_eq!(warnings, vec![
-            "deployment \"prod\": GET /x: field x-amazon-apigateway-integration.uri: the host comes from stage variable host, which the stage lacks: requests answer 500".to_string(),
-        ]);
-        assert!(config(r#"{"host": "b"}"#).is_ok_and(|c| c.warnings.is_empty()));
-        let err = config(r#"{"host": "other"}"#).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("GET /x") && err.contains("no Envoy cluster for the integration origin http://other:80"), "{err}");
     }
 }

@@ -26,37 +26,9 @@
 
 use base64::Engine;
 
-/// An integration's (or integration response's) `contentHandling`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handling {
-    /// Not set: the conversion depends on the payload (and, for responses, on Accept).
-    Passthrough,
-    ConvertToText,
-    ConvertToBinary,
-}
-
-pub const CONVERT_TO_TEXT: &str = "CONVERT_TO_TEXT";
-pub const CONVERT_TO_BINARY: &str = "CONVERT_TO_BINARY";
-
-impl Handling {
-    /// The configured value; the definition check ([`check`]) refuses anything else, so an
-    /// unknown value cannot reach a request.
-    pub fn of(value: Option<&str>) -> Handling {
-        match value {
-            Some(CONVERT_TO_TEXT) => Handling::ConvertToText,
-            Some(CONVERT_TO_BINARY) => Handling::ConvertToBinary,
-            _ => Handling::Passthrough,
-        }
-    }
-}
-
-/// Load-time check of a `contentHandling` value: API Gateway accepts only its two strategies.
-pub fn check(value: Option<&str>) -> Result<(), String> {
-    match value {
-        None | Some(CONVERT_TO_TEXT) | Some(CONVERT_TO_BINARY) => Ok(()),
-        Some(other) => Err(format!("{other:?} is neither {CONVERT_TO_TEXT} nor {CONVERT_TO_BINARY}")),
-    }
-}
+// Parsed with the definition (configuration does not import the runtime); re-exported here,
+// where the conversions live.
+pub use crate::config::integration::{check_content_handling as check, Handling, CONVERT_TO_BINARY, CONVERT_TO_TEXT};
 
 /// A payload after conversion: text (what a template reads) or bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]

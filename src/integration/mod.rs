@@ -3,6 +3,11 @@
 //! answer ([`build_response`], [`proxy_response_headers`]). Reference §5 is the authority; where
 //! it is silent, AWS's documentation; choices marked [open] are this gateway's.
 //!
+//! One module per integration type: [`mock`], [`http`], [`http_proxy`], [`aws`] (service and
+//! Lambda custom), [`aws_proxy`]; this one holds what the non-proxy types share (parameter
+//! mapping, request and response templates, selection). What each operation's upstream is for a
+//! deployment is compiled once, at load, into its [`plan::Plan`].
+//!
 //! # Request
 //! - **HTTP_PROXY**: the URI's `{var}`s are filled from `integration.request.path.var` mappings,
 //!   else from the path parameter of that name; `${stageVariables.x}` is substituted first. The
@@ -44,7 +49,7 @@
 //! - `$context.requestOverride.{path,querystring,header}` set by the request template override
 //!   the mapped values (the same `Env` carries them to the response template).
 //! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
-//!   ([`crate::mock::request_template`]; 415 when refused). contentHandling converts the body
+//!   ([`crate::integration::mock::request_template`]; 415 when refused). contentHandling converts the body
 //!   first ([`content`], reference §8), then the template reads the converted payload; the
 //!   integration response's contentHandling works the same way against the client's Accept.
 //!
@@ -56,24 +61,33 @@
 //! `x-amzn-Remapped-<Name>`, Transfer-Encoding is dropped. No matching response template: the
 //! backend body passes as it is. `$context.responseOverride` applies last.
 
+pub mod aws;
+pub mod aws_proxy;
 pub mod content;
+pub mod http;
+pub mod http_proxy;
+pub mod mock;
 pub mod params;
+pub mod plan;
 pub mod target;
 
+pub use aws::lambda_error_message;
+pub use http_proxy::proxy_response_headers;
+
 use crate::config::integration::{Integration, IntegrationResponse, IntegrationType};
-use crate::config::{Endpoint, Targets};
+use crate::config::Targets;
 use crate::context::RequestContext;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
 use crate::headers::mapped_response_header_name as response_header_name;
-use crate::headers::{PROXY_DROPPED_REQUEST_HEADERS, PROXY_REMAPPED_RESPONSE_HEADERS, UNSIGNED_HEADERS};
 use crate::mapping::Source;
-use crate::mock::Failure;
+use crate::integration::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
 use params::{RequestSources, ResponseSources};
-use target::{AwsApi, AwsUri, HttpUri};
+use plan::{HttpPlan, Plan};
+use target::{AwsUri, HttpUri};
 
 /// A request the adapter must send upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,17 +115,18 @@ pub struct RequestArgs<'a> {
     pub context: &'a RequestContext,
     pub path_params: &'a [(String, String)],
     pub stage_variables: &'a [(String, String)],
-    pub targets: &'a Targets,
+    /// The operation's upstream, compiled at configure time.
+    pub plan: &'a Plan,
     /// The gateway's AWS credentials; `None` sends AWS requests unsigned.
     pub credentials: Option<&'a Credentials>,
-    /// The deployment's region (used when an ARN names none).
-    pub region: &'a str,
     pub binary_media_types: &'a [String],
 }
 
 /// Everything [`build_response`] needs: the client request and the backend's answer.
 pub struct ResponseArgs<'a> {
     pub integration: &'a Integration,
+    /// The operation's upstream, compiled at configure time.
+    pub plan: &'a Plan,
     pub request: &'a Request,
     pub context: &'a RequestContext,
     pub stage_variables: &'a [(String, String)],
@@ -148,7 +163,7 @@ pub fn needs_body(integration: &Integration) -> bool {
 /// response to give instead.
 pub fn build_request(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     match args.integration.kind {
-        IntegrationType::HttpProxy => http_proxy(args),
+        IntegrationType::HttpProxy => http_proxy::request(args),
         IntegrationType::Http | IntegrationType::Aws => custom(args, env),
         other => Err(internal(format!("integration type {other:?} is not an HTTP or AWS integration"))),
     }
@@ -280,77 +295,13 @@ fn method_of(integration: &Integration, request: &Request) -> String {
     }
 }
 
-fn http_cluster(uri: &HttpUri, targets: &Targets) -> Result<String, String> {
-    let origins = uri.origins();
-    origins
-        .iter()
-        .find_map(|o| targets.http.iter().find(|(k, _)| k == o).map(|(_, c)| c.clone()))
-        .ok_or_else(|| {
-            format!(
-                "no Envoy cluster for the integration origin {} (add it to targets.http)",
-                origins.first().map(String::as_str).unwrap_or("")
-            )
-        })
-}
-
-// --- HTTP_PROXY ------------------------------------------------------------------------------
-
-fn http_proxy(args: &RequestArgs) -> Result<Upstream, Failure> {
-    let i = args.integration;
-    let req = args.request;
-    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
-    let uri = HttpUri::parse(&uri_text).map_err(internal)?;
-    let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
-    let query = crate::query::decode(req.raw_query());
-    let sources = RequestSources {
-        request: req,
-        context: args.context,
-        path_params: args.path_params,
-        query: &query,
-        stage_variables: args.stage_variables,
-        body: &req.body,
-    };
-    let mapped = map_request(i, &sources);
-    let lookup = path_lookup(&mapped, args.path_params);
-    let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
-    let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
-    let wire = wire_path(&path, &[uri_query, req.raw_query().to_string(), encoded_query(&mapped.query)]);
-
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len().saturating_add(3));
-    let mut xff: Vec<&str> = Vec::new();
-    for (k, v) in &req.headers {
-        let lower = k.to_ascii_lowercase();
-        if lower.starts_with(':') || lower == "host" || PROXY_DROPPED_REQUEST_HEADERS.contains(&lower.as_str()) {
-            continue;
-        }
-        if lower == "x-forwarded-for" {
-            xff.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()));
-            continue;
-        }
-        headers.push((lower, v.clone()));
+/// The HTTP(S) target of an HTTP or HTTP_PROXY plan; a plan that fails answers 500.
+fn http_plan(plan: &Plan) -> Result<&HttpPlan, Failure> {
+    match plan {
+        Plan::Http(p) => Ok(p),
+        Plan::Fail(log) => Err(internal(log.clone())),
+        other => Err(internal(format!("the plan {other:?} has no HTTP target"))),
     }
-    let ip = req.source_ip.trim();
-    if !ip.is_empty() && xff.last() != Some(&ip) {
-        xff.push(ip);
-    }
-    if !xff.is_empty() {
-        headers.push(("x-forwarded-for".to_string(), xff.join(", ")));
-    }
-    // Reference §8; a client's header of that name is replaced, a mapping still wins.
-    set_header(&mut headers, API_ID_HEADER, std::slice::from_ref(&args.context.api_id));
-    for (name, values) in &mapped.headers {
-        set_header(&mut headers, name, values);
-    }
-    let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
-    Ok(Upstream {
-        cluster,
-        method: method_of(i, req),
-        path: wire,
-        authority,
-        headers,
-        body: None,
-        timeout_ms: i.timeout_ms,
-    })
 }
 
 // --- HTTP and AWS custom ---------------------------------------------------------------------
@@ -359,7 +310,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
     let content_type = req.header("content-type");
-    let template = crate::mock::request_template(i, content_type)?;
+    let template = crate::integration::mock::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
     let query = crate::query::decode(req.raw_query());
@@ -387,160 +338,10 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
             content_type.unwrap_or("application/json").to_string(),
         ));
     }
-    let uri_text = substitute_stage_variables(i.uri.as_deref().unwrap_or(""), args.stage_variables);
     if i.kind == IntegrationType::Http {
-        let uri = HttpUri::parse(&uri_text).map_err(internal)?;
-        let cluster = http_cluster(&uri, args.targets).map_err(internal)?;
-        let lookup = path_lookup(&mapped, args.path_params);
-        let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
-        let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
-        headers.push((API_ID_HEADER.to_string(), args.context.api_id.clone()));
-        if body.is_empty() {
-            // API Gateway sends `Content-Length: 0` (reference §8); Envoy writes none for a
-            // bodiless GET, and sets it itself for a non-empty body.
-            headers.push(("content-length".to_string(), "0".to_string()));
-        }
-        // Mappings override API Gateway's own Accept and User-Agent (reference §8).
-        for (name, values) in &mapped.headers {
-            set_header(&mut headers, name, values);
-        }
-        let authority = take_mapped_host(&mut headers).unwrap_or(uri.authority);
-        return Ok(Upstream {
-            cluster,
-            method,
-            path: wire_path(&path, &[uri_query, encoded_query(&mapped.query)]),
-            authority,
-            headers,
-            body: Some(body),
-            timeout_ms: i.timeout_ms,
-        });
+        return http::request(args, method, headers, &mapped, body);
     }
-    aws(args, &uri_text, method, headers, &mapped, body)
-}
-
-fn aws(
-    args: &RequestArgs,
-    uri_text: &str,
-    method: String,
-    mut headers: Vec<(String, String)>,
-    mapped: &Mapped,
-    body: Vec<u8>,
-) -> Result<Upstream, Failure> {
-    let i = args.integration;
-    let aws = AwsUri::parse(uri_text).map_err(internal)?;
-    let region = if aws.region.is_empty() { args.region } else { aws.region.as_str() };
-    let lookup = path_lookup(mapped, args.path_params);
-    let mapped_query = encoded_query(&mapped.query);
-    let (endpoint, method, path, query, signing_service) = if aws.is_lambda_invoke() {
-        let target = LambdaTarget::parse(uri_text).map_err(internal)?;
-        let endpoint = lambda_endpoint(args.targets).ok_or_else(|| {
-            internal("Lambda custom integration: no Lambda endpoint is configured (targets.lambda)")
-        })?;
-        headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
-        // API Gateway's own tags on the Invoke call (reference §8); a mapped
-        // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
-        set_header(&mut headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
-        set_header(&mut headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));
-        (endpoint, "POST".to_string(), target.invoke_path(), mapped_query, "lambda".to_string())
-    } else {
-        let endpoint = aws_endpoint(&aws, args.targets).ok_or_else(|| {
-            internal(format!(
-                "no endpoint for AWS service {:?} (add targets.aws.{} {{\"cluster\", \"authority\"}})",
-                aws.service, aws.service
-            ))
-        })?;
-        match &aws.api {
-            AwsApi::Path { path, query } => {
-                let path = target::fill_variables(path, &lookup, target::encode_path_value);
-                let query = target::fill_variables(query, &lookup, target::encode_query_value);
-                let query = [query, mapped_query].into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
-                (endpoint, method, path, query, aws.service.clone())
-            }
-            AwsApi::Action { name, params } => {
-                let params = target::fill_variables(params, &lookup, target::encode_query_value);
-                let mut query_parts = Vec::new();
-                if let Some((prefix, version)) = target::json_protocol(&aws.service) {
-                    set_header(&mut headers, "x-amz-target", &[format!("{prefix}.{name}")]);
-                    set_header(&mut headers, "content-type", &[format!("application/x-amz-json-{version}")]);
-                } else {
-                    let body_has_action = form_urlencoded::parse(&body).any(|(k, _)| k == "Action");
-                    if !body_has_action {
-                        query_parts.push(format!("Action={}", target::encode_query_value(name)));
-                    }
-                    set_header(
-                        &mut headers,
-                        "content-type",
-                        &["application/x-www-form-urlencoded; charset=utf-8".to_string()],
-                    );
-                }
-                query_parts.push(params);
-                query_parts.push(mapped_query);
-                let query = query_parts.into_iter().filter(|q| !q.is_empty()).collect::<Vec<_>>().join("&");
-                (endpoint, "POST".to_string(), "/".to_string(), query, aws.service.clone())
-            }
-        }
-    };
-    for (name, values) in &mapped.headers {
-        set_header(&mut headers, name, values);
-    }
-    let s3 = signing_service == "s3";
-    if s3 {
-        use sha2::Digest;
-        set_header(&mut headers, "x-amz-content-sha256", &[hex::encode(sha2::Sha256::digest(&body))]);
-    }
-    if let Some(creds) = args.credentials.filter(|_| !endpoint.envoy_signs) {
-        // Like botocore, leave User-Agent (and Expect, X-Amzn-Trace-Id) unsigned: intermediaries
-        // rewrite it, and verifiers built on botocore (moto) ignore it when they recompute.
-        let mut signed_headers: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(k, _)| !UNSIGNED_HEADERS.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        signed_headers.push(("host".to_string(), endpoint.authority.clone()));
-        // S3 signs the path encoded once: hand the signer the decoded path (it encodes once).
-        let sign_path = if s3 {
-            percent_encoding::percent_decode_str(&path).decode_utf8_lossy().into_owned()
-        } else {
-            path.clone()
-        };
-        let added = crate::sigv4::sign(
-            &method,
-            &sign_path,
-            &query,
-            &signed_headers,
-            &body,
-            &signing_service,
-            region,
-            creds,
-            args.request.now_ms,
-        );
-        for (k, v) in added {
-            set_header(&mut headers, &k, &[v]);
-        }
-    }
-    Ok(Upstream {
-        cluster: endpoint.cluster.clone(),
-        method,
-        path: wire_path(&path, &[query]),
-        authority: endpoint.authority.clone(),
-        headers,
-        body: Some(body),
-        timeout_ms: i.timeout_ms,
-    })
-}
-
-fn lambda_endpoint(targets: &Targets) -> Option<&Endpoint> {
-    targets
-        .lambda
-        .as_ref()
-        .or_else(|| targets.aws.iter().find(|(k, _)| k == "lambda").map(|(_, e)| e))
-}
-
-fn aws_endpoint<'a>(aws: &AwsUri, targets: &'a Targets) -> Option<&'a Endpoint> {
-    let full = aws.subdomain.as_ref().map(|s| format!("{s}.{}", aws.service));
-    full.and_then(|f| targets.aws.iter().find(|(k, _)| *k == f))
-        .or_else(|| targets.aws.iter().find(|(k, _)| *k == aws.service))
-        .map(|(_, e)| e)
+    aws::request(args, method, headers, &mapped, body)
 }
 
 /// The integration request's body: the client's body converted by contentHandling, then the
@@ -554,8 +355,7 @@ fn request_payload(
     let binary = req
         .header("content-type")
         .is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
-    let handling = content::Handling::of(args.integration.content_handling.as_deref());
-    let payload = content::request(&req.body, binary, handling).map_err(internal)?;
+    let payload = content::request(&req.body, binary, args.integration.content_handling).map_err(internal)?;
     let Some(t) = template else {
         return Ok(payload.into_bytes());
     };
@@ -571,11 +371,11 @@ fn request_payload(
 // --- responses -------------------------------------------------------------------------------
 
 /// An Envoy-made failure of the upstream call (status 0, connection failure, reset, broken
-/// answer, timeout: [`crate::lambda_proxy::classify`]): the gateway response to give and its
+/// answer, timeout: [`crate::integration::aws_proxy::classify`]): the gateway response to give and its
 /// status (AWS: 504 timeout, 502 otherwise). The body only goes to the log.
 pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) -> Option<(Failure, u16)> {
-    use crate::lambda_proxy::CallFailure;
-    match crate::lambda_proxy::classify(status, headers)? {
+    use crate::integration::aws_proxy::CallFailure;
+    match crate::integration::aws_proxy::classify(status, headers)? {
         CallFailure::Timeout => Some((
             Failure {
                 kind: ResponseType::IntegrationTimeout,
@@ -598,36 +398,10 @@ pub fn upstream_failure(status: u16, headers: &[(String, String)], body: &[u8]) 
     }
 }
 
-fn is_lambda_custom(integration: &Integration) -> bool {
-    integration.kind == IntegrationType::Aws
-        && integration
-            .uri
-            .as_deref()
-            .and_then(|u| AwsUri::parse(u).ok())
-            .is_some_and(|u| u.is_lambda_invoke())
-}
-
-/// The `errorMessage` of a Lambda function error: the Invoke API marks it with
-/// `X-Amz-Function-Error`; a payload `{"errorMessage": .., "errorType": ..}` without the header
-/// (some local emulators) counts too. `None`: the function succeeded.
-pub fn lambda_error_message(headers: &[(String, String)], body: &[u8]) -> Option<String> {
-    let marked = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
-    let doc: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let obj = doc.as_ref().and_then(|d| d.as_object());
-    let message = obj.and_then(|o| o.get("errorMessage")).and_then(params::json_text);
-    if marked {
-        return Some(message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()));
-    }
-    if obj.is_some_and(|o| o.contains_key("errorType")) {
-        return message;
-    }
-    None
-}
-
 /// The selection value and the integration response it selects.
 fn select<'a>(args: &ResponseArgs<'a>) -> Result<&'a IntegrationResponse, Failure> {
     let i = args.integration;
-    let value = if is_lambda_custom(i) {
+    let value = if matches!(args.plan, Plan::LambdaCustom(_)) {
         if !(200..300).contains(&args.status) {
             // The Invoke API refused (unknown function, bad signature, throttling): AWS answers 500.
             return Err(internal(format!(
@@ -665,10 +439,9 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
     let accept = args.request.header("accept");
     let binary_accept = accept
         .is_some_and(|a| crate::media::matches_binary(args.binary_media_types, crate::media::first_accept_entry(a)));
-    let handling = content::Handling::of(selected.content_handling.as_deref());
-    let payload = content::response(args.body, binary, binary_accept, handling).map_err(internal)?;
+    let payload = content::response(args.body, binary, binary_accept, selected.content_handling).map_err(internal)?;
     let mut content_type = "application/json".to_string();
-    let body = match crate::mock::response_template(&selected.templates, accept) {
+    let body = match crate::integration::mock::response_template(&selected.templates, accept) {
         Some(t) => {
             content_type = t.content_type.clone();
             // `$input` in the response template is the (converted) backend body.
@@ -706,39 +479,6 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         response.set_header(&k, &v);
     }
     Ok(response)
-}
-
-/// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
-/// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
-/// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
-/// Envoy its own `date` and `server` once the backend's are gone; Content-Length is kept as
-/// well, for framing (the body is the backend's, so it is the gateway's length too).
-/// Transfer-Encoding is dropped (Envoy frames the body); a missing Content-Type becomes
-/// `application/json`.
-pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out = Vec::with_capacity(headers.len().saturating_add(1));
-    let mut has_type = false;
-    for (k, v) in headers {
-        let lower = k.to_ascii_lowercase();
-        if lower.starts_with(':') || lower == crate::headers::DROPPED_RESPONSE_HEADER {
-            continue;
-        }
-        if lower == "content-type" {
-            has_type = true;
-        }
-        if let Some((_, name)) = PROXY_REMAPPED_RESPONSE_HEADERS.iter().find(|(l, _)| *l == lower) {
-            if lower == "content-length" {
-                out.push((k.clone(), v.clone()));
-            }
-            out.push((format!("x-amzn-Remapped-{name}"), v.clone()));
-            continue;
-        }
-        out.push((k.clone(), v.clone()));
-    }
-    if !has_type {
-        out.push(("content-type".to_string(), "application/json".to_string()));
-    }
-    out
 }
 
 // --- configuration checks --------------------------------------------------------------------
@@ -834,22 +574,8 @@ pub fn check_targets(
 ) -> Result<(), String> {
     let uri = substitute_stage_variables(integration.uri.as_deref().unwrap_or(""), stage_variables);
     match integration.kind {
-        IntegrationType::Http | IntegrationType::HttpProxy => {
-            http_cluster(&HttpUri::parse(&uri)?, targets).map(|_| ())
-        }
-        IntegrationType::Aws => {
-            let aws = AwsUri::parse(&uri)?;
-            if aws.is_lambda_invoke() {
-                LambdaTarget::parse(&uri)?;
-                lambda_endpoint(targets)
-                    .map(|_| ())
-                    .ok_or_else(|| "a Lambda custom integration needs targets.lambda {\"cluster\", \"authority\"}".to_string())
-            } else {
-                aws_endpoint(&aws, targets).map(|_| ()).ok_or_else(|| {
-                    format!("AWS service {:?} needs targets.aws.{} {{\"cluster\", \"authority\"}}", aws.service, aws.service)
-                })
-            }
-        }
+        IntegrationType::Http | IntegrationType::HttpProxy => plan::http(&uri, targets).map(|_| ()),
+        IntegrationType::Aws => plan::aws(&uri, targets, "").map(|_| ()),
         _ => Ok(()),
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::integration::Integration;
+use crate::config::Endpoint;
 use crate::template_env::{self, RequestParts};
 use serde_json::json;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -81,22 +82,27 @@ impl Fx {
             &template_env::TemplateNeeds::all(),
         )
     }
-    fn args<'a>(&'a self, i: &'a Integration) -> RequestArgs<'a> {
+    /// The operation's plan as the gateway compiles it at load; a target the load would refuse
+    /// becomes a plan that answers 500 with that error, so the request-time answer can be checked.
+    fn plan(&self, i: &Integration) -> plan::Plan {
+        plan::compile(i, &self.stage, &self.targets, "us-east-1").map_or_else(|(_, e)| plan::Plan::Fail(e), |(p, _)| p)
+    }
+    fn args<'a>(&'a self, i: &'a Integration, plan: &'a plan::Plan) -> RequestArgs<'a> {
         RequestArgs {
             integration: i,
             request: &self.req,
             context: &self.ctx,
             path_params: &self.path_params,
             stage_variables: &self.stage,
-            targets: &self.targets,
+            plan,
             credentials: self.creds.as_ref(),
-            region: "us-east-1",
             binary_media_types: &self.binary,
         }
     }
     fn request(&self, i: &Integration) -> (Result<Upstream, Failure>, Env) {
         let mut env = self.env();
-        let r = build_request(&self.args(i), &mut env);
+        let plan = self.plan(i);
+        let r = build_request(&self.args(i, &plan), &mut env);
         (r, env)
     }
     fn up(&self, i: &Integration) -> Upstream {
@@ -108,9 +114,11 @@ impl Fx {
     /// The backend's answer as Envoy reports it: with the router's marker of an upstream answer.
     fn respond(&self, i: &Integration, env: &mut Env, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, Failure> {
         let mut headers = pairs(headers);
-        headers.push((crate::lambda_proxy::UPSTREAM_ANSWER_HEADER.to_string(), "1".to_string()));
+        headers.push((crate::integration::aws_proxy::UPSTREAM_ANSWER_HEADER.to_string(), "1".to_string()));
+        let plan = self.plan(i);
         let args = ResponseArgs {
             integration: i,
+            plan: &plan,
             request: &self.req,
             context: &self.ctx,
             stage_variables: &self.stage,

@@ -182,7 +182,7 @@ fn mock_request_template_reads_the_converted_body() {
     let run = |i: &Integration, ct: &str, body: &[u8]| {
         let f = binary_fx("POST", &[("content-type", ct)], body);
         let parts = RequestParts { body, path_params: &[], query: &[], headers: &f.req.headers };
-        crate::mock::respond(i, &parts, &f.ctx, &f.stage, Some(ct), None, &types)
+        crate::integration::mock::respond(i, &parts, &f.ctx, &f.stage, Some(ct), None, &types)
     };
     let body = |r: Result<Response, Failure>| String::from_utf8(r.unwrap().body).unwrap();
     assert_eq!(body(run(&spec(Some("CONVERT_TO_TEXT")), "image/png", RAW)), format!("[{RAW_B64}]"));

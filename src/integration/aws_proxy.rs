@@ -1,9 +1,8 @@
 //! AWS_PROXY: the Lambda Invoke API call for a request, and the client response from its answer.
 
 use crate::config::integration::Integration;
-use crate::config::Endpoint;
-use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::event::ProxyInput;
+use crate::integration::plan::Plan;
 use crate::lambda_response::PayloadVersion;
 use crate::sigv4::Credentials;
 
@@ -23,27 +22,25 @@ pub struct Callout {
 /// Why the call could not be made: a line for the log (the client gets 500).
 pub type SetupError = String;
 
-/// Builds the signed Invoke API request for an AWS_PROXY integration.
+/// Builds the signed Invoke API request for an AWS_PROXY integration from its compiled plan
+/// ([`crate::integration::plan`]: the function's Invoke path, region, endpoint and payload format).
 pub fn invoke_request(
     integration: &Integration,
+    plan: &Plan,
     input: &ProxyInput,
-    endpoint: Option<&Endpoint>,
     credentials: Option<&Credentials>,
 ) -> Result<Callout, SetupError> {
-    let method = integration.http_method.as_deref().unwrap_or("");
-    if !method.eq_ignore_ascii_case("POST") {
-        // AWS answers 500 for an AWS_PROXY integration whose method is not POST (reference §2).
-        return Err(format!("AWS_PROXY integration httpMethod is {method:?}; Lambda is invoked with POST"));
-    }
-    let endpoint = endpoint.ok_or("no Lambda endpoint is configured (targets.lambda)")?;
-    let uri = substitute_stage_variables(integration.uri.as_deref().unwrap_or(""), input.stage_variables);
-    let target = LambdaTarget::parse(&uri)?;
-    let version = payload_version(integration);
+    let (target, version) = match plan {
+        Plan::LambdaProxy(p) => (&p.lambda, p.version),
+        Plan::Fail(why) => return Err(why.clone()),
+        other => return Err(format!("the plan {other:?} is not an AWS_PROXY integration")),
+    };
+    let endpoint = &target.endpoint;
     let event = match version {
         PayloadVersion::V1 => crate::event::v1::build(input),
         PayloadVersion::V2 => crate::event::v2::build(input),
     };
-    let path = target.invoke_path();
+    let path = target.invoke_path.clone();
     let mut headers = vec![
         ("host".to_string(), endpoint.authority.clone()),
         ("content-type".to_string(), "application/json".to_string()),
@@ -146,6 +143,7 @@ pub fn classify_details(details: &str) -> Option<CallFailure> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::config::Endpoint;
     use crate::event::test_support::Fixture;
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -206,8 +204,10 @@ mod tests {
         }))
         .unwrap();
         let endpoint = Endpoint { cluster: "lambda".into(), authority: "lambda.local".into(), envoy_signs: false };
+        let targets = crate::config::Targets { lambda: Some(endpoint), ..Default::default() };
+        let (plan, _) = crate::integration::plan::compile(&integration, &[], &targets, "us-east-1").unwrap();
         let creds = Credentials { access_key_id: "AK".into(), secret_access_key: "SK".into(), session_token: None };
-        let call = invoke_request(&integration, &f.input(), Some(&endpoint), Some(&creds)).unwrap();
+        let call = invoke_request(&integration, &plan, &f.input(), Some(&creds)).unwrap();
         let get = |name: &str| call.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         assert_eq!(get("accept"), Some("application/json"));
         assert_eq!(get("user-agent"), Some("AmazonAPIGateway_abc123"));

@@ -1,7 +1,7 @@
 //! MOCK integrations (reference §4), CORS preflights included: the request template's `statusCode`
 //! selects the integration response; its parameters and template make the answer.
 
-use crate::config::integration::{Integration, NamedTemplate, Passthrough};
+use crate::config::integration::{Handling, Integration, NamedTemplate, Passthrough};
 use crate::gateway_responses::ResponseType;
 use crate::http::Response;
 use crate::headers::mapped_response_header_name as response_header_name;
@@ -104,6 +104,27 @@ fn resolve(src: &Source, ctx: &crate::context::RequestContext, stage_variables: 
     crate::resolver::value(src, &crate::resolver::Sources { context: Some(ctx), stage_variables, ..Default::default() })
 }
 
+/// The body the request template reads when contentHandling or a binary body changes it
+/// (reference §8: a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs
+/// base64), as for HTTP and AWS. `None`, at no cost, for the usual MOCK: no contentHandling and
+/// no binary body.
+fn converted_body(
+    integration: &Integration,
+    template: &NamedTemplate,
+    body: &[u8],
+    content_type: Option<&str>,
+    binary_media_types: &[String],
+) -> Result<Option<String>, Failure> {
+    let binary = !body.is_empty()
+        && !binary_media_types.is_empty()
+        && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
+    if integration.content_handling == Handling::Passthrough && !binary {
+        return Ok(None);
+    }
+    let payload = crate::integration::content::request(body, binary, integration.content_handling).map_err(internal)?;
+    Ok(Some(payload.template_text(template.template.uses_body()).map_err(internal)?))
+}
+
 /// Answers a MOCK integration.
 pub fn respond(
     integration: &Integration,
@@ -117,19 +138,7 @@ pub fn respond(
     let Some(req_template) = request_template(integration, content_type)? else {
         return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
     };
-    // §8: contentHandling converts the body the request template reads, as for HTTP and AWS
-    // (a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs base64).
-    // Skipped, at no cost, for the usual MOCK: no contentHandling and no binary body.
-    let binary = !parts.body.is_empty()
-        && !binary_media_types.is_empty()
-        && content_type.is_some_and(|ct| crate::media::matches_binary(binary_media_types, ct));
-    let converted = if integration.content_handling.is_some() || binary {
-        let handling = crate::integration::content::Handling::of(integration.content_handling.as_deref());
-        let payload = crate::integration::content::request(parts.body, binary, handling).map_err(internal)?;
-        Some(payload.template_text(req_template.template.uses_body()).map_err(internal)?)
-    } else {
-        None
-    };
+    let converted = converted_body(integration, req_template, parts.body, content_type, binary_media_types)?;
     // Template variables are built only for a template that is more than plain text (the
     // console's CORS preflight and most MOCKs are plain text): building them costs more than the
     // rest of the answer.
