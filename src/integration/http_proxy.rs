@@ -2,8 +2,7 @@
 //! the backend's response headers as the client gets them (module docs of [`super`]).
 
 use super::plan::HttpPlan;
-use super::params::RequestSources;
-use super::{encoded_query, http_plan, map_request, method_of, path_lookup, set_header, take_mapped_host, target, wire_path};
+use super::{encoded_query, http_plan, map_client_request, method_of, path_lookup, set_header, take_mapped_host, target, wire_path};
 use super::{Failure, RequestArgs, Upstream, API_ID_HEADER};
 use crate::headers::{PROXY_DROPPED_REQUEST_HEADERS, PROXY_REMAPPED_RESPONSE_HEADERS};
 
@@ -11,16 +10,7 @@ pub(super) fn request(args: &RequestArgs) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
     let HttpPlan { uri, cluster } = http_plan(args.plan)?;
-    let query = crate::query::decode(req.raw_query());
-    let sources = RequestSources {
-        request: req,
-        context: args.context,
-        path_params: args.path_params,
-        query: &query,
-        stage_variables: args.stage_variables,
-        body: &req.body,
-    };
-    let mapped = map_request(i, &sources);
+    let mapped = map_client_request(args);
     let lookup = path_lookup(&mapped, args.path_params);
     let path = target::fill_variables(&uri.path, &lookup, target::encode_path_value);
     let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);

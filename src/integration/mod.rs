@@ -194,6 +194,21 @@ impl Mapped {
     }
 }
 
+/// The integration's request parameters resolved against the client's request (reference §5).
+fn map_client_request(args: &RequestArgs) -> Mapped {
+    let req = args.request;
+    let query = crate::query::decode(req.raw_query());
+    let sources = RequestSources {
+        request: req,
+        context: args.context,
+        path_params: args.path_params,
+        query: &query,
+        stage_variables: args.stage_variables,
+        body: &req.body,
+    };
+    map_request(args.integration, &sources)
+}
+
 fn map_request(integration: &Integration, sources: &RequestSources) -> Mapped {
     let mut m = Mapped::default();
     for (target, src) in &integration.request_parameters {
@@ -313,16 +328,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let template = crate::integration::mock::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
-    let query = crate::query::decode(req.raw_query());
-    let sources = RequestSources {
-        request: req,
-        context: args.context,
-        path_params: args.path_params,
-        query: &query,
-        stage_variables: args.stage_variables,
-        body: &req.body,
-    };
-    let mut mapped = map_request(i, &sources);
+    let mut mapped = map_client_request(args);
     apply_overrides(&mut mapped, env);
     let method = method_of(i, req);
     let mut headers = vec![
