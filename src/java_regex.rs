@@ -581,6 +581,8 @@ impl Translator<'_> {
         Ok(())
     }
 
+    /// A backslash escape at `self.i`: translated for regex_lite, or refused when Java would
+    /// refuse it or regex_lite cannot do what Java does.
     fn escape(&mut self) -> Result<(), RegexError> {
         let Some(e) = self.at(1) else {
             return Err(self.invalid(1, "a trailing backslash"));
@@ -588,102 +590,18 @@ impl Translator<'_> {
         let start = self.i;
         let mut next = self.i.saturating_add(2);
         match e {
-            'Q' => {
-                // Literal up to `\E` or the end.
-                let mut lit = String::new();
-                while let Some(&x) = self.chars.get(next) {
-                    if x == '\\' && self.chars.get(next.saturating_add(1)) == Some(&'E') {
-                        next = next.saturating_add(2);
-                        break;
-                    }
-                    lit.push(x);
-                    next = next.saturating_add(1);
-                }
-                self.out.push_str(&regex_lite::escape(&lit));
-            }
+            'Q' => next = self.quoted_literal(next),
             'E' => {}
             'h' | 'H' => self.set(HORIZONTAL, e == 'H')?,
             'v' | 'V' => self.set(VERTICAL, e == 'V')?,
             'R' if !self.in_class => self.out.push_str(r"(?:\r\n|[\n\x0B\f\r\x{85}\x{2028}\x{2029}])"),
             'e' => self.out.push_str(r"\x1B"),
             'a' => self.out.push_str(r"\x07"),
-            'c' => {
-                let Some(&x) = self.chars.get(next) else {
-                    return Err(self.invalid(2, "a control escape without its letter"));
-                };
-                next = next.saturating_add(1);
-                self.out.push_str(&format!(r"\x{{{:X}}}", u32::from(x) ^ 64));
-            }
-            'u' => {
-                let hex = self.text(next, next.saturating_add(4));
-                if hex.chars().count() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
-                    return Err(self.invalid(6, "an illegal Unicode escape"));
-                }
-                next = next.saturating_add(4);
-                self.out.push_str(&format!(r"\x{{{hex}}}"));
-            }
-            'x' => {
-                let hex = if self.chars.get(next) == Some(&'{') {
-                    let h: String = self.chars.iter().skip(next.saturating_add(1)).take_while(|c| **c != '}').collect();
-                    let len = h.chars().count();
-                    if self.chars.get(next.saturating_add(1).saturating_add(len)) != Some(&'}') {
-                        return Err(self.invalid(3, "an illegal hexadecimal escape"));
-                    }
-                    next = next.saturating_add(len).saturating_add(2);
-                    h
-                } else {
-                    let h = self.text(next, next.saturating_add(2));
-                    next = next.saturating_add(2);
-                    h
-                };
-                let valid = !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|h| h.is_ascii_hexdigit());
-                if !valid || u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).is_none() {
-                    return Err(self.refuse(RegexErrorKind::Invalid, start, next.saturating_sub(start), "an illegal hexadecimal escape"));
-                }
-                self.out.push_str(&format!(r"\x{{{hex}}}"));
-            }
-            '0' => {
-                // Java: `\0` then one to three octal digits, at most 0377.
-                let mut v: u32 = 0;
-                let mut n = 0;
-                while n < 3 {
-                    match self.chars.get(next).and_then(|d| d.to_digit(8)) {
-                        Some(d) if v.saturating_mul(8).saturating_add(d) <= 0o377 => {
-                            v = v.saturating_mul(8).saturating_add(d);
-                            next = next.saturating_add(1);
-                            n += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                if n == 0 {
-                    return Err(self.invalid(2, "an illegal octal escape"));
-                }
-                self.out.push_str(&format!(r"\x{{{v:X}}}"));
-            }
-            'p' | 'P' => {
-                let name: String = if self.chars.get(next) == Some(&'{') {
-                    let s: String = self.chars.iter().skip(next.saturating_add(1)).take_while(|c| **c != '}').collect();
-                    let len = s.chars().count();
-                    if self.chars.get(next.saturating_add(1).saturating_add(len)) != Some(&'}') {
-                        return Err(self.invalid(3, "an unclosed character family"));
-                    }
-                    next = next.saturating_add(len).saturating_add(2);
-                    s
-                } else {
-                    let s = self.chars.get(next).map(|c| c.to_string()).unwrap_or_default();
-                    next = next.saturating_add(1);
-                    s
-                };
-                let len = next.saturating_sub(start);
-                let Some(set) = posix(&name) else {
-                    return Err(self.unsupported(len, "a Unicode or java.lang.Character class (only the POSIX US-ASCII ones are)"));
-                };
-                if self.in_class && e == 'P' {
-                    return Err(self.unsupported(len, "a negated class escape inside a character class"));
-                }
-                self.set(set, e == 'P')?;
-            }
+            'c' => next = self.control_escape(next)?,
+            'u' => next = self.unicode_escape(next)?,
+            'x' => next = self.hex_escape(start, next)?,
+            '0' => next = self.octal_escape(next)?,
+            'p' | 'P' => next = self.property_escape(e == 'P', start, next)?,
             '1'..='9' | 'k' => return Err(self.unsupported(2, "a back-reference")),
             'Z' => return Err(self.unsupported(2, "the end-before-terminator anchor")),
             'G' => return Err(self.unsupported(2, "the end-of-previous-match anchor")),
@@ -707,6 +625,110 @@ impl Translator<'_> {
         }
         self.i = next;
         Ok(())
+    }
+
+    /// `\Q...\E`: a literal up to `\E` or the end. Returns where the pattern resumes.
+    fn quoted_literal(&mut self, mut next: usize) -> usize {
+        let mut lit = String::new();
+        while let Some(&x) = self.chars.get(next) {
+            if x == '\\' && self.chars.get(next.saturating_add(1)) == Some(&'E') {
+                next = next.saturating_add(2);
+                break;
+            }
+            lit.push(x);
+            next = next.saturating_add(1);
+        }
+        self.out.push_str(&regex_lite::escape(&lit));
+        next
+    }
+
+    /// `\cX`: the control character of the letter that follows (its code XOR 64).
+    fn control_escape(&mut self, next: usize) -> Result<usize, RegexError> {
+        let Some(&x) = self.chars.get(next) else {
+            return Err(self.invalid(2, "a control escape without its letter"));
+        };
+        self.out.push_str(&format!(r"\x{{{:X}}}", u32::from(x) ^ 64));
+        Ok(next.saturating_add(1))
+    }
+
+    /// `\uXXXX`: exactly four hexadecimal digits.
+    fn unicode_escape(&mut self, next: usize) -> Result<usize, RegexError> {
+        let hex = self.text(next, next.saturating_add(4));
+        if hex.chars().count() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+            return Err(self.invalid(6, "an illegal Unicode escape"));
+        }
+        self.out.push_str(&format!(r"\x{{{hex}}}"));
+        Ok(next.saturating_add(4))
+    }
+
+    /// `\xhh` or `\x{h...h}`: the digits must name a Unicode scalar value.
+    fn hex_escape(&mut self, start: usize, mut next: usize) -> Result<usize, RegexError> {
+        let hex = if self.chars.get(next) == Some(&'{') {
+            let h: String = self.chars.iter().skip(next.saturating_add(1)).take_while(|c| **c != '}').collect();
+            let len = h.chars().count();
+            if self.chars.get(next.saturating_add(1).saturating_add(len)) != Some(&'}') {
+                return Err(self.invalid(3, "an illegal hexadecimal escape"));
+            }
+            next = next.saturating_add(len).saturating_add(2);
+            h
+        } else {
+            let h = self.text(next, next.saturating_add(2));
+            next = next.saturating_add(2);
+            h
+        };
+        let valid = !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|h| h.is_ascii_hexdigit());
+        if !valid || u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).is_none() {
+            return Err(self.refuse(RegexErrorKind::Invalid, start, next.saturating_sub(start), "an illegal hexadecimal escape"));
+        }
+        self.out.push_str(&format!(r"\x{{{hex}}}"));
+        Ok(next)
+    }
+
+    /// Java: `\0` then one to three octal digits, at most 0377.
+    fn octal_escape(&mut self, mut next: usize) -> Result<usize, RegexError> {
+        let mut v: u32 = 0;
+        let mut n = 0;
+        while n < 3 {
+            match self.chars.get(next).and_then(|d| d.to_digit(8)) {
+                Some(d) if v.saturating_mul(8).saturating_add(d) <= 0o377 => {
+                    v = v.saturating_mul(8).saturating_add(d);
+                    next = next.saturating_add(1);
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        if n == 0 {
+            return Err(self.invalid(2, "an illegal octal escape"));
+        }
+        self.out.push_str(&format!(r"\x{{{v:X}}}"));
+        Ok(next)
+    }
+
+    /// `\p{Name}`, `\pL` (and `\P` negated): only the POSIX US-ASCII classes are supported.
+    fn property_escape(&mut self, negated: bool, start: usize, mut next: usize) -> Result<usize, RegexError> {
+        let name: String = if self.chars.get(next) == Some(&'{') {
+            let s: String = self.chars.iter().skip(next.saturating_add(1)).take_while(|c| **c != '}').collect();
+            let len = s.chars().count();
+            if self.chars.get(next.saturating_add(1).saturating_add(len)) != Some(&'}') {
+                return Err(self.invalid(3, "an unclosed character family"));
+            }
+            next = next.saturating_add(len).saturating_add(2);
+            s
+        } else {
+            let s = self.chars.get(next).map(|c| c.to_string()).unwrap_or_default();
+            next = next.saturating_add(1);
+            s
+        };
+        let len = next.saturating_sub(start);
+        let Some(set) = posix(&name) else {
+            return Err(self.unsupported(len, "a Unicode or java.lang.Character class (only the POSIX US-ASCII ones are)"));
+        };
+        if self.in_class && negated {
+            return Err(self.unsupported(len, "a negated class escape inside a character class"));
+        }
+        self.set(set, negated)?;
+        Ok(next)
     }
 }
 

@@ -159,92 +159,128 @@ fn status(v: &Value, field: &str) -> Result<u16, FieldError> {
         .ok_or_else(|| err(field, format!("{v} is not a status code 100-599")))
 }
 
+/// `type`: one of the five integration types, in any case.
+fn integration_type(type_text: &str) -> Result<IntegrationType, FieldError> {
+    match type_text.to_ascii_lowercase().as_str() {
+        "mock" => Ok(IntegrationType::Mock),
+        "http" => Ok(IntegrationType::Http),
+        "http_proxy" => Ok(IntegrationType::HttpProxy),
+        "aws" => Ok(IntegrationType::Aws),
+        "aws_proxy" => Ok(IntegrationType::AwsProxy),
+        other => Err(err("type", format!("unknown integration type {other:?}"))),
+    }
+}
+
+/// `passthroughBehavior`: absent means `WHEN_NO_MATCH`, any case accepted.
+fn passthrough_behavior(obj: &Map<String, Value>) -> Result<Passthrough, FieldError> {
+    match opt_str(obj, "passthroughBehavior")?
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("when_no_match") => Ok(Passthrough::WhenNoMatch),
+        Some("when_no_templates") => Ok(Passthrough::WhenNoTemplates),
+        Some("never") => Ok(Passthrough::Never),
+        Some(other) => Err(err("passthroughBehavior", format!("unknown value {other:?}"))),
+    }
+}
+
+/// `timeoutInMillis`: a number (or numeric string) of at least [`MIN_TIMEOUT_MS`]; absent means
+/// [`DEFAULT_TIMEOUT_MS`].
+fn timeout_millis(obj: &Map<String, Value>) -> Result<u32, FieldError> {
+    match obj.get("timeoutInMillis") {
+        None | Some(Value::Null) => Ok(DEFAULT_TIMEOUT_MS),
+        Some(t) => {
+            let n = t
+                .as_u64()
+                .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| err("timeoutInMillis", format!("{t} is not a number of milliseconds")))?;
+            if n < MIN_TIMEOUT_MS {
+                return Err(err("timeoutInMillis", format!("{n} is below the minimum of {MIN_TIMEOUT_MS}")));
+            }
+            Ok(n)
+        }
+    }
+}
+
+/// `requestParameters`: each target is `integration.request.<location>.<name>` with a known
+/// location, and a header target must not be one API Gateway reserves.
+fn request_parameters(obj: &Map<String, Value>, kind: IntegrationType) -> Result<Vec<(String, Source)>, FieldError> {
+    let mut out = Vec::new();
+    let Some(p) = obj.get("requestParameters").filter(|p| !p.is_null()) else {
+        return Ok(out);
+    };
+    let p = p.as_object().ok_or_else(|| err("requestParameters", "must be an object"))?;
+    for (target, src) in p {
+        let field = format!("requestParameters.{target}");
+        let src = src.as_str().ok_or_else(|| err(&field, "must be a string"))?;
+        let rest = target
+            .strip_prefix("integration.request.")
+            .ok_or_else(|| err(&field, "the target must start with integration.request."))?;
+        let (place, name) = rest
+            .split_once('.')
+            .ok_or_else(|| err(&field, "the target must be integration.request.<path|querystring|header>.<name>"))?;
+        if !matches!(place, "path" | "querystring" | "header" | "multivaluequerystring" | "multivalueheader") {
+            return Err(err(&field, format!("unknown target location {place:?}")));
+        }
+        if place == "header" || place == "multivalueheader" {
+            let reserved = crate::headers::is_reserved_request_mapping_target(name, kind == IntegrationType::Aws);
+            if reserved {
+                return Err(err(&field, format!("the header {name} is reserved and cannot be mapped")));
+            }
+        }
+        let source = Source::parse(src, Side::IntegrationRequest).map_err(|e| err(&field, e))?;
+        out.push((target.clone(), source));
+    }
+    Ok(out)
+}
+
+/// `responses`: each entry parsed as an integration response, its errors prefixed by its key.
+fn integration_responses(
+    obj: &Map<String, Value>,
+    needs: &mut crate::template_env::TemplateNeeds,
+) -> Result<Vec<IntegrationResponse>, FieldError> {
+    let mut out = Vec::new();
+    let Some(r) = obj.get("responses").filter(|r| !r.is_null()) else {
+        return Ok(out);
+    };
+    let r = r.as_object().ok_or_else(|| err("responses", "must be an object"))?;
+    for (key, spec) in r {
+        let field = format!("responses.{key}");
+        out.push(IntegrationResponse::parse(key, spec, needs).map_err(|(f, m)| {
+            (if f.is_empty() { field.clone() } else { format!("{field}.{f}") }, m)
+        })?);
+    }
+    Ok(out)
+}
+
+/// `payloadFormatVersion`: `1.0` (the default) or `2.0`.
+fn payload_format_version(obj: &Map<String, Value>) -> Result<String, FieldError> {
+    let version = opt_str(obj, "payloadFormatVersion")?.unwrap_or_else(|| "1.0".to_string());
+    if !matches!(version.as_str(), "1.0" | "2.0") {
+        return Err(err("payloadFormatVersion", format!("{version:?} is neither 1.0 nor 2.0")));
+    }
+    Ok(version)
+}
+
 impl Integration {
     pub fn parse(v: &Value) -> Result<Integration, FieldError> {
         let obj = v.as_object().ok_or_else(|| err("", "must be an object"))?;
         let type_text = opt_str(obj, "type")?.ok_or_else(|| err("type", "is required"))?;
-        let kind = match type_text.to_ascii_lowercase().as_str() {
-            "mock" => IntegrationType::Mock,
-            "http" => IntegrationType::Http,
-            "http_proxy" => IntegrationType::HttpProxy,
-            "aws" => IntegrationType::Aws,
-            "aws_proxy" => IntegrationType::AwsProxy,
-            other => return Err(err("type", format!("unknown integration type {other:?}"))),
-        };
+        let kind = integration_type(&type_text)?;
         let http_method = opt_str(obj, "httpMethod")?;
         let uri = opt_str(obj, "uri")?;
-        if matches!(
-            kind,
-            IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws | IntegrationType::AwsProxy
-        ) && uri.is_none()
-        {
+        if kind != IntegrationType::Mock && uri.is_none() {
             return Err(err("uri", format!("is required for type {type_text}")));
         }
-        let passthrough = match opt_str(obj, "passthroughBehavior")?
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("when_no_match") => Passthrough::WhenNoMatch,
-            Some("when_no_templates") => Passthrough::WhenNoTemplates,
-            Some("never") => Passthrough::Never,
-            Some(other) => return Err(err("passthroughBehavior", format!("unknown value {other:?}"))),
-        };
-        let timeout_ms = match obj.get("timeoutInMillis") {
-            None | Some(Value::Null) => DEFAULT_TIMEOUT_MS,
-            Some(t) => {
-                let n = t
-                    .as_u64()
-                    .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| err("timeoutInMillis", format!("{t} is not a number of milliseconds")))?;
-                if n < MIN_TIMEOUT_MS {
-                    return Err(err("timeoutInMillis", format!("{n} is below the minimum of {MIN_TIMEOUT_MS}")));
-                }
-                n
-            }
-        };
-        let mut request_parameters = Vec::new();
-        if let Some(p) = obj.get("requestParameters").filter(|p| !p.is_null()) {
-            let p = p.as_object().ok_or_else(|| err("requestParameters", "must be an object"))?;
-            for (target, src) in p {
-                let field = format!("requestParameters.{target}");
-                let src = src.as_str().ok_or_else(|| err(&field, "must be a string"))?;
-                let rest = target
-                    .strip_prefix("integration.request.")
-                    .ok_or_else(|| err(&field, "the target must start with integration.request."))?;
-                let (place, name) = rest
-                    .split_once('.')
-                    .ok_or_else(|| err(&field, "the target must be integration.request.<path|querystring|header>.<name>"))?;
-                if !matches!(place, "path" | "querystring" | "header" | "multivaluequerystring" | "multivalueheader") {
-                    return Err(err(&field, format!("unknown target location {place:?}")));
-                }
-                if place == "header" || place == "multivalueheader" {
-                    let reserved = crate::headers::is_reserved_request_mapping_target(name, kind == IntegrationType::Aws);
-                    if reserved {
-                        return Err(err(&field, format!("the header {name} is reserved and cannot be mapped")));
-                    }
-                }
-                let source = Source::parse(src, Side::IntegrationRequest).map_err(|e| err(&field, e))?;
-                request_parameters.push((target.clone(), source));
-            }
-        }
+        let passthrough = passthrough_behavior(obj)?;
+        let timeout_ms = timeout_millis(obj)?;
+        let request_parameters = request_parameters(obj, kind)?;
         let mut needs = crate::template_env::TemplateNeeds::default();
         let request_templates = templates(obj, "requestTemplates", &mut needs)?;
-        let mut responses = Vec::new();
-        if let Some(r) = obj.get("responses").filter(|r| !r.is_null()) {
-            let r = r.as_object().ok_or_else(|| err("responses", "must be an object"))?;
-            for (key, spec) in r {
-                let field = format!("responses.{key}");
-                responses.push(IntegrationResponse::parse(key, spec, &mut needs).map_err(|(f, m)| {
-                    (if f.is_empty() { field.clone() } else { format!("{field}.{f}") }, m)
-                })?);
-            }
-        }
-        let payload_format_version = opt_str(obj, "payloadFormatVersion")?.unwrap_or_else(|| "1.0".to_string());
-        if !matches!(payload_format_version.as_str(), "1.0" | "2.0") {
-            return Err(err("payloadFormatVersion", format!("{payload_format_version:?} is neither 1.0 nor 2.0")));
-        }
+        let responses = integration_responses(obj, &mut needs)?;
+        let payload_format_version = payload_format_version(obj)?;
         let uses_context = needs.all_context
             || !needs.context_keys.is_empty()
             || responses

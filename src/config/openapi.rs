@@ -110,133 +110,192 @@ fn collect_extensions(obj: &Map<String, Value>, found: &mut BTreeSet<String>) {
     }
 }
 
-/// Compiles a definition. `api_name` only labels errors.
-pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
-    let place = |p: &str| {
-        if api_name.is_empty() {
-            p.to_string()
-        } else {
-            format!("api {api_name:?}: {p}")
-        }
-    };
+/// Where an error is: the place itself, prefixed by the API's name when there is one.
+fn place(api_name: &str, p: &str) -> String {
+    if api_name.is_empty() {
+        p.to_string()
+    } else {
+        format!("api {api_name:?}: {p}")
+    }
+}
+
+/// A JSON object of the definition.
+type Object = Map<String, Value>;
+
+/// The definition's root object and its `paths`: the root must be a Swagger 2.0 or OpenAPI 3
+/// object, and `paths` is required.
+fn definition_root<'a>(
+    doc: &'a Value,
+    api_name: &str,
+) -> Result<(&'a Object, &'a Object), ConfigError> {
     let root = doc
         .as_object()
-        .ok_or_else(|| ConfigError::new(place("definition"), "", "must be a JSON object"))?;
+        .ok_or_else(|| ConfigError::new(place(api_name, "definition"), "", "must be a JSON object"))?;
     if root.get("swagger").is_none() && root.get("openapi").is_none() {
         return Err(ConfigError::new(
-            place("definition"),
+            place(api_name, "definition"),
             "swagger/openapi",
             "neither a Swagger 2.0 nor an OpenAPI 3 document",
         ));
     }
-    let paths = root
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| ConfigError::new(place("definition"), "paths", "is required and must be an object"))?;
-    let mut unsupported = BTreeSet::new();
-    collect_extensions(root, &mut unsupported);
-    let schemes = security_schemes(root);
-    let root_security = root.get("security");
+    let paths = root.get("paths").and_then(Value::as_object).ok_or_else(|| {
+        ConfigError::new(place(api_name, "definition"), "paths", "is required and must be an object")
+    })?;
+    Ok((root, paths))
+}
 
-    let gateway_responses = GatewayResponses::parse(root.get("x-amazon-apigateway-gateway-responses"))
-        .map_err(|(f, m)| {
-            let field = if f.is_empty() {
-                "x-amazon-apigateway-gateway-responses".to_string()
-            } else {
-                format!("x-amazon-apigateway-gateway-responses.{f}")
-            };
-            ConfigError::new(place("definition"), field, m)
-        })?;
-    let binary_media_types = match root.get("x-amazon-apigateway-binary-media-types") {
-        None | Some(Value::Null) => Vec::new(),
+/// `x-amazon-apigateway-gateway-responses`, its errors located under the extension's name.
+fn gateway_responses(root: &Map<String, Value>, api_name: &str) -> Result<GatewayResponses, ConfigError> {
+    GatewayResponses::parse(root.get("x-amazon-apigateway-gateway-responses")).map_err(|(f, m)| {
+        let field = if f.is_empty() {
+            "x-amazon-apigateway-gateway-responses".to_string()
+        } else {
+            format!("x-amazon-apigateway-gateway-responses.{f}")
+        };
+        ConfigError::new(place(api_name, "definition"), field, m)
+    })
+}
+
+/// `x-amazon-apigateway-binary-media-types`: a list of strings, `~1` (the JSON-pointer escape
+/// exports use) read as `/`.
+fn binary_media_types(root: &Map<String, Value>, api_name: &str) -> Result<Vec<String>, ConfigError> {
+    let invalid = || {
+        ConfigError::new(
+            place(api_name, "definition"),
+            "x-amazon-apigateway-binary-media-types",
+            "must be a list of strings",
+        )
+    };
+    match root.get("x-amazon-apigateway-binary-media-types") {
+        None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|v| {
-                v.as_str().map(|s| s.replace("~1", "/")).ok_or_else(|| {
-                    ConfigError::new(place("definition"), "x-amazon-apigateway-binary-media-types", "must be a list of strings")
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(ConfigError::new(
-                place("definition"),
-                "x-amazon-apigateway-binary-media-types",
-                "must be a list of strings",
-            ))
-        }
-    };
+            .map(|v| v.as_str().map(|s| s.replace("~1", "/")).ok_or_else(invalid))
+            .collect(),
+        Some(_) => Err(invalid()),
+    }
+}
 
-    let mut router = Router::default();
-    let mut resources = Vec::new();
-    let mut operations = Vec::new();
-    let mut warnings = Vec::new();
-    for (path, item) in paths {
+/// The upper-case method a path item's key declares (`ANY` for `x-amazon-apigateway-any-method`);
+/// `None` for keys that are not operations (`parameters`, extensions...).
+fn operation_method(key: &str) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    if lower == ANY_METHOD {
+        Some("ANY".to_string())
+    } else if METHODS.contains(&lower.as_str()) {
+        Some(lower.to_ascii_uppercase())
+    } else {
+        None
+    }
+}
+
+/// What compiling the paths accumulates, and the definition-wide facts operations read.
+struct Compilation<'a> {
+    api_name: &'a str,
+    root_security: Option<&'a Value>,
+    schemes: HashMap<String, Auth>,
+    unsupported: BTreeSet<String>,
+    operations: Vec<Operation>,
+    warnings: Vec<String>,
+}
+
+impl Compilation<'_> {
+    /// A path item's resource, its operations compiled and appended to `operations`.
+    fn resource(&mut self, path: &str, item: &Value) -> Result<Resource, ConfigError> {
         let item = item
             .as_object()
-            .ok_or_else(|| ConfigError::new(place(path), "", "a path item must be an object"))?;
-        collect_extensions(item, &mut unsupported);
+            .ok_or_else(|| ConfigError::new(place(self.api_name, path), "", "a path item must be an object"))?;
+        collect_extensions(item, &mut self.unsupported);
         let mut resource = Resource {
-            path: path.clone(),
+            path: path.to_string(),
             methods: HashMap::new(),
             any: None,
         };
         for (key, op) in item {
-            let lower = key.to_ascii_lowercase();
-            let method = if lower == ANY_METHOD {
-                "ANY".to_string()
-            } else if METHODS.contains(&lower.as_str()) {
-                lower.to_ascii_uppercase()
-            } else {
-                continue;
-            };
-            let name = format!("{method} {path}");
-            let op = op
-                .as_object()
-                .ok_or_else(|| ConfigError::new(place(&name), "", "an operation must be an object"))?;
-            collect_extensions(op, &mut unsupported);
-            let integration = match op.get("x-amazon-apigateway-integration") {
-                None | Some(Value::Null) => {
-                    warnings.push(format!("{name}: no x-amazon-apigateway-integration; requests get 500"));
-                    None
-                }
-                Some(v) => Some(Integration::parse(v).map_err(|(field, msg)| {
-                    let field = if field.is_empty() {
-                        "x-amazon-apigateway-integration".to_string()
-                    } else {
-                        format!("x-amazon-apigateway-integration.{field}")
-                    };
-                    ConfigError::new(place(&name), field, msg)
-                })?),
-            };
-            if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
-                collect_extensions(inner, &mut unsupported);
-            }
-            let auth = operation_auth(op, root_security, &schemes)
-                .map_err(|(field, msg)| ConfigError::new(place(&name), field, msg))?;
-            let index = operations.len();
-            operations.push(Operation {
-                name,
-                method: method.clone(),
-                resource_path: path.clone(),
-                resource_id: resource_id(path),
-                integration,
-                auth,
-            });
+            let Some(method) = operation_method(key) else { continue };
+            let operation = self.operation(path, &method, op)?;
+            let index = self.operations.len();
+            self.operations.push(operation);
             if method == "ANY" {
                 resource.any = Some(index);
             } else {
                 resource.methods.insert(method, index);
             }
         }
+        Ok(resource)
+    }
+
+    /// One operation: its integration (none is a load warning, answered 500) and its auth.
+    fn operation(&mut self, path: &str, method: &str, op: &Value) -> Result<Operation, ConfigError> {
+        let name = format!("{method} {path}");
+        let op = op
+            .as_object()
+            .ok_or_else(|| ConfigError::new(place(self.api_name, &name), "", "an operation must be an object"))?;
+        collect_extensions(op, &mut self.unsupported);
+        let integration = match op.get("x-amazon-apigateway-integration") {
+            None | Some(Value::Null) => {
+                self.warnings.push(format!("{name}: no x-amazon-apigateway-integration; requests get 500"));
+                None
+            }
+            Some(v) => Some(Integration::parse(v).map_err(|(field, msg)| {
+                let field = if field.is_empty() {
+                    "x-amazon-apigateway-integration".to_string()
+                } else {
+                    format!("x-amazon-apigateway-integration.{field}")
+                };
+                ConfigError::new(place(self.api_name, &name), field, msg)
+            })?),
+        };
+        if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
+            collect_extensions(inner, &mut self.unsupported);
+        }
+        let auth = operation_auth(op, self.root_security, &self.schemes)
+            .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
+        Ok(Operation {
+            name,
+            method: method.to_string(),
+            resource_path: path.to_string(),
+            resource_id: resource_id(path),
+            integration,
+            auth,
+        })
+    }
+}
+
+/// Compiles a definition. `api_name` only labels errors.
+pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
+    let (root, paths) = definition_root(doc, api_name)?;
+    let mut unsupported = BTreeSet::new();
+    collect_extensions(root, &mut unsupported);
+    let gateway_responses = gateway_responses(root, api_name)?;
+    let binary_media_types = binary_media_types(root, api_name)?;
+    let mut compilation = Compilation {
+        api_name,
+        root_security: root.get("security"),
+        schemes: security_schemes(root),
+        unsupported,
+        operations: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut router = Router::default();
+    let mut resources = Vec::new();
+    for (path, item) in paths {
+        let resource = compilation.resource(path, item)?;
         if resource.methods.is_empty() && resource.any.is_none() {
             // A path with no methods is only a parent resource: nothing can match it.
             continue;
         }
         router
             .insert(path, resources.len())
-            .map_err(|e| ConfigError::new(place(path), "paths", e.0))?;
+            .map_err(|e| ConfigError::new(place(api_name, path), "paths", e.0))?;
         resources.push(resource);
     }
+    let Compilation {
+        unsupported,
+        operations,
+        mut warnings,
+        ..
+    } = compilation;
     for ext in unsupported {
         warnings.push(format!("{ext} is not implemented by this gateway and is ignored"));
     }

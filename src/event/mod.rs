@@ -73,19 +73,32 @@ type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// The headers of the event, in order, repeats kept, with `X-Forwarded-*` appended.
 fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> {
-    let req = input.request;
+    let mut out: Vec<Pair<'a>> = Vec::with_capacity(input.request.headers.len().saturating_add(3));
+    let forwarding = copy_request_headers(input.request, style, &mut out);
+    append_forwarded_headers(input, style, &forwarding, &mut out);
+    out
+}
+
+/// What the request's headers say about how it reached the gateway: set aside while copying the
+/// headers, then written once as the `X-Forwarded-*` headers.
+#[derive(Default)]
+struct Forwarding<'a> {
+    xff: Vec<&'a str>,
+    xfp: Option<&'a str>,
+    xfport: Option<&'a str>,
+    scheme: Option<&'a str>,
+    host: Option<&'a str>,
+}
+
+/// Copies the request's headers into `out`, minus pseudo-headers (`:authority` standing in for a
+/// missing `host`), dropped headers and the ones written later; returns what was set aside.
+fn copy_request_headers<'a>(req: &'a Request, style: NameStyle, out: &mut Vec<Pair<'a>>) -> Forwarding<'a> {
     let dropped = match style {
         NameStyle::V1 => crate::headers::DROPPED_REQUEST_HEADERS,
         NameStyle::V2 => crate::headers::EVENT_V2_DROPPED_REQUEST_HEADERS,
     };
     let has_host = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
-    let mut out: Vec<Pair<'a>> = Vec::with_capacity(req.headers.len().saturating_add(3));
-    let mut xff: Vec<&str> = Vec::new();
-    let mut xfp: Option<&str> = None;
-    let mut xfport: Option<&str> = None;
-    let mut scheme: Option<&str> = None;
-    let mut host: Option<&str> = None;
-
+    let mut seen = Forwarding::default();
     for (name, value) in &req.headers {
         // Envoy's names are already lower-case: copy only when they are not.
         let lower: Cow<'a, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -96,66 +109,86 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
         match lower.as_ref() {
             ":authority" => {
                 if !has_host {
-                    host = Some(value);
+                    seen.host = Some(value);
                     out.push((Cow::Borrowed("host"), Cow::Borrowed(value)));
                 }
                 continue;
             }
             ":scheme" => {
-                scheme = Some(value);
+                seen.scheme = Some(value);
                 continue;
             }
             "x-forwarded-for" => {
-                xff.push(value);
+                seen.xff.push(value);
                 continue;
             }
             "x-forwarded-proto" => {
-                xfp = Some(value);
+                seen.xfp = Some(value);
                 continue;
             }
             "x-forwarded-port" => {
-                xfport = Some(value);
+                seen.xfport = Some(value);
                 continue;
             }
-            // Written once below, in AWS's casing ([`crate::trace`]).
+            // Written once by `append_forwarded_headers`, in AWS's casing ([`crate::trace`]).
             "x-amzn-trace-id" => continue,
-            "host" => host = Some(value),
+            "host" => seen.host = Some(value),
             _ => {}
         }
         if lower.starts_with(':') || dropped.contains(&lower.as_ref()) {
             continue;
         }
-        let emitted = match (style, lower.as_ref()) {
-            (NameStyle::V1, l) => Cow::Borrowed(
-                crate::headers::EVENT_V1_CASED_REQUEST_HEADERS
-                    .iter()
-                    .find(|(lower, _)| *lower == l)
-                    .map_or(name.as_str(), |(_, cased)| *cased),
-            ),
-            (NameStyle::V2, _) => lower,
-        };
-        out.push((emitted, Cow::Borrowed(value)));
+        out.push((event_header_name(style, name, lower), Cow::Borrowed(value)));
     }
+    seen
+}
 
-    let source_ip = source_ip(input);
-    let client_xff = join_forwarded_for(&xff);
+/// A copied header's name: 1.0 keeps it as received except the few AWS writes in its own casing;
+/// 2.0 lower-cases it.
+fn event_header_name<'a>(style: NameStyle, name: &'a str, lower: Cow<'a, str>) -> Cow<'a, str> {
+    match style {
+        NameStyle::V1 => Cow::Borrowed(
+            crate::headers::EVENT_V1_CASED_REQUEST_HEADERS
+                .iter()
+                .find(|(l, _)| *l == lower.as_ref())
+                .map_or(name, |(_, cased)| *cased),
+        ),
+        NameStyle::V2 => lower,
+    }
+}
+
+/// `X-Forwarded-For`: the client's list followed by `sourceIp`, unless the list already ends with
+/// it (Envoy with `use_remote_address: true` appended it).
+fn forwarded_for<'a>(xff: &[&'a str], source_ip: &'a str) -> Cow<'a, str> {
+    let client_xff = join_forwarded_for(xff);
     let last_hop = client_xff.rsplit(',').next().unwrap_or("").trim();
     let already_last = source_ip.is_empty() || last_hop == source_ip;
-    let forwarded_for: Cow<'a, str> = if client_xff.is_empty() {
+    if client_xff.is_empty() {
         Cow::Borrowed(source_ip)
     } else if already_last {
         client_xff
     } else {
         Cow::Owned(format!("{client_xff}, {source_ip}"))
-    };
-    let proto = xfp
-        .or(scheme)
+    }
+}
+
+/// Appends `X-Amzn-Trace-Id` and the `X-Forwarded-*` trio, named in the style's casing.
+fn append_forwarded_headers<'a>(
+    input: &ProxyInput<'a>,
+    style: NameStyle,
+    seen: &Forwarding<'a>,
+    out: &mut Vec<Pair<'a>>,
+) {
+    let forwarded_for = forwarded_for(&seen.xff, source_ip(input));
+    let proto = seen
+        .xfp
+        .or(seen.scheme)
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .unwrap_or("http");
-    let port = match xfport.map(str::trim).filter(|p| !p.is_empty()) {
+    let port = match seen.xfport.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => p,
-        None => host_port(host.unwrap_or(""))
+        None => host_port(seen.host.unwrap_or(""))
             .unwrap_or(if proto.eq_ignore_ascii_case("https") { "443" } else { "80" }),
     };
     let names: [&str; 3] = match style {
@@ -167,13 +200,12 @@ fn event_headers<'a>(input: &ProxyInput<'a>, style: NameStyle) -> Vec<Pair<'a>> 
         NameStyle::V1 => crate::trace::HEADER,
         NameStyle::V2 => "x-amzn-trace-id",
     };
-    out.push((Cow::Borrowed(n_trace), Cow::Owned(crate::trace::function_value(req))));
+    out.push((Cow::Borrowed(n_trace), Cow::Owned(crate::trace::function_value(input.request))));
     if !forwarded_for.is_empty() {
         out.push((Cow::Borrowed(n_for), forwarded_for));
     }
     out.push((Cow::Borrowed(n_port), Cow::Borrowed(port)));
     out.push((Cow::Borrowed(n_proto), Cow::Borrowed(proto)));
-    out
 }
 
 /// The client's `X-Forwarded-For` lines, trimmed, empty ones dropped, joined by `", "`; borrowed

@@ -35,6 +35,29 @@ pub(crate) fn method_error(msg: impl Into<String>) -> Flow {
     Flow::Error(RenderError::Method(msg.into()))
 }
 
+/// What `#foreach` walks: a list, or a map's values (with the map's size when the loop started).
+enum ForeachSource {
+    List(ListRef),
+    Values(MapRef, usize),
+}
+
+impl ForeachSource {
+    fn initial_len(&self) -> usize {
+        match self {
+            ForeachSource::List(l) => l.len(),
+            ForeachSource::Values(_, n) => *n,
+        }
+    }
+
+    /// The current size and the item at `i`, if any.
+    fn at(&self, i: usize) -> (usize, Option<Value>) {
+        match self {
+            ForeachSource::List(l) => (l.len(), l.get(i)),
+            ForeachSource::Values(m, _) => (m.len(), m.with(|jm| jm.entries().get(i).map(|(_, v)| v.clone())).flatten()),
+        }
+    }
+}
+
 pub(crate) struct Renderer<'e> {
     pub env: &'e mut Env,
     vars: Vars,
@@ -345,13 +368,9 @@ impl<'e> Renderer<'e> {
 
     fn foreach(&mut self, var: &str, iterable: &Expr, body: &[Node], out: &mut String) -> R<()> {
         let it = self.value(iterable)?;
-        enum Src {
-            List(ListRef),
-            Values(MapRef, usize),
-        }
         let src = match &it {
-            Value::List(l) => Src::List(l.clone()),
-            Value::Map(m) => Src::Values(m.clone(), m.len()),
+            Value::List(l) => ForeachSource::List(l.clone()),
+            Value::Map(m) => ForeachSource::Values(m.clone(), m.len()),
             _ => return Ok(()),
         };
         let saved: Vec<(&str, Option<Value>)> = ["velocityCount", "velocityHasNext", "foreach", var]
@@ -367,51 +386,60 @@ impl<'e> Renderer<'e> {
             id,
         }));
         self.set_var("foreach", Value::Object(scope.clone()));
-        let initial_len = match &src {
-            Src::List(l) => l.len(),
-            Src::Values(_, n) => *n,
-        };
-        let mut result = Ok(());
+        let result = self.foreach_iterations(&src, var, body, &scope, id, out);
+        self.restore_vars(saved);
+        result
+    }
+
+    /// The iterations of a `#foreach`: the loop variables set for each item, the body rendered
+    /// until the items end, a `#break` of this loop, an error or the iteration limit.
+    fn foreach_iterations(
+        &mut self,
+        src: &ForeachSource,
+        var: &str,
+        body: &[Node],
+        scope: &JavaObject,
+        id: u64,
+        out: &mut String,
+    ) -> R<()> {
+        let initial_len = src.initial_len();
         let mut i: usize = 0;
         loop {
             // Java's iterator: a list changed in size during the loop throws, unless the loop
             // was about to end anyway.
-            let (len, item) = match &src {
-                Src::List(l) => (l.len(), l.get(i)),
-                Src::Values(m, _) => (m.len(), m.with(|jm| jm.entries().get(i).map(|(_, v)| v.clone())).flatten()),
-            };
+            let (len, item) = src.at(i);
             if len != initial_len {
                 if i != len {
-                    result = Err(method_error("ConcurrentModificationException"));
+                    return Err(method_error("ConcurrentModificationException"));
                 }
-                break;
+                return Ok(());
             }
-            let Some(item) = item else { break };
+            let Some(item) = item else { return Ok(()) };
             self.iterations += 1;
             if self.iterations > MAX_FOREACH_ITERATIONS {
-                result = Err(RenderError::Limit("MAX_FOREACH_ITERATIONS").into());
-                break;
+                return Err(RenderError::Limit("MAX_FOREACH_ITERATIONS").into());
             }
             let has_next = i + 1 < len;
             let count = i32::try_from(i + 1).unwrap_or(i32::MAX);
             self.set_var("velocityCount", Value::Int(count));
             self.set_var("velocityHasNext", Value::Bool(has_next));
             self.set_var(var, item);
-            if let JavaObject::Foreach(s) = &*scope {
+            if let JavaObject::Foreach(s) = scope {
                 s.index.set(i as i64);
                 s.has_next.set(has_next);
             }
             match self.nodes(body, out) {
                 Ok(()) => {}
-                Err(Flow::Break(None)) => break,
-                Err(Flow::Break(Some(b))) if b == id => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+                Err(Flow::Break(None)) => return Ok(()),
+                Err(Flow::Break(Some(b))) if b == id => return Ok(()),
+                Err(e) => return Err(e),
             }
             i += 1;
         }
+    }
+
+    /// Puts back variables saved before a `#foreach`: their old value, or unset if they had none.
+    fn restore_vars(&mut self, saved: Vec<(&str, Option<Value>)>) {
         for (k, v) in saved {
             match v {
                 Some(v) => {
@@ -422,7 +450,6 @@ impl<'e> Renderer<'e> {
                 }
             }
         }
-        result
     }
 
     /// Velocity's `evaluate()`: what `#if` sees. Only references, booleans and logic/comparison

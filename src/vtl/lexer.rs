@@ -142,36 +142,8 @@ pub(crate) fn next_token(cur: &mut Cursor, mode: Mode) -> Result<Token, usize> {
 
 fn scan(cur: &mut Cursor, c: char, mode: Mode) -> Result<Tok, usize> {
     let start = cur.pos;
-    let single = |cur: &mut Cursor, t: Tok| {
-        cur.bump(1);
-        t
-    };
     Ok(match c {
-        '"' | '\'' => {
-            cur.bump(1);
-            let mut raw = String::new();
-            loop {
-                match cur.peek() {
-                    None => return Err(start),
-                    Some(q) if q == c => {
-                        // A doubled quote stays inside the literal (`"a""b"`).
-                        if cur.peek_at(1) == Some(c) {
-                            raw.push(c);
-                            raw.push(c);
-                            cur.bump(2);
-                        } else {
-                            cur.bump(1);
-                            break;
-                        }
-                    }
-                    Some(x) => {
-                        raw.push(x);
-                        cur.bump(1);
-                    }
-                }
-            }
-            Tok::Str { double: c == '"', raw }
-        }
+        '"' | '\'' => string_literal(cur, c)?,
         '$' => Tok::Dollar,
         '(' => single(cur, Tok::LParen),
         ')' => single(cur, Tok::RParen),
@@ -195,42 +167,7 @@ fn scan(cur: &mut Cursor, c: char, mode: Mode) -> Result<Tok, usize> {
                 Tok::Int(text)
             }
         }
-        _ if mode == Mode::Directive => match c {
-            '-' => single(cur, Tok::Op(BinOp::Sub)),
-            '+' => single(cur, Tok::Op(BinOp::Add)),
-            '*' => single(cur, Tok::Op(BinOp::Mul)),
-            '/' => single(cur, Tok::Op(BinOp::Div)),
-            '%' => single(cur, Tok::Op(BinOp::Mod)),
-            '&' if cur.peek_at(1) == Some('&') => two(cur, Tok::Op(BinOp::And)),
-            '|' if cur.peek_at(1) == Some('|') => two(cur, Tok::Op(BinOp::Or)),
-            '<' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Le)),
-            '>' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Ge)),
-            '=' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Eq)),
-            '!' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Ne)),
-            '<' => single(cur, Tok::Op(BinOp::Lt)),
-            '>' => single(cur, Tok::Op(BinOp::Gt)),
-            '!' => single(cur, Tok::Not),
-            '=' => single(cur, Tok::Equals),
-            _ if is_word_start(c) => {
-                let w = take_while(cur, is_word_char);
-                // Operators and literals win ties against WORD (declared first in Velocity's grammar).
-                match w.as_str() {
-                    "true" => Tok::True,
-                    "false" => Tok::False,
-                    "and" => Tok::Op(BinOp::And),
-                    "or" => Tok::Op(BinOp::Or),
-                    "eq" => Tok::Op(BinOp::Eq),
-                    "ne" => Tok::Op(BinOp::Ne),
-                    "lt" => Tok::Op(BinOp::Lt),
-                    "gt" => Tok::Op(BinOp::Gt),
-                    "le" => Tok::Op(BinOp::Le),
-                    "ge" => Tok::Op(BinOp::Ge),
-                    "not" => Tok::Not,
-                    _ => Tok::Word(w),
-                }
-            }
-            _ => Tok::Other(c),
-        },
+        _ if mode == Mode::Directive => directive_token(cur, c),
         _ if is_ident_start(c) => {
             let w = take_while(cur, is_ident_char);
             match w.as_str() {
@@ -241,6 +178,81 @@ fn scan(cur: &mut Cursor, c: char, mode: Mode) -> Result<Tok, usize> {
         }
         _ => Tok::Other(c),
     })
+}
+
+/// A string literal opened by `quote`; an unterminated one is `Err(offset of the quote)`.
+fn string_literal(cur: &mut Cursor, quote: char) -> Result<Tok, usize> {
+    let start = cur.pos;
+    cur.bump(1);
+    let mut raw = String::new();
+    loop {
+        match cur.peek() {
+            None => return Err(start),
+            Some(q) if q == quote => {
+                // A doubled quote stays inside the literal (`"a""b"`).
+                if cur.peek_at(1) == Some(quote) {
+                    raw.push(quote);
+                    raw.push(quote);
+                    cur.bump(2);
+                } else {
+                    cur.bump(1);
+                    break;
+                }
+            }
+            Some(x) => {
+                raw.push(x);
+                cur.bump(1);
+            }
+        }
+    }
+    Ok(Tok::Str { double: quote == '"', raw })
+}
+
+/// The operators and words that exist only in the `DIRECTIVE` state.
+fn directive_token(cur: &mut Cursor, c: char) -> Tok {
+    match c {
+        '-' => single(cur, Tok::Op(BinOp::Sub)),
+        '+' => single(cur, Tok::Op(BinOp::Add)),
+        '*' => single(cur, Tok::Op(BinOp::Mul)),
+        '/' => single(cur, Tok::Op(BinOp::Div)),
+        '%' => single(cur, Tok::Op(BinOp::Mod)),
+        '&' if cur.peek_at(1) == Some('&') => two(cur, Tok::Op(BinOp::And)),
+        '|' if cur.peek_at(1) == Some('|') => two(cur, Tok::Op(BinOp::Or)),
+        '<' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Le)),
+        '>' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Ge)),
+        '=' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Eq)),
+        '!' if cur.peek_at(1) == Some('=') => two(cur, Tok::Op(BinOp::Ne)),
+        '<' => single(cur, Tok::Op(BinOp::Lt)),
+        '>' => single(cur, Tok::Op(BinOp::Gt)),
+        '!' => single(cur, Tok::Not),
+        '=' => single(cur, Tok::Equals),
+        _ if is_word_start(c) => directive_word(take_while(cur, is_word_char)),
+        _ => Tok::Other(c),
+    }
+}
+
+/// A `DIRECTIVE`-state word: operators and literals win ties against WORD (declared first in
+/// Velocity's grammar).
+fn directive_word(w: String) -> Tok {
+    match w.as_str() {
+        "true" => Tok::True,
+        "false" => Tok::False,
+        "and" => Tok::Op(BinOp::And),
+        "or" => Tok::Op(BinOp::Or),
+        "eq" => Tok::Op(BinOp::Eq),
+        "ne" => Tok::Op(BinOp::Ne),
+        "lt" => Tok::Op(BinOp::Lt),
+        "gt" => Tok::Op(BinOp::Gt),
+        "le" => Tok::Op(BinOp::Le),
+        "ge" => Tok::Op(BinOp::Ge),
+        "not" => Tok::Not,
+        _ => Tok::Word(w),
+    }
+}
+
+fn single(cur: &mut Cursor, t: Tok) -> Tok {
+    cur.bump(1);
+    t
 }
 
 fn two(cur: &mut Cursor, t: Tok) -> Tok {

@@ -181,58 +181,12 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
             let h = s.encode_utf16().fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)));
             Value::Int(h)
         }
-        ("charAt", [i]) => {
-            let Some(i) = int_arg(i) else { return Ok(None) };
-            let u = utf16(s);
-            match usize::try_from(i).ok().and_then(|i| u.get(i)) {
-                Some(c) => from16(&[*c]),
-                None => return Err(oob("StringIndexOutOfBoundsException: String", i, u.len())),
-            }
-        }
+        ("charAt", [i]) => return string_char_at(s, i),
         ("substring", [a]) | ("substring", [a, _]) | ("subSequence", [a, _]) => {
-            let Some(a) = int_arg(a) else { return Ok(None) };
-            let u = utf16(s);
-            let b = match args.get(1) {
-                Some(b) => match int_arg(b) {
-                    Some(b) => b,
-                    None => return Ok(None),
-                },
-                None => i32::try_from(u.len()).unwrap_or(i32::MAX),
-            };
-            match (usize::try_from(a), usize::try_from(b)) {
-                (Ok(x), Ok(y)) if x <= y && y <= u.len() => from16(u.get(x..y).unwrap_or(&[])),
-                _ => {
-                    return Err(method_error(format!(
-                        "StringIndexOutOfBoundsException: begin {a}, end {b}, length {}",
-                        u.len()
-                    )))
-                }
-            }
+            return string_substring(s, a, args.get(1))
         }
         ("indexOf", [n]) | ("indexOf", [n, _]) | ("lastIndexOf", [n]) | ("lastIndexOf", [n, _]) => {
-            let u = utf16(s);
-            let needle = match n {
-                Value::String(n) => utf16(n),
-                Value::Int(c) => match u16::try_from(*c) {
-                    Ok(c) => vec![c],
-                    Err(_) => match char::from_u32(*c as u32) {
-                        Some(ch) => utf16(&ch.to_string()),
-                        None => return Ok(Some(Value::Int(-1))),
-                    },
-                },
-                Value::Null => return Err(npe()),
-                _ => return Ok(None),
-            };
-            let last = name == "lastIndexOf";
-            let from = match args.get(1) {
-                Some(f) => match int_arg(f) {
-                    Some(f) => f,
-                    None => return Ok(None),
-                },
-                None if last => i32::try_from(u.len()).unwrap_or(i32::MAX),
-                None => 0,
-            };
-            Value::Int(if last { last_index_of(&u, &needle, from) } else { index_of(&u, &needle, from) })
+            return string_index_of(s, n, args.get(1), name == "lastIndexOf")
         }
         ("contains", [n]) => match str_arg(n) {
             Some(Some(n)) => Value::Bool(s.contains(n)),
@@ -244,117 +198,213 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
             Some(None) => return Err(npe()),
             None => return Ok(None),
         },
-        ("startsWith", [n, off]) => match (str_arg(n), int_arg(off)) {
-            (Some(Some(n)), Some(off)) => {
-                let u = utf16(s);
-                let nu = utf16(n);
-                let ok = usize::try_from(off).ok().and_then(|o| u.get(o..o + nu.len())) == Some(&nu[..]);
-                Value::Bool(ok)
-            }
-            (Some(None), _) => return Err(npe()),
-            _ => return Ok(None),
-        },
+        ("startsWith", [n, off]) => return string_starts_with_at(s, n, off),
         ("equals", [o]) => Value::Bool(java_equals(&sv, o, 0)),
-        ("equalsIgnoreCase", [o]) => match o {
-            Value::String(o) => Value::Bool(
-                s.chars().count() == o.chars().count()
-                    && s.chars().zip(o.chars()).all(|(a, b)| {
-                        a == b || a.to_uppercase().eq(b.to_uppercase()) || a.to_lowercase().eq(b.to_lowercase())
-                    }),
-            ),
-            Value::Null => Value::Bool(false),
-            _ => return Ok(None),
-        },
-        ("compareTo", [o]) | ("compareToIgnoreCase", [o]) => match o {
-            Value::String(o) => {
-                let (a, b) = if name == "compareTo" {
-                    (utf16(s), utf16(o))
-                } else {
-                    (utf16(&s.to_uppercase().to_lowercase()), utf16(&o.to_uppercase().to_lowercase()))
-                };
-                let d = a
-                    .iter()
-                    .zip(b.iter())
-                    .find(|(x, y)| x != y)
-                    .map(|(x, y)| i32::from(*x) - i32::from(*y))
-                    .unwrap_or_else(|| (a.len() as i64 - b.len() as i64) as i32);
-                Value::Int(d)
-            }
-            Value::Null => return Err(npe()),
-            _ => return Ok(None),
-        },
-        ("concat", [o]) => match str_arg(o) {
-            Some(Some(o)) => {
-                let out = format!("{s}{o}");
-                limit_len(&out)?;
-                Value::from(out)
-            }
-            Some(None) => return Err(npe()),
+        ("equalsIgnoreCase", [o]) => return string_equals_ignore_case(s, o),
+        ("compareTo", [o]) | ("compareToIgnoreCase", [o]) => return string_compare_to(s, o, name == "compareTo"),
+        ("concat", [o]) => return string_concat(s, o),
+        ("replace", [a, b]) => return string_replace(s, a, b),
+        ("repeat", [n]) => return string_repeat(s, n),
+        ("matches", [p]) | ("replaceAll", [p, _]) | ("replaceFirst", [p, _]) | ("split", [p]) | ("split", [p, _]) => {
+            return string_regex_method(s, name, p, args.get(1))
+        }
+        ("valueOf", [v]) => Value::from(if v.is_null() { "null".to_string() } else { v.to_java_string() }),
+        ("join", [d, Value::List(l)]) => return string_join(d, l),
+        _ => return Ok(None),
+    }))
+}
+
+/// `charAt(int)`: the UTF-16 unit at the index, out of range throws.
+fn string_char_at(s: &str, i: &Value) -> R<Found> {
+    let Some(i) = int_arg(i) else { return Ok(None) };
+    let u = utf16(s);
+    match usize::try_from(i).ok().and_then(|i| u.get(i)) {
+        Some(c) => Ok(Some(from16(&[*c]))),
+        None => Err(oob("StringIndexOutOfBoundsException: String", i, u.len())),
+    }
+}
+
+/// `substring(begin[, end])` / `subSequence(begin, end)` over UTF-16 units; a bad range throws.
+fn string_substring(s: &str, a: &Value, b: Option<&Value>) -> R<Found> {
+    let Some(a) = int_arg(a) else { return Ok(None) };
+    let u = utf16(s);
+    let b = match b {
+        Some(b) => match int_arg(b) {
+            Some(b) => b,
             None => return Ok(None),
         },
-        ("replace", [a, b]) => match (str_arg(a), str_arg(b)) {
-            (Some(Some(a)), Some(Some(b))) => {
-                let out = s.replace(a, b);
-                limit_len(&out)?;
-                Value::from(out)
-            }
-            (Some(_), Some(_)) => return Err(npe()),
-            _ => return Ok(None),
+        None => i32::try_from(u.len()).unwrap_or(i32::MAX),
+    };
+    match (usize::try_from(a), usize::try_from(b)) {
+        (Ok(x), Ok(y)) if x <= y && y <= u.len() => Ok(Some(from16(u.get(x..y).unwrap_or(&[])))),
+        _ => Err(method_error(format!(
+            "StringIndexOutOfBoundsException: begin {a}, end {b}, length {}",
+            u.len()
+        ))),
+    }
+}
+
+/// `indexOf` / `lastIndexOf` of a string or a code point (an Integer), from an optional index.
+fn string_index_of(s: &str, n: &Value, from: Option<&Value>, last: bool) -> R<Found> {
+    let u = utf16(s);
+    let needle = match n {
+        Value::String(n) => utf16(n),
+        Value::Int(c) => match u16::try_from(*c) {
+            Ok(c) => vec![c],
+            Err(_) => match char::from_u32(*c as u32) {
+                Some(ch) => utf16(&ch.to_string()),
+                None => return Ok(Some(Value::Int(-1))),
+            },
         },
-        ("repeat", [n]) => {
-            let Some(n) = int_arg(n) else { return Ok(None) };
-            let Ok(n) = usize::try_from(n) else {
-                return Err(method_error(format!("IllegalArgumentException: count is negative: {n}")));
-            };
-            if s.len().saturating_mul(n) > MAX_OUTPUT_BYTES {
-                return Err(super::error::RenderError::Limit("MAX_OUTPUT_BYTES").into());
-            }
-            Value::from(s.repeat(n))
+        Value::Null => return Err(npe()),
+        _ => return Ok(None),
+    };
+    let from = match from {
+        Some(f) => match int_arg(f) {
+            Some(f) => f,
+            None => return Ok(None),
+        },
+        None if last => i32::try_from(u.len()).unwrap_or(i32::MAX),
+        None => 0,
+    };
+    Ok(Some(Value::Int(if last { last_index_of(&u, &needle, from) } else { index_of(&u, &needle, from) })))
+}
+
+/// `startsWith(prefix, offset)`: the prefix at a UTF-16 offset.
+fn string_starts_with_at(s: &str, n: &Value, off: &Value) -> R<Found> {
+    match (str_arg(n), int_arg(off)) {
+        (Some(Some(n)), Some(off)) => {
+            let u = utf16(s);
+            let nu = utf16(n);
+            let ok = usize::try_from(off).ok().and_then(|o| u.get(o..o + nu.len())) == Some(&nu[..]);
+            Ok(Some(Value::Bool(ok)))
         }
-        ("matches", [p]) | ("replaceAll", [p, _]) | ("replaceFirst", [p, _]) | ("split", [p]) | ("split", [p, _]) => {
-            let pat = match str_arg(p) {
-                Some(Some(p)) => p,
+        (Some(None), _) => Err(npe()),
+        _ => Ok(None),
+    }
+}
+
+/// `equalsIgnoreCase`: character by character, equal in upper or in lower case; null is false.
+fn string_equals_ignore_case(s: &str, o: &Value) -> R<Found> {
+    match o {
+        Value::String(o) => Ok(Some(Value::Bool(
+            s.chars().count() == o.chars().count()
+                && s.chars().zip(o.chars()).all(|(a, b)| {
+                    a == b || a.to_uppercase().eq(b.to_uppercase()) || a.to_lowercase().eq(b.to_lowercase())
+                }),
+        ))),
+        Value::Null => Ok(Some(Value::Bool(false))),
+        _ => Ok(None),
+    }
+}
+
+/// `compareTo` (or, not `exact`, `compareToIgnoreCase`): the first differing UTF-16 units'
+/// difference, else the length difference.
+fn string_compare_to(s: &str, o: &Value, exact: bool) -> R<Found> {
+    match o {
+        Value::String(o) => {
+            let (a, b) = if exact {
+                (utf16(s), utf16(o))
+            } else {
+                (utf16(&s.to_uppercase().to_lowercase()), utf16(&o.to_uppercase().to_lowercase()))
+            };
+            let d = a
+                .iter()
+                .zip(b.iter())
+                .find(|(x, y)| x != y)
+                .map(|(x, y)| i32::from(*x) - i32::from(*y))
+                .unwrap_or_else(|| (a.len() as i64 - b.len() as i64) as i32);
+            Ok(Some(Value::Int(d)))
+        }
+        Value::Null => Err(npe()),
+        _ => Ok(None),
+    }
+}
+
+/// `concat`: null throws, the result is bounded by the output limit.
+fn string_concat(s: &str, o: &Value) -> R<Found> {
+    match str_arg(o) {
+        Some(Some(o)) => {
+            let out = format!("{s}{o}");
+            limit_len(&out)?;
+            Ok(Some(Value::from(out)))
+        }
+        Some(None) => Err(npe()),
+        None => Ok(None),
+    }
+}
+
+/// `replace(target, replacement)`: literal, every occurrence; a null argument throws.
+fn string_replace(s: &str, a: &Value, b: &Value) -> R<Found> {
+    match (str_arg(a), str_arg(b)) {
+        (Some(Some(a)), Some(Some(b))) => {
+            let out = s.replace(a, b);
+            limit_len(&out)?;
+            Ok(Some(Value::from(out)))
+        }
+        (Some(_), Some(_)) => Err(npe()),
+        _ => Ok(None),
+    }
+}
+
+/// `repeat(count)`: a negative count throws; the result is bounded before it is built.
+fn string_repeat(s: &str, n: &Value) -> R<Found> {
+    let Some(n) = int_arg(n) else { return Ok(None) };
+    let Ok(n) = usize::try_from(n) else {
+        return Err(method_error(format!("IllegalArgumentException: count is negative: {n}")));
+    };
+    if s.len().saturating_mul(n) > MAX_OUTPUT_BYTES {
+        return Err(super::error::RenderError::Limit("MAX_OUTPUT_BYTES").into());
+    }
+    Ok(Some(Value::from(s.repeat(n))))
+}
+
+/// `matches`, `split`, `replaceAll`, `replaceFirst`: the pattern is a Java regex; a null pattern
+/// or replacement throws.
+fn string_regex_method(s: &str, name: &str, p: &Value, second: Option<&Value>) -> R<Found> {
+    let pat = match str_arg(p) {
+        Some(Some(p)) => p,
+        Some(None) => return Err(npe()),
+        None => return Ok(None),
+    };
+    let re = compile_regex(pat)?;
+    Ok(Some(match name {
+        "matches" => Value::Bool(re.full_match(s)),
+        "split" => {
+            let limit = match second {
+                Some(l) => match int_arg(l) {
+                    Some(l) => l,
+                    None => return Ok(None),
+                },
+                None => 0,
+            };
+            let parts = re.split(s, limit);
+            Value::List(ListRef::new(parts.into_iter().map(Value::from).collect()))
+        }
+        _ => {
+            let repl = match second.and_then(str_arg) {
+                Some(Some(x)) => x,
                 Some(None) => return Err(npe()),
                 None => return Ok(None),
             };
-            let re = compile_regex(pat)?;
-            match name {
-                "matches" => Value::Bool(re.full_match(s)),
-                "split" => {
-                    let limit = match args.get(1) {
-                        Some(l) => match int_arg(l) {
-                            Some(l) => l,
-                            None => return Ok(None),
-                        },
-                        None => 0,
-                    };
-                    let parts = re.split(s, limit);
-                    Value::List(ListRef::new(parts.into_iter().map(Value::from).collect()))
-                }
-                _ => {
-                    let repl = match args.get(1).and_then(str_arg) {
-                        Some(Some(x)) => x,
-                        Some(None) => return Err(npe()),
-                        None => return Ok(None),
-                    };
-                    let out = re.replace(s, repl, name == "replaceAll").map_err(method_error)?;
-                    limit_len(&out)?;
-                    Value::from(out)
-                }
-            }
+            let out = re.replace(s, repl, name == "replaceAll").map_err(method_error)?;
+            limit_len(&out)?;
+            Value::from(out)
         }
-        ("valueOf", [v]) => Value::from(if v.is_null() { "null".to_string() } else { v.to_java_string() }),
-        ("join", [d, Value::List(l)]) => match str_arg(d) {
-            Some(Some(d)) => {
-                let parts: Vec<String> = l.snapshot().iter().map(java_str).collect();
-                let out = parts.join(d);
-                limit_len(&out)?;
-                Value::from(out)
-            }
-            _ => return Ok(None),
-        },
-        _ => return Ok(None),
     }))
+}
+
+/// `String.join(delimiter, list)`: the items as `String.valueOf` writes them.
+fn string_join(d: &Value, l: &ListRef) -> R<Found> {
+    match str_arg(d) {
+        Some(Some(d)) => {
+            let parts: Vec<String> = l.snapshot().iter().map(java_str).collect();
+            let out = parts.join(d);
+            limit_len(&out)?;
+            Ok(Some(Value::from(out)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// `String.valueOf` inside a collection or argument: null is "null".
@@ -425,12 +475,7 @@ fn map_method(r: &mut Renderer, obj: &Value, m: &MapRef, name: &str, args: &[Val
 
 fn list_method(r: &mut Renderer, obj: &Value, l: &ListRef, name: &str, args: &[Value]) -> R<Found> {
     let len = l.len();
-    let idx = |i: i32, max: usize| -> R<usize> {
-        match usize::try_from(i) {
-            Ok(u) if u < max => Ok(u),
-            _ => Err(oob("", i, len)),
-        }
-    };
+    let idx = |i: i32, max: usize| list_index(i, max, len);
     Ok(Some(match (name, args) {
         ("get", [i]) => {
             let Some(i) = int_arg(i) else { return Ok(None) };
@@ -453,58 +498,82 @@ fn list_method(r: &mut Renderer, obj: &Value, l: &ListRef, name: &str, args: &[V
             l.with_mut(|items| items.insert(i.min(items.len()), v.clone()));
             Value::str("")
         }
-        ("addAll", [Value::List(o)]) => {
-            let more = o.snapshot();
-            r.charge_elems(more.len())?;
-            check_len(len + more.len())?;
-            let changed = !more.is_empty();
-            l.with_mut(|items| items.extend(more));
-            Value::Bool(changed)
-        }
+        ("addAll", [Value::List(o)]) => list_add_all(r, l, o)?,
         ("size", []) => Value::Int(i32::try_from(len).unwrap_or(i32::MAX)),
         ("isEmpty", []) => Value::Bool(len == 0),
         ("contains", [v]) => Value::Bool(l.snapshot().iter().any(|x| java_equals(x, v, 0))),
-        ("indexOf", [v]) | ("lastIndexOf", [v]) => {
-            let items = l.snapshot();
-            let pos = if name == "indexOf" {
-                items.iter().position(|x| java_equals(x, v, 0))
-            } else {
-                items.iter().rposition(|x| java_equals(x, v, 0))
-            };
-            Value::Int(pos.and_then(|p| i32::try_from(p).ok()).unwrap_or(-1))
-        }
+        ("indexOf", [v]) | ("lastIndexOf", [v]) => list_position(l, v, name == "indexOf"),
         // An Integer argument removes by index (remove(int)); anything else by equality.
         ("remove", [Value::Int(i)]) => {
             let i = idx(*i, len)?;
             l.with_mut(|items| if i < items.len() { items.remove(i) } else { Value::Null }).unwrap_or(Value::Null)
         }
-        ("remove", [v]) => {
-            let removed = l
-                .with_mut(|items| match items.iter().position(|x| java_equals(x, v, 0)) {
-                    Some(p) => {
-                        items.remove(p);
-                        true
-                    }
-                    None => false,
-                })
-                .unwrap_or(false);
-            Value::Bool(removed)
-        }
+        ("remove", [v]) => list_remove_equal(l, v),
         ("clear", []) => {
             l.with_mut(|items| items.clear());
             Value::str("")
         }
-        ("subList", [a, b]) => match (int_arg(a), int_arg(b)) {
-            (Some(a), Some(b)) => match (usize::try_from(a), usize::try_from(b)) {
-                (Ok(x), Ok(y)) if x <= y && y <= len => {
-                    Value::List(ListRef::new(l.snapshot().get(x..y).map(|s| s.to_vec()).unwrap_or_default()))
-                }
-                _ => return Err(oob("", format!("{a}..{b}"), len)),
-            },
-            _ => return Ok(None),
-        },
+        ("subList", [a, b]) => return list_sub_list(l, a, b),
         _ => return Ok(common(obj, name, args)),
     }))
+}
+
+/// A Java `int` index below `max`; anything else throws IndexOutOfBounds for a list of `len`.
+fn list_index(i: i32, max: usize, len: usize) -> R<usize> {
+    match usize::try_from(i) {
+        Ok(u) if u < max => Ok(u),
+        _ => Err(oob("", i, len)),
+    }
+}
+
+/// `addAll(list)`: appends a copy of the other list's items, within the collection limit;
+/// true when something was added.
+fn list_add_all(r: &mut Renderer, l: &ListRef, o: &ListRef) -> R<Value> {
+    let more = o.snapshot();
+    r.charge_elems(more.len())?;
+    check_len(l.len() + more.len())?;
+    let changed = !more.is_empty();
+    l.with_mut(|items| items.extend(more));
+    Ok(Value::Bool(changed))
+}
+
+/// `indexOf` (`first`) or `lastIndexOf`: the position of an equal item, else -1.
+fn list_position(l: &ListRef, v: &Value, first: bool) -> Value {
+    let items = l.snapshot();
+    let pos = if first {
+        items.iter().position(|x| java_equals(x, v, 0))
+    } else {
+        items.iter().rposition(|x| java_equals(x, v, 0))
+    };
+    Value::Int(pos.and_then(|p| i32::try_from(p).ok()).unwrap_or(-1))
+}
+
+/// `remove(Object)`: removes the first equal item; true if there was one.
+fn list_remove_equal(l: &ListRef, v: &Value) -> Value {
+    let removed = l
+        .with_mut(|items| match items.iter().position(|x| java_equals(x, v, 0)) {
+            Some(p) => {
+                items.remove(p);
+                true
+            }
+            None => false,
+        })
+        .unwrap_or(false);
+    Value::Bool(removed)
+}
+
+/// `subList(from, to)`: a copy (Java's is a live view); a bad range throws.
+fn list_sub_list(l: &ListRef, a: &Value, b: &Value) -> R<Found> {
+    let len = l.len();
+    match (int_arg(a), int_arg(b)) {
+        (Some(a), Some(b)) => match (usize::try_from(a), usize::try_from(b)) {
+            (Ok(x), Ok(y)) if x <= y && y <= len => {
+                Ok(Some(Value::List(ListRef::new(l.snapshot().get(x..y).map(|s| s.to_vec()).unwrap_or_default()))))
+            }
+            _ => Err(oob("", format!("{a}..{b}"), len)),
+        },
+        _ => Ok(None),
+    }
 }
 
 // ---------- numbers ----------
