@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 
 import pytest
 import requests
@@ -30,7 +31,7 @@ def local_copy(rel, port=None, admin=None, lambda_port=None):
 
 # The generator's output is what is committed.
 def test_generated_files_are_fresh():
-    r = subprocess.run(["python3", os.path.join(ROOT, "scripts/gen_deploy.py"), "--check"],
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen_deploy.py"), "--check"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 

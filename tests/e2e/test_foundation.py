@@ -322,7 +322,7 @@ def test_struct_configuration_is_refused():
 def test_run_generator_checks_definitions(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"openapi": "3.0.1", "paths": {"/a/{x}.json": {"get": mock_op("{}")}}}))
-    args = ["python3", f"{ROOT}/scripts/run.py", "--wasm", WASM, "--checker", CHECKER, "--envoy", ENVOY,
+    args = [sys.executable, f"{ROOT}/scripts/run.py", "--wasm", WASM, "--checker", CHECKER, "--envoy", ENVOY,
             "--generate-only", "--out", str(tmp_path / "out")]
     r = subprocess.run(args + ["--api", str(bad)], capture_output=True, text=True)
     assert r.returncode == 2

@@ -41,7 +41,7 @@ def greedy_root(path):
 @pytest.mark.parametrize("path", FILES, ids=os.path.basename)
 def test_served(path, tmp_path):
     port, admin = free_port(), free_port()
-    r = subprocess.run(["python3", os.path.join(ROOT, "scripts/run.py"), "--api", path, "--wasm", WASM,
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/run.py"), "--api", path, "--wasm", WASM,
                         "--checker", CHECKER, "--envoy", ENVOY, "--port", str(port), "--admin-port", str(admin),
                         "--stage-variables", STAGE_VARIABLES.get(os.path.basename(path), ""),
                         "--cfn-params", CFN_PARAMS.get(os.path.basename(path), ""),
