@@ -18,36 +18,12 @@
 
 use std::path::PathBuf;
 
+mod common;
+use common::event_case::Case;
+
 use apigw_envoy::context::RequestContext;
 use apigw_envoy::event::{v1, v2, ProxyInput};
 use apigw_envoy::http::Request;
-
-/// One fixed input of the golden files.
-#[derive(Debug, Clone)]
-struct Case {
-    name: &'static str,
-    request: Request,
-    context: RequestContext,
-    resource: String,
-    path: String,
-    path_params: Vec<(String, String)>,
-    stage_variables: Vec<(String, String)>,
-    binary: Vec<String>,
-}
-
-impl Case {
-    fn input(&self) -> ProxyInput<'_> {
-        ProxyInput {
-            request: &self.request,
-            context: &self.context,
-            resource: &self.resource,
-            path: &self.path,
-            path_params: &self.path_params,
-            stage_variables: &self.stage_variables,
-            binary_media_types: &self.binary,
-        }
-    }
-}
 
 /// An event writer: `v1::build` or `v2::build`.
 type Build = fn(&ProxyInput) -> String;

@@ -14,8 +14,11 @@
     clippy::type_complexity
 )]
 
+mod common;
+use common::event_case::Case;
+
 use apigw_envoy::context::RequestContext;
-use apigw_envoy::event::{v1, v2, ProxyInput};
+use apigw_envoy::event::{v1, v2};
 use apigw_envoy::http::Request;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -148,30 +151,7 @@ prop_compose! {
     }
 }
 
-#[derive(Debug)]
-struct Case {
-    request: Request,
-    context: RequestContext,
-    resource: String,
-    path: String,
-    path_params: Vec<(String, String)>,
-    stage_variables: Vec<(String, String)>,
-    binary: Vec<String>,
-}
-
 impl Case {
-    fn input(&self) -> ProxyInput<'_> {
-        ProxyInput {
-            request: &self.request,
-            context: &self.context,
-            resource: &self.resource,
-            path: &self.path,
-            path_params: &self.path_params,
-            stage_variables: &self.stage_variables,
-            binary_media_types: &self.binary,
-        }
-    }
-
     fn check(&self) -> Result<(), TestCaseError> {
         let input = self.input();
         let req = &self.request;
@@ -389,7 +369,7 @@ prop_compose! {
         stage_variables in pair_list(vec!["alias", "env", "Alias"]),
         binary in binary_media_types(),
     ) -> Case {
-        Case { request, context, resource, path, path_params, stage_variables, binary }
+        Case { name: "", request, context, resource, path, path_params, stage_variables, binary }
     }
 }
 
