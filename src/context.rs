@@ -1,4 +1,15 @@
-//! `$context`: the per-request values API Gateway exposes to templates, events and gateway responses.
+//! `$context`: the per-request values API Gateway exposes to templates, events and gateway
+//! responses, and the one table of facts ([`TEMPLATE_ORDER`], [`PROXY_EVENT_ORDER`] and their
+//! identity counterparts) from which every view of them is derived: the template `$context` map ([`crate::template_env`]),
+//! the payload 1.0 event's `requestContext` ([`crate::event::v1`]), the `context.*` mapping
+//! sources and gateway-response variables ([`RequestContext::lookup`]), and what the adapter must
+//! read from the host to fill them ([`Reads`]).
+//!
+//! Adding a field: a member of [`RequestContext`], filled in [`RequestContext::for_request`] (from
+//! the request) or by the gateway (from the deployment or the route); a [`Fact`] constant; its place
+//! in the two orders. The tests below check that the orders list every fact.
+
+use crate::http::Request;
 
 /// The values of `$context` (and of a proxy event's `requestContext`) for one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,44 +41,183 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// Looks up a `context.<name>` mapping source (`context.requestId`, `context.identity.sourceIp`).
-    /// Unknown names give `None`; null identity fields give `Some("")`.
+    /// The facts that come from the request itself (host, method, path, ids, time, caller); the
+    /// gateway adds those of the deployment and the matched route. The host is `:authority` (what
+    /// Envoy makes of HTTP/1.1's `Host`), else `host`. A request time of 0 means the adapter did
+    /// not read the clock because nothing reads the time: `requestTime` stays empty.
+    pub fn for_request(req: &Request) -> RequestContext {
+        let host = req.header(":authority").or_else(|| req.header("host")).unwrap_or("");
+        RequestContext {
+            domain_name: host.to_string(),
+            domain_prefix: domain_prefix(host),
+            extended_request_id: req.request_id.clone(),
+            http_method: req.method.clone(),
+            path: req.path_only().to_string(),
+            protocol: "HTTP/1.1".to_string(),
+            request_id: req.request_id.clone(),
+            request_time: if req.now_ms == 0 { String::new() } else { crate::time::request_time(req.now_ms) },
+            request_time_epoch: req.now_ms,
+            source_ip: req.source_ip.clone(),
+            user_agent: req.header("user-agent").map(str::to_string),
+            ..RequestContext::default()
+        }
+    }
+
+    /// Looks up a `context.<name>` mapping source or gateway-response variable
+    /// (`context.requestId`, `context.identity.sourceIp`). Unknown names give `None`; null
+    /// identity fields give `Some("")`.
     pub fn lookup(&self, name: &str) -> Option<String> {
-        let v = match name {
-            "accountId" => self.account_id.clone(),
-            "apiId" => self.api_id.clone(),
-            "deploymentId" => self.deployment_id.clone(),
-            "domainName" => self.domain_name.clone(),
-            "domainPrefix" => self.domain_prefix.clone(),
-            "extendedRequestId" => self.extended_request_id.clone(),
-            "httpMethod" => self.http_method.clone(),
-            "path" => self.path.clone(),
-            "protocol" => self.protocol.clone(),
-            "requestId" => self.request_id.clone(),
-            "requestTime" => self.request_time.clone(),
-            "requestTimeEpoch" => self.request_time_epoch.to_string(),
-            "resourceId" => self.resource_id.clone(),
-            "resourcePath" => self.resource_path.clone(),
-            "stage" => self.stage.clone(),
-            "identity.sourceIp" => self.source_ip.clone(),
-            "identity.userAgent" => self.user_agent.clone().unwrap_or_default(),
-            "identity.accessKey"
-            | "identity.accountId"
-            | "identity.caller"
-            | "identity.cognitoAuthenticationProvider"
-            | "identity.cognitoAuthenticationType"
-            | "identity.cognitoIdentityId"
-            | "identity.cognitoIdentityPoolId"
-            | "identity.principalOrgId"
-            | "identity.user"
-            | "identity.userArn"
-            | "identity.apiKey"
-            | "identity.apiKeyId" => String::new(),
-            _ => return None,
-        };
-        Some(v)
+        if let Some(key) = name.strip_prefix("identity.") {
+            let field = IDENTITY_SOURCES.iter().flat_map(|l| l.iter()).find(|f| f.key == key)?;
+            return Some((field.value)(self).unwrap_or("").to_string());
+        }
+        match (TEMPLATE_ORDER.iter().find(|f| f.key == name)?.value)(self) {
+            FactValue::Text(v) => Some(v.to_string()),
+            FactValue::Number(n) => Some(n.to_string()),
+            FactValue::Identity | FactValue::Overrides(_) => None,
+        }
     }
 }
+
+/// What the adapter must read from the host to know a fact: each read costs about a microsecond,
+/// so it reads the clock and the caller's address only for operations whose plan asks for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// The request's Host or User-Agent header.
+    pub headers: bool,
+    /// The request's arrival time.
+    pub clock: bool,
+    /// The caller's address.
+    pub peer: bool,
+}
+
+impl Reads {
+    pub const ALL: Reads = Reads { headers: true, clock: true, peer: true };
+    const NOTHING: Reads = Reads { headers: false, clock: false, peer: false };
+    const HEADERS: Reads = Reads { headers: true, clock: false, peer: false };
+    const CLOCK: Reads = Reads { headers: false, clock: true, peer: false };
+    const CALLER: Reads = Reads { headers: true, clock: false, peer: true };
+
+    pub fn union(self, other: Reads) -> Reads {
+        Reads {
+            headers: self.headers || other.headers,
+            clock: self.clock || other.clock,
+            peer: self.peer || other.peer,
+        }
+    }
+}
+
+/// A fact's value, borrowed from the [`RequestContext`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactValue<'a> {
+    Text(&'a str),
+    Number(u64),
+    /// `identity`: the map of [`IDENTITY_TEMPLATE_ORDER`].
+    Identity,
+    /// `requestOverride` / `responseOverride`: writable maps with these keys, empty at first.
+    Overrides(&'static [&'static str]),
+}
+
+/// One `$context` key.
+pub struct Fact {
+    pub key: &'static str,
+    pub reads: Reads,
+    pub value: fn(&RequestContext) -> FactValue<'_>,
+}
+
+impl Fact {
+    /// The fact named `key` (a top-level `$context` key).
+    pub fn named(key: &str) -> Option<&'static Fact> {
+        TEMPLATE_ORDER.iter().find(|f| f.key == key)
+    }
+}
+
+macro_rules! text_fact {
+    ($name:ident, $key:literal, $field:ident, $reads:expr) => {
+        const $name: Fact = Fact { key: $key, reads: $reads, value: |c| FactValue::Text(&c.$field) };
+    };
+}
+
+text_fact!(ACCOUNT_ID, "accountId", account_id, Reads::NOTHING);
+text_fact!(API_ID, "apiId", api_id, Reads::NOTHING);
+text_fact!(DEPLOYMENT_ID, "deploymentId", deployment_id, Reads::NOTHING);
+text_fact!(DOMAIN_NAME, "domainName", domain_name, Reads::HEADERS);
+text_fact!(DOMAIN_PREFIX, "domainPrefix", domain_prefix, Reads::HEADERS);
+text_fact!(EXTENDED_REQUEST_ID, "extendedRequestId", extended_request_id, Reads::NOTHING);
+text_fact!(HTTP_METHOD, "httpMethod", http_method, Reads::NOTHING);
+text_fact!(PATH, "path", path, Reads::NOTHING);
+text_fact!(PROTOCOL, "protocol", protocol, Reads::NOTHING);
+text_fact!(REQUEST_ID, "requestId", request_id, Reads::NOTHING);
+text_fact!(REQUEST_TIME, "requestTime", request_time, Reads::CLOCK);
+text_fact!(RESOURCE_ID, "resourceId", resource_id, Reads::NOTHING);
+text_fact!(RESOURCE_PATH, "resourcePath", resource_path, Reads::NOTHING);
+text_fact!(STAGE, "stage", stage, Reads::NOTHING);
+const REQUEST_TIME_EPOCH: Fact =
+    Fact { key: "requestTimeEpoch", reads: Reads::CLOCK, value: |c| FactValue::Number(c.request_time_epoch) };
+const IDENTITY_FACT: Fact = Fact { key: "identity", reads: Reads::CALLER, value: |_| FactValue::Identity };
+const REQUEST_OVERRIDE: Fact = Fact {
+    key: "requestOverride",
+    reads: Reads::NOTHING,
+    value: |_| FactValue::Overrides(&["path", "header", "querystring"]),
+};
+const RESPONSE_OVERRIDE: Fact =
+    Fact { key: "responseOverride", reads: Reads::NOTHING, value: |_| FactValue::Overrides(&["header"]) };
+
+/// `$context` in a template, in the order AWS lists its keys (`$context.keySet()`, recorded on
+/// AWS: see the README's "Mapping templates"). No `authorizer` key without an authorizer: it is not
+/// in AWS's key set.
+pub const TEMPLATE_ORDER: &[Fact] = &[
+    RESOURCE_ID, RESOURCE_PATH, HTTP_METHOD, EXTENDED_REQUEST_ID, REQUEST_TIME, PATH, ACCOUNT_ID,
+    PROTOCOL, REQUEST_OVERRIDE, STAGE, DOMAIN_PREFIX, REQUEST_TIME_EPOCH, REQUEST_ID, IDENTITY_FACT,
+    DOMAIN_NAME, DEPLOYMENT_ID, RESPONSE_OVERRIDE, API_ID,
+];
+
+/// A payload 1.0 event's `requestContext`: AWS's documented event, keys in alphabetical order,
+/// without the template-only override maps.
+pub const PROXY_EVENT_ORDER: &[Fact] = &[
+    ACCOUNT_ID, API_ID, DEPLOYMENT_ID, DOMAIN_NAME, DOMAIN_PREFIX, EXTENDED_REQUEST_ID, HTTP_METHOD,
+    IDENTITY_FACT, PATH, PROTOCOL, REQUEST_ID, REQUEST_TIME, REQUEST_TIME_EPOCH, RESOURCE_ID,
+    RESOURCE_PATH, STAGE,
+];
+
+/// One `$context.identity` key; `None` is JSON null (printing "" in a template).
+pub struct IdentityFact {
+    pub key: &'static str,
+    pub value: fn(&RequestContext) -> Option<&str>,
+}
+
+macro_rules! unset_identity {
+    ($($name:ident = $key:literal),*) => {
+        $(const $name: IdentityFact = IdentityFact { key: $key, value: |_| None };)*
+    };
+}
+
+unset_identity!(
+    ACCESS_KEY = "accessKey", ACCOUNT = "accountId", CALLER = "caller",
+    COGNITO_PROVIDER = "cognitoAuthenticationProvider", COGNITO_TYPE = "cognitoAuthenticationType",
+    COGNITO_ID = "cognitoIdentityId", COGNITO_POOL = "cognitoIdentityPoolId",
+    PRINCIPAL_ORG = "principalOrgId", USER = "user", USER_ARN = "userArn",
+    API_KEY = "apiKey", API_KEY_ID = "apiKeyId"
+);
+const SOURCE_IP: IdentityFact = IdentityFact { key: "sourceIp", value: |c| Some(&c.source_ip) };
+const USER_AGENT: IdentityFact = IdentityFact { key: "userAgent", value: |c| c.user_agent.as_deref() };
+
+/// `$context.identity` of an unauthenticated caller in a template: everything null but `sourceIp`
+/// and `userAgent`, in the order of AWS's `keySet()`. `apiKey` and `apiKeyId` come only on
+/// API-key methods.
+pub const IDENTITY_TEMPLATE_ORDER: &[IdentityFact] = &[
+    COGNITO_POOL, ACCOUNT, COGNITO_ID, CALLER, SOURCE_IP, PRINCIPAL_ORG, ACCESS_KEY, COGNITO_TYPE,
+    COGNITO_PROVIDER, USER_ARN, USER_AGENT, USER,
+];
+
+/// The same in a payload 1.0 event (AWS's documented event: alphabetical).
+pub const IDENTITY_EVENT_ORDER: &[IdentityFact] = &[
+    ACCESS_KEY, ACCOUNT, CALLER, COGNITO_PROVIDER, COGNITO_TYPE, COGNITO_ID, COGNITO_POOL,
+    PRINCIPAL_ORG, SOURCE_IP, USER, USER_AGENT, USER_ARN,
+];
+
+/// Every identity key a mapping source may name.
+const IDENTITY_SOURCES: &[&[IdentityFact]] = &[IDENTITY_EVENT_ORDER, &[API_KEY, API_KEY_ID]];
 
 /// First DNS label of a host (`abc.execute-api...` -> `abc`); the port is dropped.
 pub fn domain_prefix(host: &str) -> String {
@@ -115,5 +265,69 @@ mod uuid_tests {
     fn apigw_id_layout() {
         let id = super::apigw_id_text(&[0x17, 0x79, 0x86, 0xd8, 0x48, 0x51, 0xbc, 0x77, 0x04, 0x2b, 0xb0]);
         assert_eq!(id, "F3mG2EhRvHcEK7A=");
+    }
+}
+
+#[cfg(test)]
+mod fact_table_tests {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn sorted(keys: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+        let mut v: Vec<_> = keys.collect();
+        v.sort_unstable();
+        v
+    }
+
+    // The proxy event lists every template fact but the two override maps, alphabetically.
+    #[test]
+    fn proxy_event_order_is_the_template_facts_sorted() {
+        let event: Vec<_> = PROXY_EVENT_ORDER.iter().map(|f| f.key).collect();
+        let template = sorted(
+            TEMPLATE_ORDER.iter().map(|f| f.key).filter(|k| !k.ends_with("Override")),
+        );
+        assert_eq!(event, template);
+        let identity: Vec<_> = IDENTITY_EVENT_ORDER.iter().map(|f| f.key).collect();
+        assert_eq!(identity, sorted(IDENTITY_TEMPLATE_ORDER.iter().map(|f| f.key)));
+    }
+
+    #[test]
+    fn lookup_reads_the_table() {
+        let c = RequestContext {
+            stage: "prod".into(),
+            request_time_epoch: 7,
+            source_ip: "10.0.0.1".into(),
+            ..RequestContext::default()
+        };
+        assert_eq!(c.lookup("stage").as_deref(), Some("prod"));
+        assert_eq!(c.lookup("requestTimeEpoch").as_deref(), Some("7"));
+        assert_eq!(c.lookup("identity.sourceIp").as_deref(), Some("10.0.0.1"));
+        assert_eq!(c.lookup("identity.userAgent").as_deref(), Some(""));
+        assert_eq!(c.lookup("identity.apiKey").as_deref(), Some(""));
+        assert_eq!(c.lookup("identity"), None);
+        assert_eq!(c.lookup("requestOverride"), None);
+        assert_eq!(c.lookup("nope"), None);
+    }
+
+    #[test]
+    fn for_request_fills_the_request_facts() {
+        let req = Request {
+            method: "POST".into(),
+            path: "/prod/a?x=1".into(),
+            headers: vec![(":authority".into(), "abc.execute-api.example:8443".into()),
+                          ("user-agent".into(), "ua".into())],
+            body: Vec::new(),
+            source_ip: "203.0.113.7".into(),
+            request_id: "rid".into(),
+            now_ms: 0,
+        };
+        let c = RequestContext::for_request(&req);
+        assert_eq!(c.domain_prefix, "abc");
+        assert_eq!(c.path, "/prod/a");
+        assert_eq!(c.extended_request_id, "rid");
+        assert_eq!(c.request_time, "");
+        assert_eq!(c.user_agent.as_deref(), Some("ua"));
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::config::integration::IntegrationType;
 use crate::config::{Auth, Config, Deployment, StagePrefix};
-use crate::context::{domain_prefix, RequestContext};
+use crate::context::RequestContext;
 use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
@@ -521,32 +521,23 @@ impl Gateway {
         }
     }
 
-    /// `$context` for this request.
+    /// `$context` for this request: the request's own facts ([`RequestContext::for_request`]) and
+    /// those of the deployment and the matched route.
     pub fn request_context(&self, dep: &Deployment, req: &Request, routed: Option<&Routed>) -> RequestContext {
-        let host = req.header(":authority").or_else(|| req.header("host")).unwrap_or("");
         let op = routed.and_then(|r| dep.api.operations.get(r.operation));
-        RequestContext {
-            account_id: dep.account_id.clone(),
-            api_id: dep.api_id.clone(),
-            deployment_id: dep.deployment_id.clone(),
-            domain_name: host.to_string(),
-            domain_prefix: domain_prefix(host),
-            extended_request_id: req.request_id.clone(),
-            http_method: req.method.clone(),
-            path: routed
-                .map(|r| r.client_path.clone())
-                .unwrap_or_else(|| req.path_only().to_string()),
-            protocol: "HTTP/1.1".to_string(),
-            request_id: req.request_id.clone(),
-            // 0: the adapter did not read the clock because nothing here uses the time.
-            request_time: if req.now_ms == 0 { String::new() } else { crate::time::request_time(req.now_ms) },
-            request_time_epoch: req.now_ms,
-            resource_id: op.map(|o| o.resource_id.clone()).unwrap_or_default(),
-            resource_path: op.map(|o| o.resource_path.clone()).unwrap_or_default(),
-            stage: dep.stage.clone(),
-            source_ip: req.source_ip.clone(),
-            user_agent: req.header("user-agent").map(str::to_string),
+        let mut c = RequestContext::for_request(req);
+        c.account_id.clone_from(&dep.account_id);
+        c.api_id.clone_from(&dep.api_id);
+        c.deployment_id.clone_from(&dep.deployment_id);
+        c.stage.clone_from(&dep.stage);
+        if let Some(r) = routed {
+            c.path.clone_from(&r.client_path);
         }
+        if let Some(op) = op {
+            c.resource_id.clone_from(&op.resource_id);
+            c.resource_path.clone_from(&op.resource_path);
+        }
+        c
     }
 
     /// A gateway response of `kind`, customised by the deployment's definition when it has one.

@@ -1,7 +1,7 @@
 //! The variables a mapping template sees (`$input`, `$context`, `$stageVariables`), built from the
 //! request once per integration call.
 
-use crate::context::RequestContext;
+use crate::context::{Fact, FactValue, Reads, RequestContext, IDENTITY_TEMPLATE_ORDER, TEMPLATE_ORDER};
 use crate::vtl::{Env, Input, MapRef, Value};
 
 /// What an integration's templates read, found once at configure time so that each request builds
@@ -63,24 +63,20 @@ impl TemplateNeeds {
         self.all_context || self.context_keys.iter().any(|k| k == key)
     }
 
-    /// Whether request headers are read: `$input`, or `$context` values made from headers
-    /// (`identity.userAgent`, `domainName`, `domainPrefix`).
-    pub fn headers(&self) -> bool {
-        self.input
-            || self.all_context
-            || self
-                .context_keys
-                .iter()
-                .any(|k| matches!(k.as_str(), "identity" | "domainName" | "domainPrefix"))
+    /// What the host must be asked for to fill what the templates read: the [`Reads`] of each
+    /// `$context` fact they name, and the headers for `$input`.
+    pub fn reads(&self) -> Reads {
+        if self.all_context {
+            return Reads::ALL;
+        }
+        let named = self.context_keys.iter().filter_map(|k| Fact::named(k)).map(|f| f.reads);
+        named.fold(Reads { headers: self.input, ..Reads::default() }, Reads::union)
     }
 
-    /// Whether the request's time or the caller's identity is read.
+    /// Whether the request's time or the caller's address is read.
     pub fn details(&self) -> bool {
-        self.all_context
-            || self
-                .context_keys
-                .iter()
-                .any(|k| matches!(k.as_str(), "requestTime" | "requestTimeEpoch" | "identity"))
+        let reads = self.reads();
+        reads.clock || reads.peer
     }
 }
 
@@ -92,70 +88,36 @@ fn string_map(pairs: &[(String, String)]) -> Value {
     m
 }
 
-/// `$context` as a template map: every key, or only those `needs` names. `requestOverride` and
-/// `responseOverride` start empty and writable. Keys go in the order AWS lists them
-/// (`$context.keySet()`, reference §6 and §8); the nested maps print as "" (§8). No `authorizer`
-/// key without an authorizer: it is not in AWS's key set.
+/// `$context` as a template map: every key, or only those `needs` names, in the order of
+/// [`crate::context::TEMPLATE_ORDER`]. `requestOverride` and `responseOverride` start empty and
+/// writable; the nested maps print as "" (AWS prints its own Java maps that way: see the README's
+/// "Mapping templates").
 pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     let m = Value::new_map();
-    let s = |v: &str| Value::from(v);
-    let put = |key: &str, v: &dyn Fn() -> Value| {
-        if needs.wants(key) {
-            m.map_insert(key, v());
-        }
-    };
-    let opaque = |keys: &[&str]| {
-        let map = Value::Map(MapRef::new_opaque());
-        for k in keys {
-            map.map_insert(k, Value::Map(MapRef::new_opaque()));
-        }
-        map
-    };
-    put("resourceId", &|| s(&c.resource_id));
-    put("resourcePath", &|| s(&c.resource_path));
-    put("httpMethod", &|| s(&c.http_method));
-    put("extendedRequestId", &|| s(&c.extended_request_id));
-    put("requestTime", &|| s(&c.request_time));
-    put("path", &|| s(&c.path));
-    put("accountId", &|| s(&c.account_id));
-    put("protocol", &|| s(&c.protocol));
-    put("requestOverride", &|| opaque(&["path", "header", "querystring"]));
-    put("stage", &|| s(&c.stage));
-    put("domainPrefix", &|| s(&c.domain_prefix));
-    put("requestTimeEpoch", &|| Value::from_json(&serde_json::Value::from(c.request_time_epoch)));
-    put("requestId", &|| s(&c.request_id));
-    put("identity", &|| identity_value(c));
-    put("domainName", &|| s(&c.domain_name));
-    put("deploymentId", &|| s(&c.deployment_id));
-    put("responseOverride", &|| opaque(&["header"]));
-    put("apiId", &|| s(&c.api_id));
+    for fact in TEMPLATE_ORDER.iter().filter(|f| needs.wants(f.key)) {
+        let v = match (fact.value)(c) {
+            FactValue::Text(t) => Value::from(t),
+            FactValue::Number(n) => Value::from_json(&serde_json::Value::from(n)),
+            FactValue::Identity => identity_value(c),
+            FactValue::Overrides(keys) => {
+                let map = Value::Map(MapRef::new_opaque());
+                for k in keys {
+                    map.map_insert(k, Value::Map(MapRef::new_opaque()));
+                }
+                map
+            }
+        };
+        m.map_insert(fact.key, v);
+    }
     m
 }
 
-/// `$context.identity`: AWS's 12 keys in AWS's order (reference §8; `apiKey` and `apiKeyId` come only
-/// on API-key methods, which are not served yet). Fields without a value are null, printing "".
+/// `$context.identity`, keys in [`IDENTITY_TEMPLATE_ORDER`]; fields without a value are null,
+/// printing "".
 fn identity_value(c: &RequestContext) -> Value {
     let identity = Value::Map(MapRef::new_opaque());
-    for key in [
-        "cognitoIdentityPoolId",
-        "accountId",
-        "cognitoIdentityId",
-        "caller",
-        "sourceIp",
-        "principalOrgId",
-        "accessKey",
-        "cognitoAuthenticationType",
-        "cognitoAuthenticationProvider",
-        "userArn",
-        "userAgent",
-        "user",
-    ] {
-        let v = match key {
-            "sourceIp" => Value::from(c.source_ip.as_str()),
-            "userAgent" => c.user_agent.as_deref().map(Value::from).unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        identity.map_insert(key, v);
+    for field in IDENTITY_TEMPLATE_ORDER {
+        identity.map_insert(field.key, (field.value)(c).map(Value::from).unwrap_or(Value::Null));
     }
     identity
 }

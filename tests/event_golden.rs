@@ -81,13 +81,15 @@ fn context(method: &str, path: &str, resource: &str) -> RequestContext {
 
 const HOST: (&str, &str) = ("host", "a1b2c3.execute-api.eu-west-1.amazonaws.com");
 
-/// A case with an empty `requestContext` (every fallback: host, prefix, time, method, path, stage),
-/// no path parameters, stage variables or binary media types.
+/// A case whose `requestContext` holds only the request's own facts
+/// ([`RequestContext::for_request`]: host, prefix, time, method, path) and the resource; no path
+/// parameters, stage variables or binary media types.
 fn plain(name: &'static str, request: Request, resource: &str, path: &str) -> Case {
+    let context = RequestContext { resource_path: resource.into(), ..RequestContext::for_request(&request) };
     Case {
         name,
         request,
-        context: RequestContext::default(),
+        context,
         resource: resource.into(),
         path: path.into(),
         path_params: Vec::new(),

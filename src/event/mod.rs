@@ -179,7 +179,7 @@ fn append_forwarded_headers<'a>(
     seen: &Forwarding<'a>,
     out: &mut Vec<Pair<'a>>,
 ) {
-    let forwarded_for = forwarded_for(&seen.xff, source_ip(input));
+    let forwarded_for = forwarded_for(&seen.xff, &input.context.source_ip);
     let proto = seen
         .xfp
         .or(seen.scheme)
@@ -234,57 +234,6 @@ fn host_port(host: &str) -> Option<&str> {
     };
     let (_, port) = after_bracket.rsplit_once(':')?;
     (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(port)
-}
-
-/// `identity.sourceIp`: the context's value, else the request's peer address.
-fn source_ip<'a>(input: &ProxyInput<'a>) -> &'a str {
-    if input.context.source_ip.is_empty() {
-        &input.request.source_ip
-    } else {
-        &input.context.source_ip
-    }
-}
-
-/// `identity.userAgent` / `http.userAgent`: the context's value, else the request header.
-fn user_agent<'a>(input: &ProxyInput<'a>) -> Option<&'a str> {
-    input
-        .context
-        .user_agent
-        .as_deref()
-        .or_else(|| input.request.header("user-agent"))
-}
-
-/// `requestContext.domainName`: the context's value, else the `Host` (or `:authority`) header.
-fn domain_name<'a>(input: &ProxyInput<'a>) -> &'a str {
-    let req = input.request;
-    let host = req.header("host").or_else(|| req.header(":authority")).unwrap_or("");
-    or_else(&input.context.domain_name, host)
-}
-
-/// `requestContext.domainPrefix`: the context's value, else the first label of `domain_name`.
-fn domain_prefix<'a>(input: &ProxyInput<'a>, domain_name: &str) -> Cow<'a, str> {
-    if input.context.domain_prefix.is_empty() {
-        Cow::Owned(crate::context::domain_prefix(domain_name))
-    } else {
-        Cow::Borrowed(&input.context.domain_prefix)
-    }
-}
-
-/// `requestTime` / `time`: the context's value, else formatted from the request's arrival.
-fn request_time<'a>(input: &ProxyInput<'a>) -> Cow<'a, str> {
-    if input.context.request_time.is_empty() {
-        Cow::Owned(crate::time::request_time(input.request.now_ms))
-    } else {
-        Cow::Borrowed(&input.context.request_time)
-    }
-}
-
-/// `requestTimeEpoch` / `timeEpoch`: the context's value, else the request's arrival.
-fn request_time_epoch(input: &ProxyInput) -> u64 {
-    match input.context.request_time_epoch {
-        0 => input.request.now_ms,
-        epoch => epoch,
-    }
 }
 
 /// Query pairs decoded as API Gateway does ([`crate::query`]).

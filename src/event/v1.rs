@@ -9,10 +9,10 @@
 use serde_json::Value;
 
 use super::{
-    domain_name, domain_prefix, event_body, event_headers, json, or_else, query_pairs,
-    request_time, request_time_epoch, same_header, same_key, source_ip, user_agent,
-    write_all_values_or_null, write_last_values_or_null, NameStyle, ProxyInput,
+    event_body, event_headers, json, query_pairs, same_header, same_key, write_all_values_or_null,
+    write_last_values_or_null, NameStyle, ProxyInput,
 };
+use crate::context::{FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
 
 /// Bytes of the 1.0 event that do not come from the input: keys, `null`s, punctuation.
 pub(super) const FIXED_LEN: usize = 1024;
@@ -67,70 +67,31 @@ pub fn event(input: &ProxyInput) -> Value {
     serde_json::from_str(&build(input)).unwrap_or(Value::Null)
 }
 
+/// `requestContext`: the facts of [`PROXY_EVENT_ORDER`], as the gateway filled them.
 fn request_context(out: &mut String, input: &ProxyInput) {
     let c = input.context;
-    let req = input.request;
-    let domain_name = domain_name(input);
     out.push('{');
-    json::field(out, "accountId");
-    json::string(out, &c.account_id);
-    json::field(out, "apiId");
-    json::string(out, &c.api_id);
-    json::field(out, "deploymentId");
-    json::string(out, &c.deployment_id);
-    json::field(out, "domainName");
-    json::string(out, domain_name);
-    json::field(out, "domainPrefix");
-    json::string(out, &domain_prefix(input, domain_name));
-    json::field(out, "extendedRequestId");
-    json::string(out, &c.extended_request_id);
-    json::field(out, "httpMethod");
-    json::string(out, or_else(&c.http_method, &req.method));
-    json::field(out, "identity");
-    identity(out, input);
-    json::field(out, "path");
-    json::string(out, or_else(&c.path, req.path_only()));
-    json::field(out, "protocol");
-    json::string(out, or_else(&c.protocol, "HTTP/1.1"));
-    json::field(out, "requestId");
-    json::string(out, or_else(&c.request_id, &req.request_id));
-    json::field(out, "requestTime");
-    json::string(out, &request_time(input));
-    json::field(out, "requestTimeEpoch");
-    json::u64(out, request_time_epoch(input));
-    json::field(out, "resourceId");
-    json::string(out, &c.resource_id);
-    json::field(out, "resourcePath");
-    json::string(out, or_else(&c.resource_path, input.resource));
-    json::field(out, "stage");
-    json::string(out, &c.stage);
+    for fact in PROXY_EVENT_ORDER {
+        json::field(out, fact.key);
+        match (fact.value)(c) {
+            FactValue::Text(t) => json::string(out, t),
+            FactValue::Number(n) => json::u64(out, n),
+            FactValue::Identity => identity(out, c),
+            // Not in the event (template-only maps).
+            FactValue::Overrides(_) => json::null(out),
+        }
+    }
     out.push('}');
 }
 
-/// Unauthenticated caller: everything `null` but `sourceIp` and `userAgent` (reference §1).
-fn identity(out: &mut String, input: &ProxyInput) {
+/// `identity`, keys in [`IDENTITY_EVENT_ORDER`]: unauthenticated, everything `null` but
+/// `sourceIp` and `userAgent` (reference §1).
+fn identity(out: &mut String, c: &RequestContext) {
     out.push('{');
-    for key in [
-        "accessKey",
-        "accountId",
-        "caller",
-        "cognitoAuthenticationProvider",
-        "cognitoAuthenticationType",
-        "cognitoIdentityId",
-        "cognitoIdentityPoolId",
-        "principalOrgId",
-    ] {
-        json::field(out, key);
-        json::null(out);
+    for field in IDENTITY_EVENT_ORDER {
+        json::field(out, field.key);
+        json::opt_string(out, (field.value)(c));
     }
-    json::field(out, "sourceIp");
-    json::string(out, source_ip(input));
-    json::field(out, "user");
-    json::null(out);
-    json::field(out, "userAgent");
-    json::opt_string(out, user_agent(input));
-    json::field(out, "userArn");
-    json::null(out);
     out.push('}');
 }
 

@@ -27,9 +27,7 @@
 use serde_json::Value;
 
 use super::{
-    domain_name, domain_prefix, event_body, event_headers, json, or_else, query_pairs,
-    request_time, request_time_epoch, same_header, same_key, source_ip, user_agent,
-    write_joined_values, write_last_values, NameStyle, ProxyInput,
+    event_body, event_headers, json, or_else, query_pairs, same_header, same_key, write_joined_values, write_last_values, NameStyle, ProxyInput,
 };
 
 /// Bytes of the 2.0 event that do not come from the input: keys, punctuation.
@@ -39,7 +37,7 @@ pub(super) const FIXED_LEN: usize = 512;
 pub fn build(input: &ProxyInput) -> String {
     let req = input.request;
     let c = input.context;
-    let raw_path = or_else(&c.path, req.path_only());
+    let raw_path = c.path.as_str();
     let headers = event_headers(input, NameStyle::V2);
     let query = query_pairs(req.raw_query());
     let body = event_body(input);
@@ -111,16 +109,15 @@ fn route_key(out: &mut String, input: &ProxyInput) {
 fn request_context(out: &mut String, input: &ProxyInput, raw_path: &str) {
     let c = input.context;
     let req = input.request;
-    let domain_name = domain_name(input);
     out.push('{');
     json::field(out, "accountId");
     json::string(out, &c.account_id);
     json::field(out, "apiId");
     json::string(out, &c.api_id);
     json::field(out, "domainName");
-    json::string(out, domain_name);
+    json::string(out, &c.domain_name);
     json::field(out, "domainPrefix");
-    json::string(out, &domain_prefix(input, domain_name));
+    json::string(out, &c.domain_prefix);
 
     json::field(out, "http");
     out.push('{');
@@ -129,23 +126,23 @@ fn request_context(out: &mut String, input: &ProxyInput, raw_path: &str) {
     json::field(out, "path");
     json::string(out, raw_path);
     json::field(out, "protocol");
-    json::string(out, or_else(&c.protocol, "HTTP/1.1"));
+    json::string(out, &c.protocol);
     json::field(out, "sourceIp");
-    json::string(out, source_ip(input));
+    json::string(out, &c.source_ip);
     json::field(out, "userAgent");
-    json::string(out, user_agent(input).unwrap_or(""));
+    json::string(out, c.user_agent.as_deref().unwrap_or(""));
     out.push('}');
 
     json::field(out, "requestId");
-    json::string(out, or_else(&c.request_id, &req.request_id));
+    json::string(out, &c.request_id);
     json::field(out, "routeKey");
     route_key(out, input);
     json::field(out, "stage");
     json::string(out, stage(input, raw_path));
     json::field(out, "time");
-    json::string(out, &request_time(input));
+    json::string(out, &c.request_time);
     json::field(out, "timeEpoch");
-    json::u64(out, request_time_epoch(input));
+    json::u64(out, c.request_time_epoch);
     out.push('}');
 }
 
