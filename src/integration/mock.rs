@@ -1,79 +1,14 @@
 //! MOCK integrations (reference §4), CORS preflights included: the request template's `statusCode`
 //! selects the integration response; its parameters and template make the answer.
 
-use crate::config::integration::{Handling, Integration, NamedTemplate, Passthrough};
-use crate::gateway_responses::ResponseType;
+use crate::config::integration::{Handling, Integration, NamedTemplate};
+use super::negotiation::{request_template, response_template};
+use super::{internal, Failure};
 use crate::http::Response;
 use crate::headers::mapped_response_header_name as response_header_name;
 use crate::mapping::Source;
 use crate::template_env;
 use crate::vtl::Env;
-
-/// Why a MOCK could not answer: the gateway response to send and a line for the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub kind: ResponseType,
-    pub message: &'static str,
-    pub log: String,
-}
-
-fn internal(log: String) -> Failure {
-    Failure {
-        kind: ResponseType::ApiConfigurationError,
-        message: "Internal server error",
-        log,
-    }
-}
-
-/// The media type of a Content-Type header, lower-cased, parameters dropped.
-pub fn media_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// Picks the request template by Content-Type (a missing one counts as application/json);
-/// `Err` is the 415 that passthroughBehavior asks for. `Ok(None)`: no template applies.
-pub fn request_template<'a>(
-    integration: &'a Integration,
-    content_type: Option<&str>,
-) -> Result<Option<&'a NamedTemplate>, Failure> {
-    let wanted = content_type.map(media_type).unwrap_or_else(|| "application/json".to_string());
-    let found = integration
-        .request_templates
-        .iter()
-        .find(|t| t.content_type.eq_ignore_ascii_case(&wanted));
-    if found.is_some() {
-        return Ok(found);
-    }
-    let refuse = match integration.passthrough {
-        Passthrough::WhenNoMatch => false,
-        Passthrough::WhenNoTemplates => !integration.request_templates.is_empty(),
-        Passthrough::Never => true,
-    };
-    if refuse {
-        Err(Failure {
-            kind: ResponseType::UnsupportedMediaType,
-            message: "Unsupported Media Type",
-            log: format!("no request template for content type {wanted:?} and passthroughBehavior refuses it"),
-        })
-    } else {
-        Ok(None)
-    }
-}
-
-/// Picks the response template by the request's Accept (first listed type with a template), else
-/// application/json, else the first one.
-pub fn response_template<'a>(templates: &'a [NamedTemplate], accept: Option<&str>) -> Option<&'a NamedTemplate> {
-    let by = |ct: &str| templates.iter().find(|t| t.content_type.eq_ignore_ascii_case(ct));
-    accept
-        .and_then(|a| a.split(',').map(media_type).find_map(|m| by(&m)))
-        .or_else(|| by("application/json"))
-        .or_else(|| templates.first())
-}
 
 /// `statusCode` from the rendered request template. API Gateway accepts lax JSON here
 /// (`{statusCode: 200}`, trailing commas), so this scans for the key instead of parsing strictly.
@@ -136,7 +71,7 @@ pub fn respond(
     binary_media_types: &[String],
 ) -> Result<Response, Failure> {
     let Some(req_template) = request_template(integration, content_type)? else {
-        return Err(internal("MOCK integration has no request template for this request, so no statusCode".into()));
+        return Err(internal("MOCK integration has no request template for this request, so no statusCode"));
     };
     let converted = converted_body(integration, req_template, parts.body, content_type, binary_media_types)?;
     // Template variables are built only for a template that is more than plain text (the
@@ -218,10 +153,5 @@ mod tests {
         assert_eq!(status_code("{\"statusCode\": \"abc\"}"), None);
         assert_eq!(status_code("{}"), None);
         assert_eq!(status_code("{\"statusCode\": 99999999}"), None);
-    }
-
-    #[test]
-    fn media_types() {
-        assert_eq!(media_type("Application/JSON; charset=utf-8"), "application/json");
     }
 }

@@ -49,7 +49,7 @@
 //! - `$context.requestOverride.{path,querystring,header}` set by the request template override
 //!   the mapped values (the same `Env` carries them to the response template).
 //! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
-//!   ([`crate::integration::mock::request_template`]; 415 when refused). contentHandling converts the body
+//!   ([`negotiation::request_template`]; 415 when refused). contentHandling converts the body
 //!   first ([`content`], reference §8), then the template reads the converted payload; the
 //!   integration response's contentHandling works the same way against the client's Accept.
 //!
@@ -67,6 +67,7 @@ pub mod content;
 pub mod http;
 pub mod http_proxy;
 pub mod mock;
+pub mod negotiation;
 pub mod params;
 pub mod plan;
 pub mod target;
@@ -82,7 +83,6 @@ use crate::gateway_responses::ResponseType;
 use crate::http::{Request, Response};
 use crate::headers::mapped_response_header_name as response_header_name;
 use crate::mapping::Source;
-use crate::integration::mock::Failure;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
 use params::{RequestSources, ResponseSources};
@@ -135,6 +135,14 @@ pub struct ResponseArgs<'a> {
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
     pub binary_media_types: &'a [String],
+}
+
+/// Why an integration could not answer: the gateway response to send and a line for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: ResponseType,
+    pub message: &'static str,
+    pub log: String,
 }
 
 fn internal(log: impl Into<String>) -> Failure {
@@ -325,7 +333,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let i = args.integration;
     let req = args.request;
     let content_type = req.header("content-type");
-    let template = crate::integration::mock::request_template(i, content_type)?;
+    let template = negotiation::request_template(i, content_type)?;
     // §8: contentHandling converts the client's body first; the template reads the result.
     let body = request_payload(args, template, env)?;
     let mut mapped = map_client_request(args);
@@ -447,7 +455,7 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         .is_some_and(|a| crate::media::matches_binary(args.binary_media_types, crate::media::first_accept_entry(a)));
     let payload = content::response(args.body, binary, binary_accept, selected.content_handling).map_err(internal)?;
     let mut content_type = "application/json".to_string();
-    let body = match crate::integration::mock::response_template(&selected.templates, accept) {
+    let body = match negotiation::response_template(&selected.templates, accept) {
         Some(t) => {
             content_type = t.content_type.clone();
             // `$input` in the response template is the (converted) backend body.
