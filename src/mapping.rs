@@ -12,12 +12,36 @@ pub enum Source {
     /// `method.request.path|querystring|multivaluequerystring|header|multivalueheader.<name>`
     MethodRequest(RequestPart, String),
     /// `method.request.body` (whole) or `method.request.body.<JSONPath>`
-    MethodRequestBody(Option<String>),
+    MethodRequestBody(Option<BodyPath>),
     /// `integration.response.header|multivalueheader.<name>`
     IntegrationHeader { name: String, multi: bool },
     /// `integration.response.body` (whole) or `integration.response.body.<JSONPath>`
-    IntegrationBody(Option<String>),
+    IntegrationBody(Option<BodyPath>),
 }
+
+/// A body JSONPath of a mapping, compiled when the mapping is read (configure time) so that a
+/// request only evaluates it. A path that does not compile selects nothing; the plans of the
+/// integrations that forward requests refuse it at load ([`crate::integration::check`]).
+#[derive(Debug, Clone)]
+pub struct BodyPath {
+    pub text: String,
+    pub compiled: Result<crate::jsonpath::JsonPath, crate::jsonpath::JsonPathError>,
+}
+
+impl BodyPath {
+    pub fn new(text: &str) -> BodyPath {
+        BodyPath { text: text.to_string(), compiled: crate::jsonpath::JsonPath::parse(text) }
+    }
+}
+
+/// Two mappings are the same when their texts are.
+impl PartialEq for BodyPath {
+    fn eq(&self, other: &BodyPath) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BodyPath {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestPart {
@@ -66,7 +90,7 @@ impl Source {
             }
             if let Some(path) = rest.strip_prefix("body.") {
                 body_source(side, expr)?;
-                return Ok(Source::MethodRequestBody(Some(path.to_string())));
+                return Ok(Source::MethodRequestBody(Some(BodyPath::new(path))));
             }
             let (part, name) = rest
                 .split_once('.')
@@ -89,7 +113,7 @@ impl Source {
                 return Ok(Source::IntegrationBody(None));
             }
             if let Some(path) = rest.strip_prefix("body.") {
-                return Ok(Source::IntegrationBody(Some(path.to_string())));
+                return Ok(Source::IntegrationBody(Some(BodyPath::new(path))));
             }
             if let Some(name) = rest.strip_prefix("header.") {
                 return non_empty(name, expr).map(|n| Source::IntegrationHeader {
@@ -149,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             Source::parse("method.request.body.$.a", IntegrationRequest),
-            Ok(Source::MethodRequestBody(Some("$.a".into())))
+            Ok(Source::MethodRequestBody(Some(BodyPath::new("$.a"))))
         );
         assert_eq!(
             Source::parse("integration.response.multivalueheader.X", IntegrationResponse),

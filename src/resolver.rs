@@ -16,7 +16,7 @@
 //! [`value`] is `None` for it, never `""`.
 
 use crate::context::RequestContext;
-use crate::mapping::{RequestPart, Source};
+use crate::mapping::{BodyPath, RequestPart, Source};
 
 /// What a mapping can read. A part that does not exist at a place is left empty: no method request
 /// body in a gateway response, no integration response in a request mapping or a MOCK (its
@@ -94,9 +94,9 @@ pub fn json_text(v: &serde_json::Value) -> Option<String> {
 
 /// `method.request.body.<JSONPath>` / `integration.response.body.<JSONPath>` on a body; `None`
 /// when the body is not JSON or the path selects nothing.
-pub fn body_path(body: &[u8], path: &str) -> Option<String> {
+pub fn body_path(body: &[u8], path: &BodyPath) -> Option<String> {
+    let compiled = path.compiled.as_ref().ok()?;
     let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let compiled = crate::jsonpath::JsonPath::parse(path).ok()?;
     json_text(&compiled.eval(&doc)?)
 }
 

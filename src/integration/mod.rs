@@ -546,8 +546,9 @@ pub fn check(integration: &Integration) -> Result<(), String> {
         .chain(integration.responses.iter().flat_map(|r| r.parameters.iter().map(|(t, s)| (t, s))));
     for (target, src) in body_paths {
         if let Source::MethodRequestBody(Some(p)) | Source::IntegrationBody(Some(p)) = src {
-            crate::jsonpath::JsonPath::parse(p)
-                .map_err(|e| format!("{target}: the JSONPath {p:?} does not compile: {e}"))?;
+            if let Err(e) = &p.compiled {
+                return Err(format!("{target}: the JSONPath {:?} does not compile: {e}", p.text));
+            }
         }
     }
     Ok(())

@@ -62,7 +62,7 @@ pub fn response_template<'a>(templates: &'a [NamedTemplate], accept: Option<&str
 
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use super::*;
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
