@@ -172,14 +172,7 @@ impl Gateway {
 
     /// Whether a routed request's integration reads the request time or the caller's address.
     pub fn needs_details(&self, routed: &Routed) -> bool {
-        self.integration(routed)
-            .is_some_and(|i| i.kind != IntegrationType::Mock || i.needs.details())
-    }
-
-    fn integration(&self, routed: &Routed) -> Option<&crate::config::integration::Integration> {
-        self.deployment(routed.deployment)
-            .and_then(|d| d.api.operations.get(routed.operation))
-            .and_then(|o| o.integration.as_ref())
+        self.plans.operation(routed.deployment, routed.operation).is_some_and(|p| p.needs_details)
     }
 
     /// Routes a request (its body is not needed yet).
@@ -225,16 +218,7 @@ impl Gateway {
             };
             return Start::Respond(self.error_reply(Some(dep), req, Some(&routed), kind, message, None));
         }
-        let needs_body = match &op.integration {
-            None => false,
-            Some(i) => match i.kind {
-                IntegrationType::Mock => i.templates_use_body(),
-                IntegrationType::AwsProxy => true,
-                IntegrationType::Http | IntegrationType::HttpProxy | IntegrationType::Aws => {
-                    crate::integration::needs_body(i)
-                }
-            },
-        };
+        let needs_body = self.plans.operation(deployment, operation).is_some_and(|p| p.needs_body);
         Start::Routed(Routed { needs_body, ..routed })
     }
 

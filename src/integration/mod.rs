@@ -153,20 +153,6 @@ fn internal(log: impl Into<String>) -> Failure {
     }
 }
 
-/// Whether the gateway must read the whole request body before [`build_request`]: always for
-/// HTTP and AWS (the body is forwarded or transformed), for HTTP_PROXY only when a request
-/// parameter maps from the body.
-pub fn needs_body(integration: &Integration) -> bool {
-    match integration.kind {
-        IntegrationType::Http | IntegrationType::Aws => true,
-        IntegrationType::HttpProxy => integration
-            .request_parameters
-            .iter()
-            .any(|(_, s)| matches!(s, Source::MethodRequestBody(_))),
-        IntegrationType::Mock | IntegrationType::AwsProxy => false,
-    }
-}
-
 /// HTTP, HTTP_PROXY and AWS (service or Lambda custom): the request to send, or the gateway
 /// response to give instead.
 pub fn build_request(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {

@@ -64,15 +64,55 @@ pub struct ProxyPlan {
     pub version: PayloadVersion,
 }
 
+/// What one operation's request path does, decided at configure time: the upstream, and what
+/// the adapter must read from the host before the integration runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationPlan {
+    pub target: Plan,
+    /// Read the whole request body first ([`reads_body`]).
+    pub needs_body: bool,
+    /// Read the request time and the caller's address: every integration that calls out sends
+    /// them (events, `X-Forwarded-For`, `$context`); a MOCK only when its templates read them.
+    pub needs_details: bool,
+}
+
+impl OperationPlan {
+    const NOTHING: OperationPlan = OperationPlan { target: Plan::Local, needs_body: false, needs_details: false };
+
+    fn of(i: &Integration, target: Plan) -> OperationPlan {
+        let needs_details = i.kind != IntegrationType::Mock || i.needs.details();
+        OperationPlan { target, needs_body: reads_body(i), needs_details }
+    }
+}
+
+/// Whether the gateway must read the whole request body before the integration runs: always for
+/// AWS_PROXY, HTTP and AWS (the body is sent on or transformed), for HTTP_PROXY only when a
+/// request parameter maps from the body (the body streams through otherwise), for a MOCK only
+/// when a template reads it.
+pub fn reads_body(i: &Integration) -> bool {
+    match i.kind {
+        IntegrationType::AwsProxy | IntegrationType::Http | IntegrationType::Aws => true,
+        IntegrationType::HttpProxy => i
+            .request_parameters
+            .iter()
+            .any(|(_, s)| matches!(s, crate::mapping::Source::MethodRequestBody(_))),
+        IntegrationType::Mock => i.templates_use_body(),
+    }
+}
+
 /// Plans for every deployment (outer) and operation (inner, in the API's operation order), and
 /// the warnings to log once.
 pub struct Plans {
-    pub plans: Vec<Vec<Plan>>,
+    pub plans: Vec<Vec<OperationPlan>>,
     pub warnings: Vec<String>,
 }
 
 impl Plans {
     pub fn get(&self, deployment: usize, operation: usize) -> Option<&Plan> {
+        self.operation(deployment, operation).map(|p| &p.target)
+    }
+
+    pub fn operation(&self, deployment: usize, operation: usize) -> Option<&OperationPlan> {
         self.plans.get(deployment).and_then(|d| d.get(operation))
     }
 }
@@ -86,10 +126,10 @@ const TYPE_FIELD: &str = "x-amazon-apigateway-integration.type";
 /// Compiles the plan of every operation of every deployment. AWS_PROXY operations are compiled
 /// first, so that the error reported for a configuration with several is the one it always was.
 pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
-    let mut plans: Vec<Vec<Plan>> = config
+    let mut plans: Vec<Vec<OperationPlan>> = config
         .deployments
         .iter()
-        .map(|d| vec![Plan::Local; d.api.operations.len()])
+        .map(|d| vec![OperationPlan::NOTHING; d.api.operations.len()])
         .collect();
     let mut warnings = Vec::new();
     for proxy_pass in [true, false] {
@@ -103,7 +143,7 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
                 let (plan, warning) = compile(i, &dep.stage_variables, &config.targets, &dep.region)
                     .map_err(|(field, e)| ConfigError::new(place.clone(), field, e))?;
                 warnings.extend(warning.map(|w| format!("{place}: field {URI_FIELD}: {w}")));
-                *slot = plan;
+                *slot = OperationPlan::of(i, plan);
             }
         }
     }

@@ -906,10 +906,10 @@ fn load_time_checks() {
 
 #[test]
 fn body_needed() {
-    assert!(needs_body(&integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://h/"}))));
-    assert!(needs_body(&integ(json!({"type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:r:sqs:path/x"}))));
-    assert!(!needs_body(&integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://h/"}))));
-    assert!(needs_body(&integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://h/",
+    assert!(plan::reads_body(&integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://h/"}))));
+    assert!(plan::reads_body(&integ(json!({"type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:r:sqs:path/x"}))));
+    assert!(!plan::reads_body(&integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://h/"}))));
+    assert!(plan::reads_body(&integ(json!({"type": "http_proxy", "httpMethod": "GET", "uri": "http://h/",
         "requestParameters": {"integration.request.header.x": "method.request.body.a"}}))));
 }
 
