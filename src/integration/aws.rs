@@ -7,7 +7,7 @@ use crate::sigv4::Credentials;
 
 use super::plan::{self, Plan};
 use super::target::{self, AwsApi};
-use super::{encoded_query, internal, params, path_lookup, set_header, wire_path};
+use super::{encoded_query, internal, path_lookup, set_header, wire_path};
 use super::{Failure, Mapped, RequestArgs, Upstream};
 
 /// An AWS call's request line and where it goes.
@@ -157,7 +157,7 @@ pub fn lambda_error_message(headers: &[(String, String)], body: &[u8]) -> Option
     let marked = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
     let doc: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let obj = doc.as_ref().and_then(|d| d.as_object());
-    let message = obj.and_then(|o| o.get("errorMessage")).and_then(params::json_text);
+    let message = obj.and_then(|o| o.get("errorMessage")).and_then(crate::resolver::json_text);
     if marked {
         return Some(message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()));
     }

@@ -68,7 +68,6 @@ pub mod http;
 pub mod http_proxy;
 pub mod mock;
 pub mod negotiation;
-pub mod params;
 pub mod plan;
 pub mod target;
 
@@ -85,7 +84,7 @@ use crate::headers::mapped_response_header_name as response_header_name;
 use crate::mapping::Source;
 use crate::sigv4::Credentials;
 use crate::vtl::Env;
-use params::{RequestSources, ResponseSources};
+use crate::resolver::Sources;
 use plan::{HttpPlan, Plan};
 use target::{AwsUri, HttpUri};
 
@@ -192,24 +191,25 @@ impl Mapped {
 fn map_client_request(args: &RequestArgs) -> Mapped {
     let req = args.request;
     let query = crate::query::decode(req.raw_query());
-    let sources = RequestSources {
-        request: req,
-        context: args.context,
+    let sources = Sources {
+        context: Some(args.context),
+        stage_variables: args.stage_variables,
         path_params: args.path_params,
         query: &query,
-        stage_variables: args.stage_variables,
+        headers: &req.headers,
         body: &req.body,
+        ..Default::default()
     };
     map_request(args.integration, &sources)
 }
 
-fn map_request(integration: &Integration, sources: &RequestSources) -> Mapped {
+fn map_request(integration: &Integration, sources: &Sources) -> Mapped {
     let mut m = Mapped::default();
     for (target, src) in &integration.request_parameters {
         let Some((place, name)) = target.strip_prefix("integration.request.").and_then(|r| r.split_once('.')) else {
             continue;
         };
-        let values = params::request_values(src, sources);
+        let values = crate::resolver::values(src, sources);
         if values.is_empty() {
             // A mapping whose source is missing is left out [AWS].
             continue;
@@ -460,14 +460,15 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         headers: vec![("content-type".to_string(), content_type)],
         body,
     };
-    let sources = ResponseSources {
-        context: args.context,
+    let sources = Sources {
+        context: Some(args.context),
         stage_variables: args.stage_variables,
-        headers: args.headers,
-        body: args.body,
+        integration_headers: args.headers,
+        integration_body: Some(args.body),
+        ..Default::default()
     };
     for (name, src) in &selected.parameters {
-        if let (Some(v), Some(out)) = (params::response_value(src, &sources), response_header_name(name)) {
+        if let (Some(v), Some(out)) = (crate::resolver::value(src, &sources), response_header_name(name)) {
             response.set_header(&out, &v);
         }
     }
