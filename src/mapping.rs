@@ -21,7 +21,7 @@ pub enum Source {
 
 /// A body JSONPath of a mapping, compiled when the mapping is read (configure time) so that a
 /// request only evaluates it. A path that does not compile selects nothing; the plans of the
-/// integrations that forward requests refuse it at load ([`crate::integration::check`]).
+/// integrations that forward requests refuse it at load (their plan's target check).
 #[derive(Debug, Clone)]
 pub struct BodyPath {
     pub text: String,
