@@ -1,0 +1,4 @@
+//! Lambda authorizers (TOKEN and REQUEST) and IAM policy evaluation, host-independent: not yet
+//! wired into the request flow.
+
+pub mod definition;
