@@ -2,3 +2,4 @@
 //! wired into the request flow.
 
 pub mod definition;
+pub mod identity;
