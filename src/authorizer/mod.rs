@@ -2,4 +2,5 @@
 //! wired into the request flow.
 
 pub mod definition;
+pub mod event;
 pub mod identity;
