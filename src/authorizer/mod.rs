@@ -4,6 +4,7 @@
 mod cidr;
 mod glob;
 
+pub mod answer;
 pub mod definition;
 pub mod event;
 pub mod identity;
