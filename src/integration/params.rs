@@ -1,6 +1,6 @@
 //! `requestParameters` and `responseParameters` values of HTTP and AWS integrations: what each
-//! mapping can read, resolved by [`crate::resolver`] (reference §5; the rule for repeated names
-//! is stated there).
+//! mapping can read (README: "HTTP, HTTP_PROXY and AWS services"), resolved by
+//! [`crate::resolver`] (the rule for repeated names is stated there).
 
 use crate::context::RequestContext;
 use crate::http::Request;
@@ -74,7 +74,8 @@ mod tests {
         p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
-    // Reference §5: every request source; a missing source is left out.
+    // Every request source; a missing source is left out (README: "HTTP, HTTP_PROXY and AWS
+    // services").
     #[test]
     fn request_sources_table() {
         let req = Request {
