@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 FILTER_NAME = "apigateway"
 CLUSTER_HEADER = "x-apigateway-cluster"
-# API Gateway accepts 10 MB payloads; Envoy's default buffer limit is 1 MiB (envoy-facts §5).
+# API Gateway accepts 10 MB payloads; Envoy's default buffer limit is 1 MiB
+# (README: "Deployments (`envoy/`)").
 BUFFER_LIMIT_BYTES = 12 * 1024 * 1024
 AWS_ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
 
@@ -265,10 +266,10 @@ def cluster(name, url, timeout="30s"):
     return c
 
 
-# What Envoy's async client adds to every callout (envoy-facts §3) and, with `use_remote_address`,
-# the HCM to proxied requests. API Gateway sends none of them, so the cluster drops them before the
-# request leaves (the router's `suppress_envoy_headers` does not reach callouts: Envoy's async
-# client runs its own router config).
+# What Envoy's async client adds to every callout (README: "Deployments (`envoy/`)") and, with
+# `use_remote_address`, the HCM to proxied requests. API Gateway sends none of them, so the cluster
+# drops them before the request leaves (the router's `suppress_envoy_headers` does not reach
+# callouts: Envoy's async client runs its own router config).
 ENVOY_REQUEST_HEADERS = ["x-envoy-internal", "x-envoy-expected-rq-timeout-ms", "x-envoy-external-address"]
 
 
@@ -320,7 +321,7 @@ def wasm_filter(wasm_path, config_json, name=FILTER_NAME):
             "config": {
                 "name": name,
                 "root_id": name,
-                # Lets the filter read the whole body before answering (envoy-facts §3).
+                # Lets the filter read the whole body before answering (README: "Deployments (`envoy/`)").
                 "allow_on_headers_stop_iteration": True,
                 "configuration": {
                     "@type": "type.googleapis.com/google.protobuf.StringValue",

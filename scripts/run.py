@@ -190,7 +190,7 @@ def main():
         print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}")
     try:
         # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
-        # the hot-restart socket (envoy-facts §10).
+        # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
         return subprocess.call([a.envoy, "-c", envoy_path, "--use-dynamic-base-id", "--log-level", "warn",
                                 "--component-log-level", "wasm:info"])
     except KeyboardInterrupt:

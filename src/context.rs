@@ -239,7 +239,7 @@ pub fn uuid_text(bytes: &[u8; 16]) -> String {
 }
 
 /// The response header with API Gateway's own id of the request, sent on every response besides
-/// `x-amzn-RequestId` (reference §8).
+/// `x-amzn-RequestId` (README: "Behaviour", Gateway responses).
 pub const APIGW_ID_HEADER: &str = "x-amz-apigw-id";
 
 /// 11 bytes as an `x-amz-apigw-id` value: base64, 16 characters ending in `=`, the shape of AWS's

@@ -210,7 +210,8 @@ impl Gateway {
             needs_body: false,
         };
         if let (Some(auth), false) = (op.auth, self.config.skip_unenforced_auth) {
-            // Fail closed: answer what AWS answers a caller without credentials (reference §3).
+            // Fail closed: answer what AWS answers a caller without credentials (README:
+            // "Behaviour", Auth fails closed).
             let (kind, message) = match auth {
                 Auth::Authorizer => (ResponseType::Unauthorized, "Unauthorized"),
                 Auth::ApiKey => (ResponseType::InvalidApiKey, "Forbidden"),
@@ -222,12 +223,12 @@ impl Gateway {
         Start::Routed(Routed { needs_body, ..routed })
     }
 
-    /// The answer when no resource serves the path and method (reference §0, §3): 403 Missing
-    /// Authentication Token, or, when the request carries an `Authorization` header that is not a
-    /// SigV4 header, 403 `IncompleteSignatureException` with AWS's message (reference §8,
-    /// `access-control.md` §7). Which gateway response that is on AWS is not recorded: it is
-    /// answered as INVALID_SIGNATURE (a customised MISSING_AUTHENTICATION_TOKEN, often a 404, does
-    /// not apply to it), with the recorded `x-amzn-ErrorType`.
+    /// The answer when no resource serves the path and method (README: "Behaviour", Routing): 403
+    /// Missing Authentication Token, or, when the request carries an `Authorization` header that is
+    /// not a SigV4 header, 403 `IncompleteSignatureException` with AWS's message. Which gateway
+    /// response that is on AWS is not recorded: it is answered as INVALID_SIGNATURE (a customised
+    /// MISSING_AUTHENTICATION_TOKEN, often a 404, does not apply to it), with the recorded
+    /// `x-amzn-ErrorType`.
     fn no_route(&self, dep: Option<&Deployment>, req: &Request) -> Reply {
         if let Some(authorization) = req.header("authorization") {
             let has_date = req.header("x-amz-date").is_some() || req.header("date").is_some();
@@ -293,7 +294,8 @@ impl Gateway {
         // variables at all.
         let proxy = integration.kind == IntegrationType::HttpProxy;
         let ctx = if proxy && !integration.uses_context {
-            // The api id goes to the backend in X-Amzn-Apigateway-Api-Id (reference §8).
+            // The api id goes to the backend in X-Amzn-Apigateway-Api-Id (README: "HTTP,
+            // HTTP_PROXY and AWS services").
             RequestContext { api_id: dep.api_id.clone(), ..bare_context(req) }
         } else {
             self.request_context(dep, req, Some(routed))
@@ -454,7 +456,8 @@ impl Gateway {
         match crate::lambda_response::convert(body, function_error, version, req.header("accept"), binary) {
             Ok(mut response) => {
                 response.set_header("x-amzn-RequestId", &req.request_id);
-                // AWS_PROXY answers carry the trace id; MOCK and error answers do not (reference §8).
+                // AWS_PROXY answers carry the trace id; MOCK and error answers do not (README:
+                // "Lambda proxy (AWS_PROXY)").
                 response.set_header(crate::trace::HEADER, &crate::trace::response_value(req));
                 Reply { response, log: None }
             }

@@ -1,5 +1,6 @@
-//! Gateway responses: the error answers API Gateway makes itself (reference §3), AWS's defaults and
-//! the definition's `x-amazon-apigateway-gateway-responses`, with DEFAULT_4XX/DEFAULT_5XX inheritance.
+//! Gateway responses: the error answers API Gateway makes itself (README: "Behaviour", Gateway
+//! responses), AWS's defaults and the definition's `x-amazon-apigateway-gateway-responses`, with
+//! DEFAULT_4XX/DEFAULT_5XX inheritance.
 //!
 //! Their templates are *not* VTL: API Gateway does "only simple variable substitution". A plain
 //! reference (`$context.x`, `$context.error.messageString`, `$stageVariables.x`, also `${...}`) is
@@ -92,7 +93,8 @@ impl ResponseType {
         ALL.iter().copied().find(|t| t.name() == name)
     }
 
-    /// AWS's default status (reference §3); the DEFAULT_* types have none of their own.
+    /// AWS's default status (README: "Behaviour", Gateway responses); the DEFAULT_* types have none
+    /// of their own.
     pub fn default_status(self) -> u16 {
         match self {
             AccessDenied | ExpiredToken | InvalidApiKey | InvalidSignature
@@ -450,7 +452,8 @@ mod tests {
         gr.render(t, msg, &e)
     }
 
-    // Reference §3: 403 {"message":"Missing Authentication Token"} with its error type.
+    // 403 {"message":"Missing Authentication Token"} with its error type (README: "Behaviour",
+    // Routing).
     #[test]
     fn default_missing_token() {
         let r = render(&GatewayResponses::default(), MissingAuthenticationToken, "Missing Authentication Token");

@@ -1,11 +1,11 @@
 //! API Gateway's header rules, each list once (issue 12, item 3). Every name is lower-case: Envoy
-//! hands the filter lower-cased names (reference §1, note on casing), and callers compare with
-//! `eq_ignore_ascii_case` or lower-case first. The reference section each list comes from is
-//! named on it; a list that is this gateway's own choice says `[open]`.
+//! hands the filter lower-cased names (README: "Behaviour", Headers), and callers compare with
+//! `eq_ignore_ascii_case` or lower-case first. Each list names the README section that states it;
+//! a list that is this gateway's own choice says `[open]`.
 
-/// Request headers API Gateway never passes on: absent from the 1.0 proxy event (reference §1)
-/// and "" in templates' `$input.params` (reference §6, §8; Accept, Authorization, Content-Type,
-/// Host, Via and the rest stay visible).
+/// Request headers API Gateway never passes on: absent from the 1.0 proxy event (README: "Lambda
+/// proxy (AWS_PROXY)") and "" in templates' `$input.params` (README: "Mapping templates (VTL)";
+/// Accept, Authorization, Content-Type, Host, Via and the rest stay visible).
 pub const DROPPED_REQUEST_HEADERS: &[&str] = &[
     "connection",
     "content-length",
@@ -37,19 +37,20 @@ pub const EVENT_V2_DROPPED_REQUEST_HEADERS: &[&str] = &[
     "cookie",
 ];
 
-/// Names a payload 1.0 event writes in AWS's casing whatever the client sent (reference §1:
-/// "except `Authorization` and `User-Agent`, always in that casing"); every other client header
+/// Names a payload 1.0 event writes in AWS's casing whatever the client sent (README:
+/// "Behaviour", Headers: `Authorization` and `User-Agent`); every other client header
 /// keeps the name the filter received.
 pub const EVENT_V1_CASED_REQUEST_HEADERS: &[(&str, &str)] = &[("authorization", "Authorization"), ("user-agent", "User-Agent")];
 
-/// The `X-Forwarded-*` headers API Gateway adds to the event (reference §1), in the order they are
-/// written: payload 1.0 names, AWS's casing.
+/// The `X-Forwarded-*` headers API Gateway adds to the event (README: "Lambda proxy (AWS_PROXY)"),
+/// in the order they are written: payload 1.0 names, AWS's casing.
 pub const EVENT_V1_FORWARDED_HEADERS: [&str; 3] = ["X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"];
 
 /// The same for payload 2.0, which lower-cases every name.
 pub const EVENT_V2_FORWARDED_HEADERS: [&str; 3] = ["x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"];
 
-/// Client headers HTTP_PROXY does not forward to the backend (reference §5).
+/// Client headers HTTP_PROXY does not forward to the backend (README: "HTTP, HTTP_PROXY and AWS
+/// services").
 pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
     "connection",
     "content-encoding",
@@ -68,7 +69,7 @@ pub const PROXY_DROPPED_REQUEST_HEADERS: &[&str] = &[
 
 /// Headers an integration response's `responseParameters` (`method.response.header.X`, MOCK
 /// included) cannot set under their own name: they come out as `x-amzn-Remapped-<Name>`
-/// (reference §5).
+/// (README: "Behaviour", Headers).
 pub const REMAPPED_RESPONSE_HEADERS: &[&str] = &[
     "authorization",
     "connection",
@@ -86,12 +87,12 @@ pub const REMAPPED_RESPONSE_HEADERS: &[&str] = &[
     "www-authenticate",
 ];
 
-/// The header a response mapping or a backend may never set: API Gateway drops it (reference §5)
-/// and Envoy frames the body itself.
+/// The header a response mapping or a backend may never set: API Gateway drops it (README:
+/// "Behaviour", Headers) and Envoy frames the body itself.
 pub const DROPPED_RESPONSE_HEADER: &str = "transfer-encoding";
 
 /// The name a mapped response header goes out under: `None` drops it (Transfer-Encoding), a name in
-/// [`REMAPPED_RESPONSE_HEADERS`] becomes `x-amzn-Remapped-<Name>` (reference §5).
+/// [`REMAPPED_RESPONSE_HEADERS`] becomes `x-amzn-Remapped-<Name>` (README: "Behaviour", Headers).
 pub fn mapped_response_header_name(name: &str) -> Option<String> {
     if name.eq_ignore_ascii_case(DROPPED_RESPONSE_HEADER) {
         None
@@ -103,8 +104,8 @@ pub fn mapped_response_header_name(name: &str) -> Option<String> {
 }
 
 /// The backend response headers HTTP_PROXY returns as `x-amzn-Remapped-<Name>` (lower-case name,
-/// name as AWS writes it); every other one passes as it is (reference §8, which replaces §5's
-/// longer list for HTTP_PROXY).
+/// name as AWS writes it); every other one passes as it is (README: "HTTP, HTTP_PROXY and AWS
+/// services"; the longer list of mapped headers does not apply to HTTP_PROXY).
 pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
     ("connection", "Connection"),
     ("content-length", "Content-Length"),
@@ -114,21 +115,23 @@ pub const PROXY_REMAPPED_RESPONSE_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// Request mapping targets (`integration.request.header.X`) that every integration type refuses:
-/// AWS answers 500 at request time (reference §3); this gateway refuses the definition at load.
+/// AWS answers 500 at request time; this gateway refuses the definition at load (README: "HTTP,
+/// HTTP_PROXY and AWS services", load-time checks).
 pub const RESERVED_REQUEST_MAPPING_TARGETS: &[&str] = &["content-length", "transfer-encoding"];
 
-/// Further request mapping targets refused for AWS (service) integrations (reference §3).
+/// Further request mapping targets refused for AWS (service) integrations (README: "HTTP,
+/// HTTP_PROXY and AWS services").
 pub const RESERVED_AWS_REQUEST_MAPPING_TARGETS: &[&str] =
     &["authorization", "connection", "expect", "proxy-authenticate", "te"];
 
-/// Whether a request mapping may not set header `name` (reference §3); `aws`: the integration is
-/// of type AWS.
+/// Whether a request mapping may not set header `name` (README: "HTTP, HTTP_PROXY and AWS
+/// services"); `aws`: the integration is of type AWS.
 pub fn is_reserved_request_mapping_target(name: &str, aws: bool) -> bool {
     contains(RESERVED_REQUEST_MAPPING_TARGETS, name) || (aws && contains(RESERVED_AWS_REQUEST_MAPPING_TARGETS, name))
 }
 
 /// Headers a Lambda proxy function may not set on the client response: the filter sends the body
-/// itself and Envoy frames it. [open: reference §2 is silent; `lambda_response` documents it]
+/// itself and Envoy frames it. [open: AWS records nothing; `lambda_response` documents it]
 pub const LAMBDA_FRAMING_HEADERS: &[&str] = &["content-length", "transfer-encoding", "connection"];
 
 /// Headers sent to AWS but left out of the SigV4 signature, as botocore does: intermediaries
@@ -173,7 +176,8 @@ mod tests {
         }
     }
 
-    // Reference §1 and §8: which request headers the event and `$input.params` hide, which they show.
+    // Which request headers the event and `$input.params` hide, which they show (README: "Lambda
+    // proxy (AWS_PROXY)", "Mapping templates (VTL)").
     #[test]
     fn dropped_request_headers_table() {
         for (name, dropped) in [
@@ -201,7 +205,8 @@ mod tests {
         }
     }
 
-    // Reference §5: HTTP_PROXY drops Via and Content-Encoding too, but forwards Content-Length.
+    // HTTP_PROXY drops Via and Content-Encoding too, but forwards Content-Length
+    // (README: "HTTP, HTTP_PROXY and AWS services").
     #[test]
     fn proxy_dropped_request_headers_table() {
         for (name, dropped) in [("Via", true), ("Content-Encoding", true), ("Connection", true), ("Content-Length", false), ("Authorization", false)] {
@@ -209,7 +214,7 @@ mod tests {
         }
     }
 
-    // Reference §5: mapped response headers, remapped, dropped or kept.
+    // Mapped response headers, remapped, dropped or kept (README: "Behaviour", Headers).
     #[test]
     fn mapped_response_header_names() {
         for (name, out) in [
@@ -227,7 +232,8 @@ mod tests {
         }
     }
 
-    // Reference §3: reserved request mapping targets, by integration type.
+    // Reserved request mapping targets, by integration type (README: "HTTP, HTTP_PROXY and AWS
+    // services").
     #[test]
     fn reserved_request_mapping_targets_table() {
         for (name, any, aws) in [

@@ -1,9 +1,11 @@
 //! Java regular expressions (`java.util.regex`) on the regex-lite engine: the one translator for
 //! every place API Gateway evaluates a Java pattern.
 //!
-//! - `selectionPattern`: full match (`String.matches`), compiled at configure time (reference §5);
-//! - template methods `String.matches/replaceAll/replaceFirst/split` (reference §6: Velocity
-//!   calls Java's own `String` methods), compiled at render time through a bounded cache;
+//! - `selectionPattern`: full match (`String.matches`), compiled at configure time (README:
+//!   "Behaviour", MOCK and CORS);
+//! - template methods `String.matches/replaceAll/replaceFirst/split` (Velocity calls Java's own
+//!   `String` methods; README: "Mapping templates (VTL)"), compiled at render time through a
+//!   bounded cache;
 //! - JSONPath filters `=~ /re/` (Jayway compiles them with `Pattern.compile` when the path is
 //!   parsed and tests with `matcher(..).matches()`).
 //!

@@ -1,4 +1,4 @@
-//! Lambda proxy response validation and conversion (reference §2).
+//! Lambda proxy response validation and conversion (README: "Lambda proxy (AWS_PROXY)").
 //!
 //! [`convert`] turns the Invoke API's answer into the response the client gets, or says why it is
 //! malformed; the caller then answers 502 `{"message": "Internal server error"}` with
@@ -15,7 +15,7 @@
 //!   header values are left out [open]; `headers: null` is valid;
 //! - `multiValueHeaders` values must be lists (of the same scalars); for a name in both maps the
 //!   list comes first, then the single value unless the list already holds it; names compare
-//!   ASCII case-insensitively, the list's casing kept (§8);
+//!   ASCII case-insensitively, the list's casing kept (README: "Lambda proxy (AWS_PROXY)");
 //! - `body` is a string; `null` or missing is an empty body; any other type is malformed [open];
 //! - `isBase64Encoded: true` decodes the body only when the *first* entry of the client's `Accept`
 //!   matches `binaryMediaTypes`; otherwise the base64 text goes out as it is. A body that does not
@@ -183,12 +183,12 @@ fn scalar(name: &str, v: &Value) -> Result<Option<String>, String> {
 }
 
 /// `multiValueHeaders` first, then `headers`: for a name in both, the list then the single value.
-/// Names compare ASCII case-insensitively and the `multiValueHeaders` casing is kept (reference
-/// §8: `tesT-Multi` and `test-multi` are one header). A `headers` value that the list of that name
-/// already holds is not repeated: AWS documents that for a key-value pair in both maps "only the
-/// values from multiValueHeaders" appear (Express behind serverless-http sends exactly that for
-/// `res.append(name, [value])`). Repeats inside the list itself are kept: they are the function's
-/// own choice.
+/// Names compare ASCII case-insensitively and the `multiValueHeaders` casing is kept (`tesT-Multi`
+/// and `test-multi` are one header; README: "Lambda proxy (AWS_PROXY)"). A `headers` value that
+/// the list of that name already holds is not repeated: AWS documents that for a key-value pair in
+/// both maps "only the values from multiValueHeaders" appear (Express behind serverless-http sends
+/// exactly that for `res.append(name, [value])`). Repeats inside the list itself are kept: they
+/// are the function's own choice.
 fn merged_headers(
     multi: Option<&Value>,
     single: Option<&Value>,
@@ -300,7 +300,8 @@ mod tests {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    // Reference §2 recorded outcomes: payload -> Some((status, body)) or None for 502.
+    // AWS's recorded outcomes (README: "Lambda proxy (AWS_PROXY)"): payload -> Some((status, body)),
+    // or None for 502.
     #[test]
     fn recorded_outcomes_v1() {
         let rows: &[(&str, Option<(u16, &str)>)] = &[
@@ -390,7 +391,8 @@ mod tests {
                 r#"{"multiValueHeaders":{"x":null,"y":[null,"1",true]}}"#,
                 &[("y", "1"), ("y", "true"), ("Content-Type", "application/json")],
             ),
-            // §8: one header whatever the casing, the list's casing kept, the single value last.
+            // One header whatever the casing, the list's casing kept, the single value last (README:
+            // "Lambda proxy (AWS_PROXY)", header merge).
             (
                 r#"{"multiValueHeaders":{"tesT-Multi":["value-multi"]},"headers":{"test-multi":"value-solo"}}"#,
                 &[("tesT-Multi", "value-multi"), ("tesT-Multi", "value-solo"), ("Content-Type", "application/json")],
@@ -426,7 +428,8 @@ mod tests {
         }
     }
 
-    // isBase64Encoded: decoded only when the first Accept entry matches binaryMediaTypes (§2).
+    // isBase64Encoded: decoded only when the first Accept entry matches binaryMediaTypes
+    // (README: "Lambda proxy (AWS_PROXY)").
     #[test]
     fn base64_body_table() {
         let payload = r#"{"body":"aGVsbG8=","isBase64Encoded":true,"headers":{"Content-Type":"image/png"}}"#;

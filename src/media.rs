@@ -1,14 +1,15 @@
 //! Media types: API Gateway's `binaryMediaTypes` matching.
 //!
-//! A pattern is matched as written, with only two wildcard forms (reference §8, recorded on AWS):
-//! `type/*` matches every subtype of that type (`application/*` matches `application/x`), and `*/*`
-//! matches everything (AWS documents it as the way to treat every payload as binary). A `*` type
-//! with a named subtype (`*/test`) matches nothing, not even `*/test` or `random/test`. The
-//! wildcard works only on the pattern side: an `Accept: */*` or `image/*` entry does not match an
-//! `image/png` pattern (reference §2 and §8). Parameters (`; charset=utf-8`, `;q=0.9`) are ignored
-//! and the comparison is ASCII case-insensitive [open: AWS's case rule is not recorded]. API Gateway stores `/` as `~1` in a REST API's
-//! `binaryMediaTypes` (JSON-Pointer style, e.g. `image~1png` in a patch operation), so `~1` in a
-//! pattern is read as `/`.
+//! A pattern is matched as written, with only two wildcard forms (recorded on AWS; README: "Lambda
+//! proxy (AWS_PROXY)"): `type/*` matches every subtype of that type (`application/*` matches
+//! `application/x`), and `*/*` matches everything (AWS documents it as the way to treat every
+//! payload as binary). A `*` type with a named subtype (`*/test`) matches nothing, not even
+//! `*/test` or `random/test`. The wildcard works only on the pattern side: an `Accept: */*` or
+//! `image/*` entry does not match an `image/png` pattern (README: "Lambda proxy (AWS_PROXY)").
+//! Parameters (`; charset=utf-8`, `;q=0.9`) are ignored and the comparison is ASCII
+//! case-insensitive [open: AWS's case rule is not recorded]. API Gateway stores `/` as `~1` in a
+//! REST API's `binaryMediaTypes` (JSON-Pointer style, e.g. `image~1png` in a patch operation), so
+//! `~1` in a pattern is read as `/`.
 
 /// API Gateway's binaryMediaTypes matching: `image/png`, `*/*`, `application/*` patterns vs a
 /// Content-Type/Accept entry (params like `; charset=` ignored, case-insensitive).
@@ -19,7 +20,7 @@ pub fn matches_binary(binary_media_types: &[String], content_type: &str) -> bool
     binary_media_types.iter().any(|pattern| {
         let pattern = pattern.replace("~1", "/");
         match split_type(&pattern) {
-            // `*/*` matches everything; `*/sub` nothing (reference §8).
+            // `*/*` matches everything; `*/sub` nothing (README: "Lambda proxy (AWS_PROXY)").
             Some(("*", "*")) => true,
             Some(("*", _)) => false,
             Some((ptype, "*")) => ptype.eq_ignore_ascii_case(ctype),
@@ -65,9 +66,9 @@ mod tests {
             (&["image/png"], "IMAGE/PNG", true),
             (&["image/png"], "image/png; charset=binary", true),
             (&["image/png"], "image/jpeg", false),
-            (&["image/png"], "*/*", false), // §2: */* in Accept does not match image/png
+            (&["image/png"], "*/*", false), // recorded on AWS: */* in Accept does not match image/png
             (&["image/png"], "image/*", false),
-            (&["application/*"], "application/x", true), // §2
+            (&["application/*"], "application/x", true), // recorded on AWS
             (&["application/*"], "application/octet-stream;q=0.8", true),
             (&["application/*"], "text/plain", false),
             (&["*/*"], "text/plain", true),
@@ -79,7 +80,8 @@ mod tests {
             (&["image/png"], "png", false),
             (&["*/*"], "", false),
             (&["bogus"], "image/png", false),
-            // §8: a `*` type with a named subtype matches nothing; an Accept wildcard selects nothing.
+            // Recorded on AWS: a `*` type with a named subtype matches nothing; an Accept wildcard
+            // selects nothing.
             (&["*/test"], "*/test", false),
             (&["*/test"], "random/test", false),
             (&["image/png"], "image/*", false),
@@ -93,7 +95,7 @@ mod tests {
         }
     }
 
-    // Only the first Accept entry counts (§2).
+    // Only the first Accept entry counts (README: "Lambda proxy (AWS_PROXY)").
     #[test]
     fn first_accept_entry_is_taken() {
         assert_eq!(first_accept_entry("image/png, text/html"), "image/png");

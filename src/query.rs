@@ -1,12 +1,13 @@
 //! The one query-string decoder (issue 12, item 3): the proxy event's query maps, `$input.params`,
 //! `method.request.querystring.*` mappings and gateway responses all read the query through it.
 //!
-//! API Gateway decodes as Java's `URLDecoder` (reference §1): `%XX` is decoded and `+` is a space
-//! (`email=test%2Balias@x` -> `test+alias@x`, `plus=test+alias@x` -> `test alias@x`) [AWS]. Where
-//! `URLDecoder` would throw, this decoder is lenient, as emulators are: an invalid escape (`%zz`,
-//! a lone `%`) is kept as written, and bytes that are not UTF-8 after decoding become U+FFFD. `a` and
-//! `a=` give `""` [open: the usual emulator choice]; empty pairs (`&&`) are skipped. Repeated keys
-//! are all kept, in order: which one a single-valued reader takes is [`crate::resolver`]'s rule.
+//! API Gateway decodes as Java's `URLDecoder` (README: "Behaviour", Parameter mappings): `%XX` is
+//! decoded and `+` is a space (`email=test%2Balias@x` -> `test+alias@x`, `plus=test+alias@x` ->
+//! `test alias@x`) [AWS]. Where `URLDecoder` would throw, this decoder is lenient, as emulators
+//! are: an invalid escape (`%zz`, a lone `%`) is kept as written, and bytes that are not UTF-8
+//! after decoding become U+FFFD. `a` and `a=` give `""` [open: the usual emulator choice]; empty
+//! pairs (`&&`) are skipped. Repeated keys are all kept, in order: which one a single-valued reader
+//! takes is [`crate::resolver`]'s rule.
 
 use std::borrow::Cow;
 
@@ -26,7 +27,8 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    // Reference §1: decoding rules, one row per case (raw query, decoded pairs).
+    // Decoding rules (README: "Behaviour", Parameter mappings), one row per case (raw query,
+    // decoded pairs).
     #[test]
     fn decode_table() {
         let rows: &[(&str, &[(&str, &str)])] = &[

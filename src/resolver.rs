@@ -7,13 +7,13 @@
 //! **A repeated name gives its last value** to every single-valued reader: a header sent twice
 //! (`X-A: 1`, `X-A: 2`) is `2` in `method.request.header.X-A`, in `integration.response.header.X-A`,
 //! in `$input.params('X-A')` and in the 1.0 proxy event's `headers`; a query key sent twice the
-//! same. Why: reference §1 records AWS's single-valued query map keeping the last value [AWS], and
-//! for headers says emulators keep the last [open]; one rule for both, and for every reader, is
-//! the one consistent with the event. The multi-valued sources (`multivalueheader`,
-//! `multivaluequerystring`) give every value in order.
+//! same. Why: AWS's single-valued query map in the event keeps the last value [AWS], and for
+//! headers emulators keep the last [open]; one rule for both, and for every reader, is the one
+//! consistent with the event (README: "Behaviour", Parameter mappings). The multi-valued sources
+//! (`multivalueheader`, `multivaluequerystring`) give every value in order.
 //!
-//! A mapping whose source is missing is left out [AWS, reference §5]: [`values`] is empty and
-//! [`value`] is `None` for it, never `""`.
+//! A mapping whose source is missing is left out [AWS; README: "HTTP, HTTP_PROXY and AWS
+//! services"]: [`values`] is empty and [`value`] is `None` for it, never `""`.
 
 use crate::context::RequestContext;
 use crate::mapping::{BodyPath, RequestPart, Source};
@@ -69,8 +69,8 @@ fn same(k: &str, name: &str, ignore_case: bool) -> bool {
 
 /// The client's values of request header `name`, in order. Pseudo-headers are not headers, but
 /// Envoy turns an HTTP/1 Host header into `:authority`: a mapping from `method.request.header.Host`
-/// must see the client's Host (reference §8), so `:authority` answers for `host` when no `host`
-/// header came.
+/// must see the client's Host (README: "HTTP, HTTP_PROXY and AWS services"), so `:authority`
+/// answers for `host` when no `host` header came.
 pub fn request_header_values<'a>(headers: &'a [(String, String)], name: &'a str) -> Vec<&'a str> {
     if name.starts_with(':') {
         return Vec::new();
@@ -162,8 +162,8 @@ mod tests {
         p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
-    // Reference §5: every request source, and the last-value rule for repeated names; a missing
-    // source is left out.
+    // Every request source, and the last-value rule for repeated names; a missing source is left
+    // out (README: "HTTP, HTTP_PROXY and AWS services"; "Behaviour", Parameter mappings).
     #[test]
     fn request_sources_table() {
         let headers = pairs(&[(":authority", "h"), ("x-a", "1"), ("X-A", "2"), ("x-b", "b")]);

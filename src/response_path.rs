@@ -11,7 +11,7 @@ use crate::context::APIGW_ID_HEADER;
 use crate::gateway::{Gateway, HeadEdit, Reply, Routed};
 use crate::http::{Request, Response};
 
-/// The request id header every answer of the gateway carries (reference §8).
+/// The request id header every answer of the gateway carries (README: "Behaviour", Gateway responses).
 const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
 
 /// What the response path remembers of one request between the host's callbacks.
@@ -102,13 +102,13 @@ impl ResponsePath {
     /// has it, pseudo-headers included; `details` reads `response.code_details`, called only when
     /// [`needs_details`] says so.
     ///
-    /// - Envoy's own answer (judged by its details, never by status or body: envoy-facts §10)
-    ///   becomes AWS's gateway response. Its body replaces Envoy's at the end of the stream
-    ///   ([`body`](Self::body)); Envoy would not fix Content-Length there, so it is set here to the
-    ///   replacement's length, as AWS frames its answer (envoy-facts §4).
+    /// - Envoy's own answer (judged by its details, never by status or body) becomes AWS's gateway
+    ///   response. Its body replaces Envoy's at the end of the stream ([`body`](Self::body));
+    ///   Envoy would not fix Content-Length there, so it is set here to the replacement's length,
+    ///   as AWS frames its answer (README: "HTTP, HTTP_PROXY and AWS services", upstream failures).
     /// - The backend's answer keeps its status and body; its headers go as AWS passes them
-    ///   (Connection, Content-Length, Date, Server and x-amzn-RequestId remapped, reference §8),
-    ///   with the gateway's own x-amzn-RequestId and x-amz-apigw-id.
+    ///   (Connection, Content-Length, Date, Server and x-amzn-RequestId remapped; README: "HTTP,
+    ///   HTTP_PROXY and AWS services"), with the gateway's own x-amzn-RequestId and x-amz-apigw-id.
     pub fn proxied_head(
         &mut self,
         gateway: &Gateway,
@@ -190,8 +190,9 @@ pub struct CallAnswer {
 impl CallAnswer {
     /// From `on_http_call_response`: `read` fetches the headers and body, and is not called when
     /// the host reports no headers, which means the call was reset (a reply over Envoy's 32 MiB
-    /// callout limit, envoy-facts §3). Envoy's own failures (refused: 503, timeout: 504) arrive as
-    /// answers and are judged by [`Gateway::on_call_response`].
+    /// callout limit; README: "HTTP, HTTP_PROXY and AWS services", upstream failures). Envoy's own
+    /// failures (refused: 503, timeout: 504) arrive as answers and are judged by
+    /// [`Gateway::on_call_response`].
     pub fn read(num_headers: usize, read: impl FnOnce() -> (Vec<(String, String)>, Vec<u8>)) -> CallAnswer {
         if num_headers == 0 {
             return CallAnswer { status: 0, headers: Vec::new(), body: b"the call was reset".to_vec() };
@@ -334,10 +335,10 @@ mod tests {
         assert_eq!(path.body(true), BodyStep::Continue);
     }
 
-    // Reference §8: Connection, Content-Length, Date, Server and x-amzn-RequestId come back as
-    // x-amzn-Remapped-*, Content-Length stays, a missing Content-Type becomes application/json,
-    // Transfer-Encoding goes; the gateway's id and request id are added, a backend's apigw id
-    // gives way.
+    // README: "HTTP, HTTP_PROXY and AWS services": Connection, Content-Length, Date, Server and
+    // x-amzn-RequestId come back as x-amzn-Remapped-*, Content-Length stays, a missing Content-Type
+    // becomes application/json, Transfer-Encoding goes; the gateway's id and request id are added,
+    // a backend's apigw id gives way.
     #[test]
     fn proxied_success_remaps_reserved_headers() {
         let g = gateway();

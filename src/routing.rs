@@ -1,12 +1,13 @@
 //! API Gateway's resource matching: a segment tree over the definition's `paths`.
 //!
-//! API Gateway routes on the **resource + method pair** (reference §0): a request is served by the
-//! most specific resource that declares its method (or ANY). Precedence at each level is static
-//! segment, then `{param}`, then greedy `{proxy+}` (which may only be the last segment), with
-//! backtracking whenever the more specific branch has no resource serving the method: `/pets/1/x`
-//! falls through to `/{proxy+}` when `/pets/{id}` has no child `x`, and `GET /users/me` reaches
-//! `/users/{userId}` when the literal `/users/me` declares only PATCH. A resource without methods
-//! (a parent such as `/jobs` under `/jobs/{type}`) never serves anything itself.
+//! API Gateway routes on the **resource + method pair** (README: "Behaviour", Routing): a request
+//! is served by the most specific resource that declares its method (or ANY). Precedence at each
+//! level is static segment, then `{param}`, then greedy `{proxy+}` (which may only be the last
+//! segment), with backtracking whenever the more specific branch has no resource serving the
+//! method: `/pets/1/x` falls through to `/{proxy+}` when `/pets/{id}` has no child `x`, and
+//! `GET /users/me` reaches `/users/{userId}` when the literal `/users/me` declares only PATCH. A
+//! resource without methods (a parent such as `/jobs` under `/jobs/{type}`) never serves anything
+//! itself.
 //!
 //! Lookup cost depends on the path and the tree, never on a scan of the resources: children are
 //! found through a hash map, and since every node has one parent, a lookup visits each node at
@@ -285,7 +286,7 @@ mod tests {
         assert_eq!(find(&r, "/").map(|m| m.resource), None);
     }
 
-    // The reference's path table (§1), stage prefix already removed by the caller.
+    // AWS's recorded paths (README: "Behaviour", Routing), stage prefix already removed by the caller.
     #[test]
     fn reference_path_table() {
         let r = router(&["/{proxy+}", "/hardcoded"]);
@@ -388,8 +389,8 @@ mod tests {
         pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
-    // Reference §0, measured on real API Gateway: the tree `/{proxy+}` ANY, `/jobs` without
-    // methods, `/jobs/{operation_type}` GET, `/cors_only` OPTIONS.
+    // Measured on real API Gateway (README: "Behaviour", Routing): the tree `/{proxy+}` ANY,
+    // `/jobs` without methods, `/jobs/{operation_type}` GET, `/cors_only` OPTIONS.
     #[test]
     fn resource_method_pair_jobs_tree() {
         let t = Tree::new(&[
@@ -407,7 +408,8 @@ mod tests {
         assert_eq!(t.route("OPTIONS", "/cors_only"), Some(("/cors_only", p(&[]))));
     }
 
-    // Reference §0: a literal with only PATCH gives way to its `{param}` sibling for GET.
+    // A literal with only PATCH gives way to its `{param}` sibling for GET
+    // (README: "Behaviour", Routing).
     #[test]
     fn literal_without_the_method_falls_back_to_param_sibling() {
         let t = Tree::new(&[("/users/me", &["PATCH"]), ("/users/{userId}", &["GET"])]);
@@ -417,7 +419,8 @@ mod tests {
         assert_eq!(t.route("DELETE", "/users/7"), None);
     }
 
-    // Reference §0: `OPTIONS /test` where `/test` has only POST and the greedy sibling declares OPTIONS.
+    // `OPTIONS /test` where `/test` has only POST and the greedy sibling declares OPTIONS
+    // (README: "Behaviour", Routing).
     #[test]
     fn method_missing_on_static_falls_back_to_greedy_sibling() {
         let t = Tree::new(&[("/test", &["POST"]), ("/{proxy+}", &["OPTIONS"])]);
@@ -426,7 +429,8 @@ mod tests {
         assert_eq!(t.route("GET", "/test"), None);
     }
 
-    // Reference §0: a segment with no static child falls back past it to a parent's greedy resource.
+    // A segment with no static child falls back past it to a parent's greedy resource
+    // (README: "Behaviour", Routing).
     #[test]
     fn unknown_child_falls_back_to_root_greedy() {
         let t = Tree::new(&[("/part1", &["GET"]), ("/{param+}", &["ANY"])]);

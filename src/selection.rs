@@ -1,7 +1,7 @@
 //! `selectionPattern`: a Java regular expression that must match the *whole* selection value
-//! (`String.matches`, reference §5), compiled once at configure time by [`crate::java_regex`],
-//! the same translator template methods and JSONPath filters use, so one pattern is accepted or
-//! refused alike everywhere.
+//! (`String.matches`; README: "Behaviour", MOCK and CORS), compiled once at configure time by
+//! [`crate::java_regex`], the same translator template methods and JSONPath filters use, so one
+//! pattern is accepted or refused alike everywhere.
 
 use crate::java_regex::JavaRegex;
 
@@ -42,7 +42,8 @@ mod tests {
         Pattern::compile(p).unwrap().matches(v)
     }
 
-    // Reference §5: `.*four hundred.*`, `.+`, `4\d{2}` as full matches.
+    // AWS's recorded patterns `.*four hundred.*`, `.+`, `4\d{2}`, as full matches (README:
+    // "Behaviour", MOCK and CORS).
     #[test]
     fn full_match_like_java() {
         assert!(m("4\\d{2}", "404"));

@@ -272,9 +272,9 @@ fn uri_encode_bytes(bytes: &[u8]) -> String {
 }
 
 /// What API Gateway says of an incoming `Authorization` header that is not a complete SigV4
-/// header, when it answers with `IncompleteSignatureException` (`access-control.md` §7; reference
-/// §8: an unknown route requested with such a header gets this instead of Missing Authentication
-/// Token). `None`: the header has the shape of a SigV4 header (`AWS4-HMAC-SHA256 Credential=...,
+/// header, when it answers with `IncompleteSignatureException` (README: "Behaviour", Routing: an
+/// unknown route requested with such a header gets this instead of Missing Authentication Token).
+/// `None`: the header has the shape of a SigV4 header (`AWS4-HMAC-SHA256 Credential=...,
 /// SignedHeaders=..., Signature=...`).
 ///
 /// AWS reads the header as `<algorithm> key=value, key=value...`: a part without `=` gives the
@@ -654,7 +654,7 @@ mod tests {
         assert_eq!(EMPTY_SHA.len(), 64);
     }
 
-    // access-control.md §7: a header that is not key=value pairs, with AWS's hash of it.
+    // A header that is not key=value pairs, with AWS's hash of it (README: "Behaviour", Routing).
     #[test]
     fn incomplete_signature_missing_equal_sign() {
         use base64::Engine as _;

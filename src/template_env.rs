@@ -237,7 +237,8 @@ mod tests {
         crate::vtl::Template::compile(template).unwrap().render(&mut env).unwrap()
     }
 
-    // Reference §8: the key sets in AWS's order, no authorizer without one, nested maps print "".
+    // The key sets in AWS's order, no authorizer without one, nested maps print "" (README:
+    // "Mapping templates (VTL)").
     #[test]
     fn context_key_sets_and_printing() {
         assert_eq!(
@@ -274,8 +275,8 @@ mod tests {
         assert_eq!(render("$input.params().header.get('x-rep')", &headers), "second");
     }
 
-    // Reference §8: hidden request headers read as "" in $input.params; the rest (Host from
-    // :authority) are visible, also in $input.params().header.
+    // Hidden request headers read as "" in $input.params; the rest (Host from :authority) are
+    // visible, also in $input.params().header (README: "Mapping templates (VTL)").
     #[test]
     fn hidden_request_headers() {
         let headers = [(":authority", "api.example"), (":method", "GET"), ("connection", "close"),

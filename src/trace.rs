@@ -1,10 +1,11 @@
-//! `X-Amzn-Trace-Id` for Lambda proxy (AWS_PROXY) requests (reference §8, recorded on AWS).
+//! `X-Amzn-Trace-Id` for Lambda proxy (AWS_PROXY) requests (README: "Lambda proxy (AWS_PROXY)",
+//! recorded on AWS).
 //!
 //! - **The answer** carries `Root=<root>;Parent=<parent>;Sampled=<flag>`. A client's `Root` and
 //!   `Parent` are kept; a missing `Parent` is made (16 hex digits), a missing `Root` too, in X-Ray's
 //!   trace id format `1-<epoch seconds, 8 hex digits>-<24 hex digits>` (X-Ray's "Trace ID format").
 //!   `Sampled` is the client's, else `0`: this gateway records no X-Ray segment. Other fields of the
-//!   client's header (`Self`, `Lineage`...) are not repeated [open]. MOCK answers carry none (§8).
+//!   client's header (`Self`, `Lineage`...) are not repeated [open]. MOCK answers carry none.
 //! - **The function** sees the header in its proxy event, as AWS's documented event example shows
 //!   (`"X-Amzn-Trace-Id": "Root=1-5e66d96f-7491f09xmpl79d18acf3d050"`): the client's value as
 //!   sent, else `Root=<root>` with the root of the answer. The Invoke call carries the same value,

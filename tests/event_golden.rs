@@ -124,7 +124,8 @@ fn cases() -> Vec<Case> {
     c.stage_variables = pairs(&[("alias", "live")]);
     out.push(c);
 
-    // Reference §1 path table: `{proxy+}` with a double slash, segments not URL-decoded.
+    // AWS's recorded paths: `{proxy+}` with a double slash, segments not URL-decoded (README:
+    // "Behaviour", Routing).
     let mut c = plain("proxy_double_slash", request("GET", "/stage/proxy-value//test%2Balias@gmail.com", &[HOST]),
                       "/{proxy+}", "/proxy-value//test%2Balias@gmail.com");
     c.context = context("GET", "/stage/proxy-value//test%2Balias@gmail.com", "/{proxy+}");

@@ -1,8 +1,8 @@
-//! The Lambda proxy events are always valid JSON with the keys of reference §1 (payload 1.0) and of
-//! the 2.0 format, whatever the input: unicode, control characters, quotes and backslashes in every
-//! field, repeated and odd headers, broken query escapes, any bytes as body. Parsing the text back
-//! gives exactly the values that went in (so escaping is right), and each key is present, null or
-//! absent by the rules of the format.
+//! The Lambda proxy events are always valid JSON with AWS's keys (payload 1.0; README: "Lambda
+//! proxy (AWS_PROXY)") and those of the 2.0 format, whatever the input: unicode, control
+//! characters, quotes and backslashes in every field, repeated and odd headers, broken query
+//! escapes, any bytes as body. Parsing the text back gives exactly the values that went in (so
+//! escaping is right), and each key is present, null or absent by the rules of the format.
 //!
 //! The exact bytes for representative inputs are golden files: `tests/event_golden.rs`.
 #![cfg(not(target_arch = "wasm32"))]
@@ -276,21 +276,21 @@ impl Case {
     }
 }
 
-/// Reference §1: the 1.0 event's top-level keys, in AWS's order.
+/// The 1.0 event's top-level keys, in AWS's order (README: "Lambda proxy (AWS_PROXY)").
 const V1_KEYS: [&str; 12] = [
     "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
     "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
     "isBase64Encoded",
 ];
 
-/// Reference §1: `requestContext` without an authorizer.
+/// `requestContext` without an authorizer (README: "Lambda proxy (AWS_PROXY)").
 const V1_CONTEXT_KEYS: [&str; 16] = [
     "accountId", "apiId", "deploymentId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod",
     "identity", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId",
     "resourcePath", "stage",
 ];
 
-/// Reference §1: `identity` of an unauthenticated call.
+/// `identity` of an unauthenticated call (README: "Lambda proxy (AWS_PROXY)").
 const V1_IDENTITY_KEYS: [&str; 12] = [
     "accessKey", "accountId", "caller", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
     "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "sourceIp", "user", "userAgent", "userArn",

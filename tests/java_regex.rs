@@ -1,7 +1,7 @@
 //! Issue 12: one Java-regex dialect. Every construct is accepted or refused alike in the three
 //! places API Gateway evaluates a Java pattern, and matches alike where accepted (full match,
-//! Java's `matches()`): `selectionPattern` (reference §5), `String.matches` in a mapping template
-//! (reference §6) and a JSONPath filter `=~ /re/` (Jayway). Plus: translation never panics.
+//! Java's `matches()`): `selectionPattern`, `String.matches` in a mapping template and a JSONPath
+//! filter `=~ /re/` (Jayway; README: "Mapping templates (VTL)"). Plus: translation never panics.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use apigw_envoy::java_regex::JavaRegex;

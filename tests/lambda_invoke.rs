@@ -300,7 +300,8 @@ fn function_error_becomes_502() {
     assert!(err.contains("CustomError"), "{err}");
 }
 
-// §2 rules exercised through a real function: the `status` handler returns what we ask for.
+// The function-answer rules (README: "Lambda proxy (AWS_PROXY)") exercised through a real function:
+// the `status` handler returns what we ask for.
 #[test]
 fn response_rules_through_status_function() {
     let Some(server) = start(false) else { return };

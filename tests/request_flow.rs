@@ -114,8 +114,8 @@ fn routed_to(resource: &str, method: &str, params: &str) -> Vec<u8> {
 
 // --- routing -------------------------------------------------------------------------------------
 
-// Reference §0 (test_routing.py::test_jobs_tree): the GET resource serves GET; every other
-// (path, method) pair falls back to the greedy /{proxy+}.
+// README: "Behaviour", Routing (test_routing.py::test_jobs_tree): the GET resource serves GET;
+// every other (path, method) pair falls back to the greedy /{proxy+}.
 #[test]
 fn routing_on_resource_and_method_with_greedy_fallback() {
     let g = gateway(json!({"/{proxy+}": {"x-amazon-apigateway-any-method": mock(ECHO)}, "/jobs": {},
@@ -136,8 +136,8 @@ fn routing_on_resource_and_method_with_greedy_fallback() {
     }
 }
 
-// Reference §0, §3 (test_routing.py): a literal resource without the method gives way to its
-// {param} sibling; no resource serving the pair is 403 Missing Authentication Token.
+// README: "Behaviour", Routing (test_routing.py): a literal resource without the method gives way
+// to its {param} sibling; no resource serving the pair is 403 Missing Authentication Token.
 #[test]
 fn no_resource_serves_the_pair() {
     let g = gateway(json!({"/users/me": {"patch": mock(ECHO)}, "/users/{userId}": {"get": mock(ECHO)}}), json!({}));
@@ -151,9 +151,9 @@ fn no_resource_serves_the_pair() {
 
 // --- stage prefix --------------------------------------------------------------------------------
 
-// Reference §1 (test_foundation.py::test_path_table, test_wrong_stage_is_403,
-// test_stage_prefix_optional): required strips the stage and refuses another first segment;
-// optional serves both URL forms; off routes the path as it is.
+// README: "Serving your own export", `STAGE_PREFIX` (test_foundation.py::test_path_table,
+// test_wrong_stage_is_403, test_stage_prefix_optional): required strips the stage and refuses
+// another first segment; optional serves both URL forms; off routes the path as it is.
 #[test]
 fn stage_prefix_required_optional_off() {
     let echo = r#"{"path":"$context.path","resource":"$context.resourcePath","proxy":"$input.params('proxy')"}"#;
@@ -185,9 +185,10 @@ fn stage_prefix_required_optional_off() {
 
 // --- fail-closed auth ----------------------------------------------------------------------------
 
-// Reference §3 (test_foundation.py::test_api_key_operation_fails_closed and the GR_API cases, here
-// with AWS's default gateway responses): an operation whose auth the filter cannot check answers
-// what AWS answers a caller without credentials, whatever the request carries.
+// README: "Behaviour", Auth fails closed (test_foundation.py::test_api_key_operation_fails_closed
+// and the GR_API cases, here with AWS's default gateway responses): an operation whose auth the
+// filter cannot check answers what AWS answers a caller without credentials, whatever the request
+// carries.
 #[test]
 fn auth_fails_closed() {
     let schemes = json!({"components": {"securitySchemes": {

@@ -74,9 +74,9 @@ impl Api {
         r.methods.get(method).copied().or(r.any)
     }
 
-    /// Routes a request on the resource + method pair (reference §0): the operation of the most
-    /// specific resource declaring `method` or ANY, and the path parameters. `None`: no resource
-    /// serves the pair (403 Missing Authentication Token).
+    /// Routes a request on the resource + method pair (README: "Behaviour", Routing): the operation
+    /// of the most specific resource declaring `method` or ANY, and the path parameters. `None`: no
+    /// resource serves the pair (403 Missing Authentication Token).
     pub fn route(&self, path: &str, method: &str) -> Option<(usize, Vec<(String, String)>)> {
         let serves = |resource: usize| self.operation(resource, method).is_some();
         let m = self.router.find(path, &serves)?;

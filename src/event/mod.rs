@@ -7,9 +7,9 @@
 //! - **Header names.** Envoy lower-cases header names (HTTP/2, and its HTTP/1 codec unless a
 //!   header-casing option is configured), so the client's casing is gone before the filter runs.
 //!   Payload 1.0 therefore emits names as received (lower-case) except `Authorization` and
-//!   `User-Agent`, which API Gateway always writes in that casing (reference §1), and the
-//!   `X-Forwarded-*` trio, which API Gateway writes itself. Payload 2.0 lower-cases every name, as
-//!   HTTP APIs do.
+//!   `User-Agent`, which API Gateway always writes in that casing (README: "Behaviour",
+//!   Headers), and the `X-Forwarded-*` trio, which API Gateway writes itself. Payload 2.0
+//!   lower-cases every name, as HTTP APIs do.
 //! - **Pseudo-headers.** If the adapter passes `:authority`, `:scheme` and friends, they are not
 //!   headers: `:authority` stands in for a missing `host`, `:scheme` for a missing
 //!   `x-forwarded-proto`; the rest is skipped.
@@ -23,7 +23,8 @@
 //! - **X-Forwarded-Port** is `x-forwarded-port` when present (Envoy adds it with
 //!   `append_x_forwarded_port`), else the port in `Host`, else 443 for https and 80 for http.
 //! - **X-Amzn-Trace-Id** is always there (AWS's documented event has it): the client's value, else
-//!   `Root=<new root>`, written `X-Amzn-Trace-Id` in 1.0 ([`crate::trace`], reference §8).
+//!   `Root=<new root>`, written `X-Amzn-Trace-Id` in 1.0 ([`crate::trace`]; README: "Lambda
+//!   proxy (AWS_PROXY)").
 //! - **Bodies.** An empty body is `null` (1.0) or absent (2.0). When the request's Content-Type
 //!   matches `binaryMediaTypes` the body is base64 with `isBase64Encoded: true`. Otherwise it is
 //!   text; bytes that are not UTF-8 are replaced by U+FFFD, as Java's `new String(bytes, UTF_8)`
@@ -49,7 +50,8 @@ pub struct ProxyInput<'a> {
     pub context: &'a RequestContext,
     /// The matched resource template, e.g. `/{proxy+}`.
     pub resource: &'a str,
-    /// The `path` key: the request path without the stage prefix (reference §1 table).
+    /// The `path` key: the request path without the stage prefix (README: "Lambda proxy
+    /// (AWS_PROXY)").
     pub path: &'a str,
     /// Path parameters; empty gives `pathParameters: null`.
     pub path_params: &'a [(String, String)],
@@ -461,7 +463,8 @@ fn pairs_len<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> usize {
 pub(crate) mod test_support {
     use super::*;
 
-    /// A request/context pair shaped like reference §1's recordings (stage `stage`).
+    /// A request/context pair shaped like AWS's recorded events (stage `stage`; README: "Lambda
+    /// proxy (AWS_PROXY)").
     pub struct Fixture {
         pub request: Request,
         pub context: RequestContext,

@@ -1,4 +1,4 @@
-//! Payload format 1.0: the REST API Lambda proxy event (reference §1).
+//! Payload format 1.0: the REST API Lambda proxy event (README: "Lambda proxy (AWS_PROXY)").
 //!
 //! Keys come in AWS's order: `resource`, `path`, `httpMethod`, `headers`, `multiValueHeaders`,
 //! `queryStringParameters`, `multiValueQueryStringParameters`, `pathParameters`, `stageVariables`,
@@ -85,7 +85,7 @@ fn request_context(out: &mut String, input: &ProxyInput) {
 }
 
 /// `identity`, keys in [`IDENTITY_EVENT_ORDER`]: unauthenticated, everything `null` but
-/// `sourceIp` and `userAgent` (reference §1).
+/// `sourceIp` and `userAgent` (README: "Lambda proxy (AWS_PROXY)").
 fn identity(out: &mut String, c: &RequestContext) {
     out.push('{');
     for field in IDENTITY_EVENT_ORDER {
@@ -108,7 +108,8 @@ mod tests {
         v.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
     }
 
-    // Top-level keys in AWS's order, and every absent thing null (§1).
+    // Top-level keys in AWS's order, and every absent thing null (README: "Lambda proxy
+    // (AWS_PROXY)").
     #[test]
     fn keys_in_aws_order_and_nulls() {
         let f = Fixture::new("GET", "/hardcoded");
@@ -144,7 +145,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<Value>(&build(&f.input())).unwrap(), ev);
     }
 
-    // requestContext and identity keys (§1), no authorizer key.
+    // requestContext and identity keys, no authorizer key (README: "Lambda proxy (AWS_PROXY)").
     #[test]
     fn request_context_keys() {
         let f = Fixture::new("POST", "/stage/x");
@@ -203,9 +204,10 @@ mod tests {
         }
     }
 
-    // Reference §1 paths table (stage `stage`, resources `/{proxy+}` and `/hardcoded`). The router
-    // works out `path` and the parameters; the event must carry them unchanged, with
-    // requestContext.path as sent (after the leading `//` collapse AWS does).
+    // AWS's recorded paths (README: "Lambda proxy (AWS_PROXY)"; stage `stage`, resources
+    // `/{proxy+}` and `/hardcoded`). The router works out `path` and the parameters; the event must
+    // carry them unchanged, with requestContext.path as sent (after the leading `//` collapse AWS
+    // does).
     #[test]
     fn paths_table() {
         let rows: &[(&str, &str, &str, &str, Option<&str>)] = &[
@@ -248,7 +250,8 @@ mod tests {
         }
     }
 
-    // Reference §1 query strings: repeated keys, last wins in the single map, `+` is a space.
+    // Query strings: repeated keys, last wins in the single map, `+` is a space (README:
+    // "Behaviour", Parameter mappings).
     #[test]
     fn query_string_table() {
         let rows: &[(&str, Value, Value)] = &[
@@ -275,7 +278,8 @@ mod tests {
         }
     }
 
-    // Reference §1 headers: single and multi maps, dropped headers, AWS casing, X-Forwarded-*.
+    // Headers: single and multi maps, dropped headers, AWS casing, X-Forwarded-* (README: "Lambda
+    // proxy (AWS_PROXY)").
     #[test]
     fn headers_rules() {
         let mut f = Fixture::new("POST", "/stage/x");

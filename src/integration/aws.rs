@@ -64,7 +64,7 @@ fn lambda_call<'a>(
     mapped: &Mapped,
 ) -> AwsCall<'a> {
     headers.push(("x-amz-invocation-type".to_string(), "RequestResponse".to_string()));
-    // API Gateway's own tags on the Invoke call (reference §8); a mapped
+    // API Gateway's own tags on the Invoke call (README: "Lambda proxy (AWS_PROXY)"); a mapped
     // `X-Amz-Invocation-Type: 'Event'` replaces the type below (asynchronous: 202, empty).
     set_header(headers, "x-amzn-lambda-integration-tag", std::slice::from_ref(&args.context.request_id));
     set_header(headers, "x-amzn-apigateway-api-id", std::slice::from_ref(&args.context.api_id));

@@ -62,9 +62,9 @@ pub fn invoke_request(
     }
     // Envoy takes the host from `:authority`.
     headers.retain(|(k, _)| k != "host");
-    // What API Gateway's execution logs show on its Invoke calls, proxy or not (reference §8),
-    // unsigned as botocore leaves User-Agent and X-Amzn-Trace-Id: the trace id is the one the
-    // function's runtime gets.
+    // What API Gateway's execution logs show on its Invoke calls, proxy or not (README: "Lambda
+    // proxy (AWS_PROXY)"), unsigned as botocore leaves User-Agent and X-Amzn-Trace-Id: the trace
+    // id is the one the function's runtime gets.
     let api_id = input.context.api_id.as_str();
     headers.extend([
         ("accept".to_string(), "application/json".to_string()),
@@ -110,12 +110,13 @@ pub enum CallFailure {
 /// (`dispatch_http_call` runs on Envoy's async client, whose router config never suppresses
 /// it, whatever the listener's router says). Envoy's own answers (connection failure, reset,
 /// protocol error, timeout) never carry it, and a backend cannot take it away: its absence is the
-/// marker a backend cannot send (envoy-facts §3, §10).
+/// marker a backend cannot send (README: "HTTP, HTTP_PROXY and AWS services", upstream failures).
 pub const UPSTREAM_ANSWER_HEADER: &str = "x-envoy-upstream-service-time";
 
 /// Tells an Envoy-made failure of a callout from the upstream's own answer, whatever that
 /// answer's status and body: a backend's own 502 whose body is Envoy's error text word for word
-/// is still the backend's (envoy-facts §10). `status` 0: the call ended without a response.
+/// is still the backend's (README: "HTTP, HTTP_PROXY and AWS services", upstream failures).
+/// `status` 0: the call ended without a response.
 pub fn classify(status: u16, headers: &[(String, String)]) -> Option<CallFailure> {
     if status != 0 && headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(UPSTREAM_ANSWER_HEADER)) {
         return None;
@@ -124,7 +125,8 @@ pub fn classify(status: u16, headers: &[(String, String)]) -> Option<CallFailure
 }
 
 /// Tells an Envoy-made answer on a proxied (HTTP_PROXY) request from the backend's own, by the
-/// `response.code_details` Envoy reports for it (envoy-facts §10), never by status or body.
+/// `response.code_details` Envoy reports for it, never by status or body (README: "HTTP,
+/// HTTP_PROXY and AWS services", upstream failures).
 /// `""` (not read: a status under 400) and `via_upstream` are the backend's; the router's own
 /// failures are a timeout or an unreachable/broken upstream; any other detail is another
 /// filter's own answer and stays as it is.
@@ -152,8 +154,9 @@ mod tests {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    // Envoy-made callout answers have only :status, content-length and content-type (envoy-facts
-    // §3): whatever their status, they are failures; 504 is the timeout.
+    // Envoy-made callout answers have only :status, content-length and content-type (README:
+    // "HTTP, HTTP_PROXY and AWS services", upstream failures): whatever their status, they are
+    // failures; 504 is the timeout.
     #[test]
     fn envoy_made_callout_answers_are_failures() {
         let envoy = pairs(&[(":status", "502"), ("content-length", "87"), ("content-type", "text/plain")]);
@@ -174,7 +177,8 @@ mod tests {
         assert_eq!(classify(502, &pairs(&[("X-Envoy-Upstream-Service-Time", "0")])), None);
     }
 
-    // HTTP_PROXY: Envoy's response details decide (envoy-facts §10).
+    // HTTP_PROXY: Envoy's response details decide (README: "HTTP, HTTP_PROXY and AWS services",
+    // upstream failures).
     #[test]
     fn response_details_table() {
         for (details, want) in [
@@ -194,7 +198,8 @@ mod tests {
         }
     }
 
-    // The Invoke call: signed content, then API Gateway's own unsigned headers (reference §8).
+    // The Invoke call: signed content, then API Gateway's own unsigned headers (README: "Lambda
+    // proxy (AWS_PROXY)").
     #[test]
     fn invoke_headers() {
         let f = Fixture::new("GET", "/stage/x");

@@ -1,5 +1,5 @@
 //! `contentHandling` and binary payloads of the non-proxy integrations (HTTP, AWS, MOCK's request
-//! side), reference §8 "contentHandling and binary payloads", which is AWS-recorded.
+//! side), as recorded on AWS (README: "HTTP, HTTP_PROXY and AWS services", contentHandling).
 //!
 //! A payload is *binary* when its media type matches the API's `binaryMediaTypes` (request: the
 //! client's Content-Type; response: the integration's Content-Type); an Accept is binary when its
@@ -20,7 +20,7 @@
 //!
 //! A template is text. When it reads the body (`$input.body`, `.json`, `.path`) and the payload
 //! is still bytes, those bytes must be UTF-8, else 500: AWS answers 500 for a CONVERT_TO_BINARY
-//! request whose base64 body, once decoded, meets an `application/json` template (§8). That
+//! request whose base64 body, once decoded, meets an `application/json` template (recorded). That
 //! bytes which happen to be UTF-8 render is this gateway's choice [open], and so is applying the
 //! same rule to response templates.
 
@@ -124,7 +124,8 @@ mod tests {
         Ok(Payload::Binary(b.to_vec()))
     }
 
-    // §8 request side, one row per cell: (payload binary?, contentHandling, body) -> payload or 500.
+    // Request side as recorded on AWS (README: "HTTP, HTTP_PROXY and AWS services",
+    // contentHandling), one row per cell: (payload binary?, contentHandling, body) -> payload or 500.
     #[test]
     fn request_table() {
         let rows: &[(bool, Handling, &[u8], Result<Payload, ()>)] = &[
@@ -147,7 +148,8 @@ mod tests {
         }
     }
 
-    // §8 response side, one row per cell: (payload binary?, Accept binary?, contentHandling, body).
+    // Response side as recorded on AWS (README: "HTTP, HTTP_PROXY and AWS services",
+    // contentHandling), one row per cell: (payload binary?, Accept binary?, contentHandling, body).
     #[test]
     fn response_table() {
         let rows: &[(bool, bool, Handling, &[u8], Result<Payload, ()>)] = &[

@@ -21,11 +21,12 @@ pub(super) fn request(
     let uri_query = target::fill_variables(&uri.query, &lookup, target::encode_query_value);
     headers.push((API_ID_HEADER.to_string(), args.context.api_id.clone()));
     if body.is_empty() {
-        // API Gateway sends `Content-Length: 0` (reference §8); Envoy writes none for a
-        // bodiless GET, and sets it itself for a non-empty body.
+        // API Gateway sends `Content-Length: 0` (README: "HTTP, HTTP_PROXY and AWS services");
+        // Envoy writes none for a bodiless GET, and sets it itself for a non-empty body.
         headers.push(("content-length".to_string(), "0".to_string()));
     }
-    // Mappings override API Gateway's own Accept and User-Agent (reference §8).
+    // Mappings override API Gateway's own Accept and User-Agent (README: "HTTP, HTTP_PROXY and AWS
+    // services").
     for (name, values) in &mapped.headers {
         set_header(&mut headers, name, values);
     }

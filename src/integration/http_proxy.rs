@@ -36,7 +36,8 @@ pub(super) fn request(args: &RequestArgs) -> Result<Upstream, Failure> {
     if !xff.is_empty() {
         headers.push(("x-forwarded-for".to_string(), xff.join(", ")));
     }
-    // Reference §8; a client's header of that name is replaced, a mapping still wins.
+    // The API id header (README: "HTTP, HTTP_PROXY and AWS services"); a client's header of that
+    // name is replaced, a mapping still wins.
     set_header(&mut headers, API_ID_HEADER, std::slice::from_ref(&args.context.api_id));
     for (name, values) in &mapped.headers {
         set_header(&mut headers, name, values);
@@ -53,11 +54,11 @@ pub(super) fn request(args: &RequestArgs) -> Result<Upstream, Failure> {
     })
 }
 
-/// HTTP_PROXY: the backend's response headers as the client gets them. The status and body
-/// pass unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>`
-/// (reference §8): the gateway sends its own `x-amzn-RequestId` (the adapter adds it), and
-/// Envoy its own `date` and `server` once the backend's are gone; Content-Length is kept as
-/// well, for framing (the body is the backend's, so it is the gateway's length too).
+/// HTTP_PROXY: the backend's response headers as the client gets them. The status and body pass
+/// unchanged. [`PROXY_REMAPPED_RESPONSE_HEADERS`] come out as `x-amzn-Remapped-<Name>` (README:
+/// "HTTP, HTTP_PROXY and AWS services"): the gateway sends its own `x-amzn-RequestId` (the adapter
+/// adds it), and Envoy its own `date` and `server` once the backend's are gone; Content-Length is
+/// kept as well, for framing (the body is the backend's, so it is the gateway's length too).
 /// Transfer-Encoding is dropped (Envoy frames the body); a missing Content-Type becomes
 /// `application/json`.
 pub fn proxy_response_headers(headers: &[(String, String)]) -> Vec<(String, String)> {

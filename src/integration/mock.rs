@@ -1,5 +1,6 @@
-//! MOCK integrations (reference §4), CORS preflights included: the request template's `statusCode`
-//! selects the integration response; its parameters and template make the answer.
+//! MOCK integrations (README: "Behaviour", MOCK and CORS), CORS preflights included: the request
+//! template's `statusCode` selects the integration response; its parameters and template make the
+//! answer.
 
 use crate::config::integration::{Handling, Integration, NamedTemplate};
 use super::negotiation::{request_template, response_template};
@@ -39,10 +40,10 @@ fn resolve(src: &Source, ctx: &crate::context::RequestContext, stage_variables: 
     crate::resolver::value(src, &crate::resolver::Sources { context: Some(ctx), stage_variables, ..Default::default() })
 }
 
-/// The body the request template reads when contentHandling or a binary body changes it
-/// (reference §8: a binary body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs
-/// base64), as for HTTP and AWS. `None`, at no cost, for the usual MOCK: no contentHandling and
-/// no binary body.
+/// The body the request template reads when contentHandling or a binary body changes it (a binary
+/// body becomes base64 under CONVERT_TO_TEXT; CONVERT_TO_BINARY needs base64), as for HTTP and AWS
+/// (README: "HTTP, HTTP_PROXY and AWS services", contentHandling). `None`, at no cost, for the
+/// usual MOCK: no contentHandling and no binary body.
 fn converted_body(
     integration: &Integration,
     template: &NamedTemplate,
@@ -142,7 +143,7 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    // Reference §4: lax JSON is accepted.
+    // Lax JSON is accepted (README: "Behaviour", MOCK and CORS).
     #[test]
     fn lax_status_codes() {
         assert_eq!(status_code("{\"statusCode\": 200}"), Some(200));

@@ -1,7 +1,8 @@
 //! HTTP, HTTP_PROXY and AWS (service and Lambda custom) integrations, host-independent: the
 //! request to send upstream ([`build_request`]) and the client response made of the backend's
-//! answer ([`build_response`], [`proxy_response_headers`]). Reference §5 is the authority; where
-//! it is silent, AWS's documentation; choices marked [open] are this gateway's.
+//! answer ([`build_response`], [`proxy_response_headers`]). AWS's recorded behaviour (README: "HTTP,
+//! HTTP_PROXY and AWS services") is the authority; where it is silent, AWS's documentation;
+//! choices marked [open] are this gateway's.
 //!
 //! One module per integration type: [`mock`], [`http`], [`http_proxy`], [`aws`] (service and
 //! Lambda custom), [`aws_proxy`]; this one holds what the non-proxy types share (parameter
@@ -18,10 +19,10 @@
 //!   ([`Upstream::body`] is `None`).
 //! - **HTTP and HTTP_PROXY** send `x-amzn-apigateway-api-id: <apiId>` ([`API_ID_HEADER`]); a
 //!   mapped `host` (from `method.request.header.Host`) becomes [`Upstream::authority`], the
-//!   backend's Host (reference §8).
+//!   backend's Host (recorded on AWS).
 //! - **HTTP** (custom): no client header is forwarded: `accept: application/json`,
 //!   `user-agent: AmazonAPIGateway_<apiId>`, the client's Content-Type for methods with a body
-//!   (`application/json` when it sent none; none for a GET without a body, reference §8), then
+//!   (`application/json` when it sent none; none for a GET without a body, recorded on AWS), then
 //!   the mapped headers, which override those. Content-Length is the adapter's (Envoy sets it
 //!   from [`Upstream::body`]), `0` for an empty body; Host is [`Upstream::authority`]. The client
 //!   query is not forwarded: only the URI's query and mapped parameters.
@@ -38,7 +39,7 @@
 //!   else `targets.aws["lambda"]`) with `x-amz-invocation-type: RequestResponse` (a mapping may
 //!   set `Event`: the Invoke API answers 202 without a payload and the default response applies),
 //!   `x-amzn-lambda-integration-tag: <requestId>` and `x-amzn-apigateway-api-id: <apiId>`
-//!   (reference §8). Without a template the client body passes byte for byte, and without a
+//!   (recorded on AWS). Without a template the client body passes byte for byte, and without a
 //!   response template the function's payload (an error payload too) is the client body.
 //! - **Credentials.** An integration's `credentials` (an IAM role ARN, or
 //!   `arn:aws:iam::*:user/*` for the caller's identity) is **not assumed** here: requests to AWS
@@ -50,7 +51,7 @@
 //!   the mapped values (the same `Env` carries them to the response template).
 //! - Request templates: chosen by Content-Type with passthroughBehavior as for MOCK
 //!   ([`negotiation::request_template`]; 415 when refused). contentHandling converts the body
-//!   first ([`content`], reference §8), then the template reads the converted payload; the
+//!   first ([`content`], recorded on AWS), then the template reads the converted payload; the
 //!   integration response's contentHandling works the same way against the client's Accept.
 //!
 //! # Response (HTTP and AWS custom)
@@ -187,7 +188,8 @@ impl Mapped {
     }
 }
 
-/// The integration's request parameters resolved against the client's request (reference §5).
+/// The integration's request parameters resolved against the client's request (README: "HTTP,
+/// HTTP_PROXY and AWS services").
 fn map_client_request(args: &RequestArgs) -> Mapped {
     let req = args.request;
     let query = crate::query::decode(req.raw_query());
@@ -280,13 +282,14 @@ fn set_header(headers: &mut Vec<(String, String)>, name: &str, values: &[String]
     headers.extend(values.iter().map(|v| (name.to_string(), v.clone())));
 }
 
-/// The header HTTP and HTTP_PROXY backends get with the API's id (reference §8).
+/// The header HTTP and HTTP_PROXY backends get with the API's id (README: "HTTP, HTTP_PROXY and AWS
+/// services").
 pub const API_ID_HEADER: &str = "x-amzn-apigateway-api-id";
 
 /// Takes a mapped `host` header out of `headers`: a Host mapped from `method.request.header.Host`
-/// reaches the backend as its Host (reference §8), which Envoy sends from `:authority` (a `host`
-/// header beside it would go out as a second Host). `None` (no mapping, or an empty value): the
-/// URI's authority stays.
+/// reaches the backend as its Host (README: "HTTP, HTTP_PROXY and AWS services"), which Envoy sends
+/// from `:authority` (a `host` header beside it would go out as a second Host). `None` (no mapping,
+/// or an empty value): the URI's authority stays.
 fn take_mapped_host(headers: &mut Vec<(String, String)>) -> Option<String> {
     let host = headers
         .iter()
@@ -320,7 +323,8 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
     let req = args.request;
     let content_type = req.header("content-type");
     let template = negotiation::request_template(i, content_type)?;
-    // §8: contentHandling converts the client's body first; the template reads the result.
+    // contentHandling converts the client's body first; the template reads the result (README:
+    // "HTTP, HTTP_PROXY and AWS services", contentHandling).
     let body = request_payload(args, template, env)?;
     let mut mapped = map_client_request(args);
     apply_overrides(&mut mapped, env);
@@ -330,7 +334,7 @@ fn custom(args: &RequestArgs, env: &mut Env) -> Result<Upstream, Failure> {
         ("user-agent".to_string(), format!("AmazonAPIGateway_{}", args.context.api_id)),
     ];
     // A GET (or other bodiless method) without a body gets no Content-Type, even when the client
-    // sent one (reference §8).
+    // sent one (README: "HTTP, HTTP_PROXY and AWS services").
     let has_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH") || !body.is_empty();
     if has_body {
         headers.push((
@@ -433,8 +437,9 @@ pub fn build_response(args: &ResponseArgs, env: &mut Env) -> Result<Response, Fa
         .rev()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.as_str());
-    // §8: the integration's Content-Type says whether the payload is binary, the first Accept
-    // entry whether the client wants binary; contentHandling converts before the template.
+    // The integration's Content-Type says whether the payload is binary, the first Accept entry
+    // whether the client wants binary; contentHandling converts before the template (README:
+    // "HTTP, HTTP_PROXY and AWS services", contentHandling).
     let binary = backend_type.is_some_and(|ct| crate::media::matches_binary(args.binary_media_types, ct));
     let accept = args.request.header("accept");
     let binary_accept = accept
@@ -541,10 +546,10 @@ pub fn check(integration: &Integration) -> Result<(), String> {
     Ok(())
 }
 
-/// The stage variables that an HTTP or HTTP_PROXY integration URI's host (its authority) names
-/// and the deployment lacks, each once. Such a URI is a request-time error, not a load-time one
-/// (reference §8): the operation answers 500 and the rest of the API is served, so
-/// [`check_targets`] must not be run on it.
+/// The stage variables that an HTTP or HTTP_PROXY integration URI's host (its authority) names and
+/// the deployment lacks, each once. Such a URI is a request-time error, not a load-time one
+/// (README: "HTTP, HTTP_PROXY and AWS services"): the operation answers 500 and the rest of the API
+/// is served, so [`check_targets`] must not be run on it.
 pub fn missing_host_stage_variables(integration: &Integration, stage_variables: &[(String, String)]) -> Vec<String> {
     const OPEN: &str = "${stageVariables.";
     if !matches!(integration.kind, IntegrationType::Http | IntegrationType::HttpProxy) {

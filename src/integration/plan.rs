@@ -27,8 +27,9 @@ pub enum Plan {
     /// AWS_PROXY.
     LambdaProxy(ProxyPlan),
     /// The operation answers 500 with this log line: a URI host from a stage variable the stage
-    /// lacks is a request-time error, not a load-time one (reference §8), and an AWS_PROXY
-    /// integration whose method is not POST fails at request time as on AWS (reference §2).
+    /// lacks is a request-time error, not a load-time one (README: "HTTP, HTTP_PROXY and AWS
+    /// services"), and an AWS_PROXY integration whose method is not POST fails at request time as
+    /// on AWS (README: "Lambda proxy (AWS_PROXY)").
     Fail(String),
 }
 
@@ -168,8 +169,8 @@ pub fn compile(
                 let plan = http(&uri(), targets).map_err(|e| (URI_FIELD, e))?;
                 return Ok((Plan::Http(plan), None));
             }
-            // Reference §8: the operation answers 500 (unless the URI happens to work without
-            // the variable) and the rest of the API is served.
+            // The operation answers 500 (unless the URI happens to work without the variable) and
+            // the rest of the API is served (README: "HTTP, HTTP_PROXY and AWS services").
             let plural = if missing.len() > 1 { "s" } else { "" };
             let warning = format!(
                 "the host comes from stage variable{plural} {}, which the stage lacks: requests answer 500",
@@ -231,7 +232,8 @@ fn lambda_proxy(i: &Integration, uri: &str, targets: &Targets) -> Result<Plan, F
     let target = LambdaTarget::parse(uri).map_err(|e| (URI_FIELD, e))?;
     let method = i.http_method.as_deref().unwrap_or("");
     if !method.eq_ignore_ascii_case("POST") {
-        // AWS answers 500 for an AWS_PROXY integration whose method is not POST (reference §2).
+        // AWS answers 500 for an AWS_PROXY integration whose method is not POST (README: "Lambda
+        // proxy (AWS_PROXY)").
         return Ok(Plan::Fail(format!("AWS_PROXY integration httpMethod is {method:?}; Lambda is invoked with POST")));
     }
     Ok(Plan::LambdaProxy(ProxyPlan {
@@ -262,8 +264,9 @@ mod tests {
 
     use super::Plan;
 
-    // Reference §8: a URI host from a stage variable the stage lacks loads with a warning naming
-    // the operation (the request answers 500); a variable the stage has is still checked at load.
+    // A URI host from a stage variable the stage lacks loads with a warning naming the operation
+    // (the request answers 500); a variable the stage has is still checked at load (README: "HTTP,
+    // HTTP_PROXY and AWS services").
     #[test]
     fn missing_host_stage_variable_is_not_a_load_error() {
         let config = |stage_variables: &str| {

@@ -216,7 +216,7 @@ impl AwsUri {
 /// (`Action=...`). SSM is not listed although its SDKs speak JSON: API Gateway's recorded answer
 /// to `ssm:action/GetParameter` has the query protocol's shape
 /// (`GetParameterResponse.GetParameterResult.Parameter`, as JSON), so it is called that way
-/// (reference §8).
+/// (README: "HTTP, HTTP_PROXY and AWS services").
 pub const JSON_PROTOCOL_SERVICES: &[(&str, &str, &str)] = &[
     ("dynamodb", "DynamoDB_20120810", "1.0"),
     ("kinesis", "Kinesis_20131202", "1.1"),
@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(json_protocol("kinesis"), Some(("Kinesis_20131202", "1.1")));
         assert_eq!(json_protocol("states"), Some(("AWSStepFunctions", "1.0")));
         assert_eq!(json_protocol("sqs"), None);
-        // §8: SSM actions go through the query protocol.
+        // SSM actions go through the query protocol (README: "HTTP, HTTP_PROXY and AWS services").
         assert_eq!(json_protocol("ssm"), None);
     }
 }

@@ -141,8 +141,9 @@ fn names(u: &Upstream) -> Vec<&str> {
 
 // --- HTTP_PROXY -------------------------------------------------------------------------------
 
-// §5: URI vars from path params, stage variables substituted, URI query + client query + mapped
-// query; client headers forwarded except the drop list; Host = the URI's host.
+// URI vars from path params, stage variables substituted, URI query + client query + mapped query;
+// client headers forwarded except the drop list; Host = the URI's host (README: "HTTP, HTTP_PROXY
+// and AWS services").
 #[test]
 fn http_proxy_request() {
     let mut f = fx(
@@ -193,9 +194,9 @@ fn http_proxy_request() {
     assert_eq!(header(&u, "x-amzn-apigateway-api-id"), Some("abc123"));
 }
 
-// §8: the backend gets the gateway's X-Amzn-Apigateway-Api-Id (a client's is replaced); a Host
-// mapped from method.request.header.Host (Envoy's `:authority`) becomes the upstream authority,
-// never a second `host` header.
+// The backend gets the gateway's X-Amzn-Apigateway-Api-Id (a client's is replaced); a Host mapped
+// from method.request.header.Host (Envoy's `:authority`) becomes the upstream authority, never a
+// second `host` header (README: "HTTP, HTTP_PROXY and AWS services").
 #[test]
 fn http_proxy_api_id_and_host_mapping() {
     let f = fx("GET", "/x", &[(":authority", "api.example"), ("x-amzn-apigateway-api-id", "spoofed")], b"");
@@ -244,8 +245,9 @@ fn http_proxy_missing_cluster() {
 
 // --- HTTP custom ------------------------------------------------------------------------------
 
-// §5: HTTP forwards no client headers: Accept, User-Agent, (Host, Content-Length by the adapter)
-// and the client's Content-Type for methods with a body; no client query.
+// HTTP forwards no client headers: Accept, User-Agent, (Host, Content-Length by the adapter) and
+// the client's Content-Type for methods with a body; no client query (README: "HTTP, HTTP_PROXY and
+// AWS services").
 #[test]
 fn http_custom_headers_exactly() {
     let f = fx(
@@ -268,7 +270,8 @@ fn http_custom_headers_exactly() {
     );
     assert_eq!(u.body.as_deref(), Some(b"raw body".as_slice()));
 
-    // §8: a GET without a body: no Content-Type even though the client sent one; Content-Length 0.
+    // A GET without a body: no Content-Type even though the client sent one; Content-Length 0
+    // (README: "HTTP, HTTP_PROXY and AWS services").
     let f = fx("GET", "/p", &[("content-type", "text/plain")], b"");
     let i = integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/echo"}));
     let u = f.up(&i);
@@ -284,8 +287,9 @@ fn http_custom_headers_exactly() {
     assert_eq!(u.body.as_deref(), Some(b"".as_slice()));
 }
 
-// §8: mappings override API Gateway's own Accept and User-Agent; a Host mapped from
-// method.request.header.Host is the upstream authority; a missing source leaves API Gateway's own.
+// Mappings override API Gateway's own Accept and User-Agent; a Host mapped from
+// method.request.header.Host is the upstream authority; a missing source leaves API Gateway's own
+// (README: "HTTP, HTTP_PROXY and AWS services").
 #[test]
 fn http_custom_mappings_override_own_headers() {
     let i = integ(json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/echo",
@@ -315,7 +319,8 @@ fn http_custom_mappings_override_own_headers() {
     assert_eq!(header(&u, "host"), None);
 }
 
-// §5 passthroughBehavior table: (templates, behaviour, request content type) -> body or 415.
+// The passthroughBehavior table: (templates, behaviour, request content type) -> body or 415
+// (README: "Behaviour", MOCK and CORS).
 #[test]
 fn passthrough_behaviour_table() {
     let rows: &[(Option<&str>, &str, Option<&str>, Option<&str>)] = &[
@@ -350,7 +355,8 @@ fn passthrough_behaviour_table() {
     }
 }
 
-// §5: every request parameter source, into every target; a missing source is left out.
+// Every request parameter source, into every target; a missing source is left out (README: "HTTP,
+// HTTP_PROXY and AWS services").
 #[test]
 fn request_parameters_every_source() {
     let mut f = fx(
@@ -415,7 +421,8 @@ fn request_template_and_overrides() {
 
 // contentHandling on the way in: CONVERT_TO_TEXT base64-encodes a binary body for the template,
 // CONVERT_TO_BINARY decodes a text body; a binary body left as bytes cannot be read by a template
-// unless it is UTF-8 (reference §8; the whole matrix is in content.rs and content_handling.rs).
+// unless it is UTF-8 (README: "HTTP, HTTP_PROXY and AWS services", contentHandling; the whole
+// matrix is in content.rs and content_handling.rs).
 #[test]
 fn request_content_handling() {
     let bytes = [0u8, 1, 2, 255];
@@ -584,8 +591,9 @@ fn lambda_custom_request() {
     assert!(header(&u, "authorization").unwrap().contains("/us-east-1/lambda/aws4_request"));
 }
 
-// §8 Lambda custom without templates: the client body byte for byte (a GET: an empty payload), the
-// Invoke call tagged with the request id and the API id; a mapped 'Event' makes it asynchronous.
+// Lambda custom without templates: the client body byte for byte (a GET: an empty payload), the
+// Invoke call tagged with the request id and the API id; a mapped 'Event' makes it asynchronous
+// (README: "Lambda proxy (AWS_PROXY)").
 #[test]
 fn lambda_custom_passthrough_and_tags() {
     let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations";
@@ -616,8 +624,8 @@ fn respond_status(spec: serde_json::Value, status: u16) -> Result<Response, Fail
     f.respond(&i, &mut env, status, &[("content-type", "text/plain")], b"backend")
 }
 
-// §5: HTTP with only a default response: backend 400 -> 200; `4\d{2}` -> 400 makes 404 -> 400;
-// no match and no default -> 500.
+// HTTP with only a default response: backend 400 -> 200; `4\d{2}` -> 400 makes 404 -> 400; no match
+// and no default -> 500 (README: "HTTP, HTTP_PROXY and AWS services").
 #[test]
 fn http_selection_table() {
     let only_default = json!({"type": "http", "httpMethod": "GET", "uri": "http://backend:8080/",
@@ -634,7 +642,8 @@ fn http_selection_table() {
     assert_eq!((e.kind, e.message), (ResponseType::ApiConfigurationError, "Internal server error"));
 }
 
-// §5: Lambda custom selects on errorMessage: `.*four hundred.*` -> 405, `.+` -> 502, default -> 200.
+// Lambda custom selects on errorMessage: `.*four hundred.*` -> 405, `.+` -> 502, default -> 200
+// (README: "HTTP, HTTP_PROXY and AWS services").
 #[test]
 fn lambda_custom_selection_table() {
     let f = fx("GET", "/", &[], b"");
@@ -660,15 +669,17 @@ fn lambda_custom_selection_table() {
     let mut env = f.env();
     let e = f.respond(&i, &mut env, 404, &[("x-amzn-requestid", "1")], b"{}").unwrap_err();
     assert_eq!(e.kind, ResponseType::ApiConfigurationError);
-    // §8 asynchronous call: the Invoke API's 202 without payload -> the default response, empty.
+    // Asynchronous call: the Invoke API's 202 without payload -> the default response, empty
+    // (README: "Lambda proxy (AWS_PROXY)").
     let mut env = f.env();
     let got = f.respond(&i, &mut env, 202, &[("x-amzn-requestid", "1")], b"").unwrap();
     assert_eq!((got.status, got.body.as_slice()), (200, b"".as_slice()));
     assert_eq!(got.headers, vec![("content-type".to_string(), "application/json".to_string())]);
 }
 
-// §8: `$context.responseOverride` set by an integration RESPONSE template sets the final status
-// and headers, for a selected error as for a success; a non-numeric status is ignored.
+// `$context.responseOverride` set by an integration RESPONSE template sets the final status and
+// headers, for a selected error as for a success; a non-numeric status is ignored (README: "Lambda
+// proxy (AWS_PROXY)").
 #[test]
 fn response_template_overrides_status() {
     let f = fx("GET", "/", &[], b"");
@@ -692,9 +703,9 @@ fn response_template_overrides_status() {
     assert_eq!((got.status, got.body.as_slice()), (418, b"boom".as_slice()));
 }
 
-// §5 responses: backend headers only when mapped; Content-Type default; x-amzn-Remapped-*;
+// Responses: backend headers only when mapped; Content-Type default; x-amzn-Remapped-*;
 // Transfer-Encoding dropped; every response source; template by Accept with the backend body as
-// $input; responseOverride last.
+// $input; responseOverride last (README: "HTTP, HTTP_PROXY and AWS services").
 #[test]
 fn response_mapping() {
     let f = fx("GET", "/", &[("accept", "application/xml, application/json")], b"");
@@ -820,9 +831,9 @@ fn upstream_failures() {
         "responses": {"default": {"statusCode": "200"}}}), 0).unwrap_err().kind, ResponseType::IntegrationFailure);
 }
 
-// HTTP_PROXY responses (reference §8): Connection, Content-Length, Date, Server and
-// x-amzn-RequestId remapped (Content-Length also kept), Transfer-Encoding dropped, everything
-// else (WWW-Authenticate included) as it is.
+// HTTP_PROXY responses (README: "HTTP, HTTP_PROXY and AWS services"): Connection, Content-Length,
+// Date, Server and x-amzn-RequestId remapped (Content-Length also kept), Transfer-Encoding dropped,
+// everything else (WWW-Authenticate included) as it is.
 #[test]
 fn proxy_response_header_table() {
     let got = proxy_response_headers(&pairs(&[
@@ -886,7 +897,8 @@ fn load_time_checks() {
     let f = fx("GET", "/", &[], b"");
     let t = &f.targets;
     let sv = &f.stage;
-    // §8: a host from a stage variable the stage lacks is not checked at load (request-time 500).
+    // A host from a stage variable the stage lacks is not checked at load (request-time 500)
+    // (README: "HTTP, HTTP_PROXY and AWS services").
     let missing = |uri: &str| missing_host_stage_variables(&integ(json!({"type": "http", "httpMethod": "GET", "uri": uri})), sv);
     assert_eq!(missing("http://${stageVariables.host}/x"), Vec::<String>::new());
     assert_eq!(missing("http://${stageVariables.nohost}/x/${stageVariables.other}"), vec!["nohost"]);

@@ -417,7 +417,8 @@ fn java_str(v: &Value) -> String {
 }
 
 /// Compiled once per VM (bounded cache): the same template runs on every request. A refused
-/// pattern fails the render as Java's `PatternSyntaxException` would (reference §6).
+/// pattern fails the render as Java's `PatternSyntaxException` would (README: "Mapping templates
+/// (VTL)").
 fn compile_regex(pat: &str) -> R<Arc<JavaRegex>> {
     crate::java_regex::cached(pat).map_err(|e| method_error(format!("PatternSyntaxException: {e}")))
 }

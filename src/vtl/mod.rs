@@ -1,9 +1,10 @@
 //! Velocity (VTL) mapping templates, API Gateway's dialect. Owned by the VTL work (issue 8).
 //!
-//! The engine is Apache Velocity 1.7 as API Gateway configures it (reference §6): a null or
-//! undefined reference is `""` everywhere (it prints nothing, is true in `#if`, equals `""`),
-//! inline `#macro` is off (a definition prints nothing, a call prints as written), `#evaluate`
-//! prints as written, `#define` works. Directive lines follow Velocity 1.7's whitespace rules.
+//! The engine is Apache Velocity 1.7 as API Gateway configures it (README: "Mapping templates
+//! (VTL)"): a null or undefined reference is `""` everywhere (it prints nothing, is true in `#if`,
+//! equals `""`), inline `#macro` is off (a definition prints nothing, a call prints as written),
+//! `#evaluate` prints as written, `#define` works. Directive lines follow Velocity 1.7's whitespace
+//! rules.
 //!
 //! Pipeline: [`lexer`] (tokens of the directive/argument states) → [`parser`] (text state,
 //! references, directives; builds the [`ast`]) → [`compile`] (merged text, facts such as

@@ -54,7 +54,7 @@ pub struct JavaMap {
     #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Rc<str>, usize>>>,
     /// Prints as nothing: API Gateway's nested `$context` maps (`identity`, `requestOverride`...)
-    /// are not Java maps there, and printing one gives "" (reference §8).
+    /// are not Java maps there, and printing one gives "" (README: "Mapping templates (VTL)").
     opaque: bool,
 }
 

@@ -1,7 +1,7 @@
 """AWS service integrations (type `aws`) in a real Envoy against moto with SigV4 checking on, and
 Lambda custom integrations against scripts/local_lambda.py. The gateway signs with the
 credentials in Envoy's environment (the integration's `credentials` role is not assumed).
-Expected values: reference §5."""
+Expected values: README "HTTP, HTTP_PROXY and AWS services" (recorded on AWS)."""
 
 import json
 
@@ -70,7 +70,7 @@ API = {
                 "method.response.header.Content-Type": "integration.response.header.Content-Type",
                 "method.response.header.X-Etag": "integration.response.header.ETag"}},
                 "404": {"statusCode": "404"}, "403": {"statusCode": "403"}})},
-        # Lambda custom: §5 `.*four hundred.*` -> 405, `.+` -> 502, default -> 200.
+        # Lambda custom: `.*four hundred.*` -> 405, `.+` -> 502, default -> 200.
         "/lambda/ok": {"post": aws(FN.format("echo"), {"application/json": '{"v": "$input.path(\'$.v\')"}'},
                                    responses={"default": {"statusCode": "200"}, ".*four hundred.*": {"statusCode": "405"},
                                               ".+": {"statusCode": "502"}})},
@@ -181,7 +181,7 @@ def test_bad_signature_is_refused(gateway_factory, moto, lam):
     assert bad.request("GET", "/files/hello.txt").status_code == 403
 
 
-# §5 Lambda custom: selection by errorMessage (empty on success).
+# Lambda custom: selection by errorMessage (empty on success).
 def test_lambda_custom_selection(gw):
     r = gw.request("POST", "/lambda/ok", json={"v": "x"})
     assert r.status_code == 200, r.text

@@ -1,6 +1,7 @@
-"""AWS service integrations ask for JSON and speak each service's protocol (reference §8), in a
-real Envoy against moto's server (signature checking on) and, for the exact request API Gateway
-sends, against scripts/echo_backend.py standing in for the service endpoint.
+"""AWS service integrations ask for JSON and speak each service's protocol (README: "HTTP,
+HTTP_PROXY and AWS services", recorded on AWS), in a real Envoy against moto's server (signature
+checking on) and, for the exact request API Gateway sends, against scripts/echo_backend.py standing
+in for the service endpoint.
 
 moto records every request it receives (`/moto-api/recorder`), so the tests check what moto got
 (method, URL, headers, body) as well as what it answered. moto does not honour `Accept:
@@ -49,7 +50,7 @@ API = {
         # A mapping asks for the service's XML instead; no response template: it passes unchanged.
         "/sqs/xml": aws("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", SEND,
                         requestParameters={"integration.request.header.Accept": "'application/xml'"}),
-        # §8: a POST without Content-Type takes the application/json template, even with NEVER.
+        # A POST without Content-Type takes the application/json template, even with NEVER.
         "/sqs/never": aws("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", SEND, passthroughBehavior="NEVER"),
         # SSM GetParameter in the query protocol, as API Gateway calls it (no X-Amz-Target).
         "/ssm": aws("arn:aws:apigateway:us-east-1:ssm:action/GetParameter", GET_PARAMETER,
@@ -232,7 +233,7 @@ def test_sqs_accept_mapping(moto_gw, moto):
     assert_send_message_answer(r, msg, body)
 
 
-# §8: a POST without Content-Type is matched to the application/json template under NEVER.
+# A POST without Content-Type is matched to the application/json template under NEVER.
 def test_post_without_content_type_uses_json_template(moto_gw, moto):
     body = b'{"order": 3}'
     # requests sends no Content-Type for raw bytes.

@@ -1,6 +1,7 @@
-"""contentHandling and binary payloads (reference §8) through a real Envoy: HTTP (custom) and MOCK
-integrations against scripts/echo_backend.py, AWS (S3) against moto; the exact bytes that reach
-the backend and the exact bytes the client gets, for each cell of the matrix, invalid UTF-8 included.
+"""contentHandling and binary payloads (README: "HTTP, HTTP_PROXY and AWS services", recorded on
+AWS) through a real Envoy: HTTP (custom) and MOCK integrations against scripts/echo_backend.py, AWS
+(S3) against moto; the exact bytes that reach the backend and the exact bytes the client gets, for
+each cell of the matrix, invalid UTF-8 included.
 
 `/echo` answers JSON describing what arrived (the body as text, or base64 with `"base64": true`
 when it is not UTF-8); `/binary?type=T` answers the request's bytes with Content-Type T, which is

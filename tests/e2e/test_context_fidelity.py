@@ -1,5 +1,6 @@
-"""Reference §8 (added 2026-12-04) in a real Envoy: `$context` key sets and printing, the request
-headers `$input.params` hides, and `x-amz-apigw-id` on every response of every integration type."""
+"""AWS's recorded behaviour in a real Envoy: `$context` key sets and printing, the request headers
+`$input.params` hides (README: "Mapping templates (VTL)"), and `x-amz-apigw-id` on every response of
+every integration type (README: "Behaviour", Gateway responses)."""
 
 import os
 import re
@@ -69,7 +70,7 @@ def fidelity(gateway_factory):
                            extra={"targets": {"http": {down: "down"}}})
 
 
-# $context.keySet() in AWS's order (§6), identity's 12 keys, the overrides' keys, no authorizer
+# $context.keySet() in AWS's order, identity's 12 keys, the overrides' keys, no authorizer
 # keys, and whole nested maps printing "".
 def test_context_key_sets_and_printing(fidelity):
     r = fidelity.request("GET", "/context")

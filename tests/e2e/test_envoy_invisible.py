@@ -7,11 +7,11 @@ What Envoy would add, and the settings every config of the project carries again
 (`server_header_transformation: PASS_THROUGH`) and an `x-request-id` to every request
 (`generate_request_id: false`); the router adds `x-envoy-expected-rq-timeout-ms` upstream and
 `x-envoy-upstream-service-time` to the client (`suppress_envoy_headers`); Envoy's async client adds
-`x-envoy-internal` and `x-envoy-expected-rq-timeout-ms` to every callout whatever the router says
-(envoy-facts §3), so each cluster drops them in an upstream `header_mutation` filter. The filter's
-own routing headers (`x-apigateway-cluster`, `x-envoy-upstream-rq-timeout-ms`) are consumed by
-Envoy's route and router. The upstream is tests/e2e/upstream_peer.py, which records every request
-head byte for byte; the Lambda case with signatures uses scripts/local_lambda.py."""
+`x-envoy-internal` and `x-envoy-expected-rq-timeout-ms` to every callout whatever the router says,
+so each cluster drops them in an upstream `header_mutation` filter. The filter's own routing headers
+(`x-apigateway-cluster`, `x-envoy-upstream-rq-timeout-ms`) are consumed by Envoy's route and router.
+The upstream is tests/e2e/upstream_peer.py, which records every request head byte for byte; the
+Lambda case with signatures uses scripts/local_lambda.py."""
 
 import json
 import os
@@ -28,7 +28,7 @@ FN = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
 INVOKE = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Apeer-ok/invocations"
 OK = b'{"statusCode": 200, "body": "ok"}'
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-# x-amz-apigw-id (reference §8): 11 random bytes in base64.
+# x-amz-apigw-id (README: "Behaviour", Gateway responses): 11 random bytes in base64.
 APIGW_ID = re.compile(r"^[A-Za-z0-9+/]{15}=$")
 CLIENT = {"User-Agent": "client/1", "Accept": "*/*", "Accept-Encoding": "identity"}
 # Envoy's environment without AWS credentials: the filter sends its calls unsigned, so what
@@ -99,19 +99,22 @@ def test_what_the_upstream_and_the_client_see(gw, peer, method, path, head, answ
     assert (r.status_code, r.content) == (200, OK)
     assert client_headers(r) == answer
     [(got, _)] = peer.recorded()
-    # Lambda custom's x-amzn-lambda-integration-tag is the request id (reference §8).
+    # Lambda custom's x-amzn-lambda-integration-tag is the request id (README: "Lambda proxy
+    # (AWS_PROXY)").
     tag = r.headers["x-amzn-RequestId"]
     assert got == [h.format(a=peer.authority, tag=tag) for h in head]
 
 
 # AWS_PROXY: the Invoke API request carries no Envoy header, and neither does the event the
-# function gets (its headers are the client's and API Gateway's X-Forwarded-*, reference §1).
+# function gets (its headers are the client's and API Gateway's X-Forwarded-*; README: "Lambda
+# proxy (AWS_PROXY)").
 def test_lambda_invoke_and_event(gw, peer):
     peer.recorded()
     r = gw.request("GET", "/lambda", headers=CLIENT)
     assert (r.status_code, r.content) == (200, b"ok")
     got = client_headers(r)
-    # AWS_PROXY answers carry X-Amzn-Trace-Id (reference §8); the function saw its Root.
+    # AWS_PROXY answers carry X-Amzn-Trace-Id (README: "Lambda proxy (AWS_PROXY)"); the function
+    # saw its Root.
     trace = got.pop("x-amzn-trace-id")
     assert got == {"content-type": "application/json", "content-length": "2"}
     [(head, body)] = peer.recorded()
@@ -130,7 +133,7 @@ def test_lambda_invoke_and_event(gw, peer):
 
 
 # A client's own x-request-id is a client header like any other: HTTP_PROXY forwards it as sent
-# (reference §5), and the client gets none back.
+# (README: "HTTP, HTTP_PROXY and AWS services"), and the client gets none back.
 def test_client_request_id_passes_unchanged(gw, peer):
     peer.recorded()
     r = gw.request("GET", "/proxy/peer-ok", headers=dict(CLIENT, **{"X-Request-Id": "mine"}))

@@ -1,5 +1,5 @@
 """Foundation behaviour in a real Envoy: routing, MOCK, CORS preflight, gateway responses, fail-closed
-auth, configuration errors. Expected values come from the reference (apigateway-behaviour.md)."""
+auth, configuration errors. Expected values come from the README ("Behaviour")."""
 
 import json
 import re
@@ -65,7 +65,8 @@ def test_demo_lambda(demo):
     assert r.raw.headers.getlist("Set-Cookie") == ["visited=1", "lang=en"]
 
 
-# Reference §3: unknown resource -> 403 Missing Authentication Token, with its error type.
+# Unknown resource -> 403 Missing Authentication Token, with its error type (README: "Behaviour",
+# Routing).
 def test_unknown_resource_is_403(demo):
     r = demo.request("GET", "/no/such/thing")
     assert r.status_code == 403
@@ -109,7 +110,8 @@ def test_mock_selection_by_status(demo):
     assert r.content == b'{"message": "pet 0 not found"}'
 
 
-# A requestOverride set in the request template is visible to the response template (reference §4).
+# A requestOverride set in the request template is visible to the response template (README:
+# "Behaviour", MOCK and CORS).
 def test_request_override_carries_body(demo):
     r = demo.request("POST", "/pets", data=b'{"name":"rex"}', headers={"content-type": "application/json"})
     assert r.status_code == 201
@@ -141,7 +143,8 @@ def test_cors_preflight(demo):
                      "content-type", "content-length", "x-amzn-requestid", "x-amz-apigw-id", "date"}
 
 
-# $context.responseOverride set in the request template wins (reference §4); lax `{statusCode: 200}`.
+# $context.responseOverride set in the request template wins (README: "Behaviour", MOCK and CORS);
+# lax `{statusCode: 200}`.
 def test_response_override(demo):
     r = demo.request("GET", "/teapot")
     assert r.status_code == 418
@@ -263,7 +266,8 @@ def raw_get(g, path):
     return status, body
 
 
-# Reference §1 path table, as $context.path / resourcePath / the proxy parameter show it.
+# AWS's recorded paths, as $context.path / resourcePath / the proxy parameter show it (README:
+# "Behaviour", Routing).
 @pytest.mark.parametrize("path,ctx_path,resource,proxy", [
     ("/stage/proxy-value", "/stage/proxy-value", "/{proxy+}", "proxy-value"),
     ("/stage/proxy-value/", "/stage/proxy-value/", "/{proxy+}", "proxy-value"),

@@ -1,7 +1,7 @@
-"""HTTP_PROXY and HTTP (custom) integrations in a real Envoy against scripts/echo_backend.py,
-which answers with exactly what it received. Expected values: reference §5 (and §3 for errors).
-Envoy's own request headers (x-envoy-*, x-request-id, x-forwarded-proto) are left out of the
-header comparisons: API Gateway does not send them, Envoy does."""
+"""HTTP_PROXY and HTTP (custom) integrations in a real Envoy against scripts/echo_backend.py, which
+answers with exactly what it received. Expected values: README "HTTP, HTTP_PROXY and AWS services"
+(recorded on AWS). Envoy's own request headers (x-envoy-*, x-request-id, x-forwarded-proto) are left
+out of the header comparisons: API Gateway does not send them, Envoy does."""
 
 import base64
 import email.utils
@@ -106,9 +106,9 @@ def echoed(r):
 
 # --- HTTP_PROXY -------------------------------------------------------------------------------
 
-# §5: URI vars filled, ${stageVariables} substituted, URI query + client query + mapped query,
+# URI vars filled, ${stageVariables} substituted, URI query + client query + mapped query,
 # Host = the URI's host, client headers forwarded but the drop list, header mappings override.
-# §8: the backend gets X-Amzn-Apigateway-Api-Id (the gateway's, not one the client sent).
+# The backend gets X-Amzn-Apigateway-Api-Id (the gateway's, not one the client sent).
 def test_proxy_request(gw, echo):
     r = gw.request("GET", "/proxy/a/b%20c?x=1&x=2", headers={
         "X-Source": "src", "X-Override": "client", "X-Keep": "k", "Via": "1.1 v", "Max-Forwards": "3",
@@ -136,7 +136,7 @@ def test_proxy_method_and_body(gw):
     assert e["base64"] is True and base64.b64decode(e["body"]) == body
 
 
-# §5: HTTP_PROXY returns the backend's status and headers as they are; §8: only Connection,
+# HTTP_PROXY returns the backend's status and headers as they are; only Connection,
 # Content-Length, Date, Server and x-amzn-RequestId are remapped (WWW-Authenticate passes).
 def test_proxy_response_passthrough(gw):
     r = gw.request("GET", "/proxy/status/404")
@@ -149,7 +149,7 @@ def test_proxy_response_passthrough(gw):
     assert r.headers["x-amzn-Remapped-Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
 
 
-# §8: the backend's Connection, Content-Length, Date, Server and x-amzn-RequestId come back as
+# The backend's Connection, Content-Length, Date, Server and x-amzn-RequestId come back as
 # x-amzn-Remapped-<Name> with their values; the gateway sends its own x-amzn-RequestId, Date and
 # Content-Length; every other backend header passes as it is.
 def test_proxy_response_remapped_headers(gw):
@@ -189,7 +189,7 @@ def test_proxy_path_parameter(gw):
     assert echoed(gw.request("GET", "/items/42?x=y"))["path"] == "/items/42?x=y"
 
 
-# §8: a Host mapped from method.request.header.Host reaches the backend as its Host; without the
+# A Host mapped from method.request.header.Host reaches the backend as its Host; without the
 # mapping the backend gets the URI's host (test_proxy_request).
 def test_proxy_host_mapping(gw):
     e = echoed(gw.request("GET", "/proxyhost/h/1", headers={"Host": "api.example.com"}))
@@ -197,7 +197,7 @@ def test_proxy_host_mapping(gw):
     assert headers_of(e)["host"] == ["api.example.com"]
 
 
-# §3: the integration timeout -> 504 Endpoint request timed out.
+# The integration timeout -> 504 Endpoint request timed out.
 def test_proxy_timeout(gw):
     r = gw.request("GET", "/timeout")
     assert r.status_code == 504
@@ -220,8 +220,8 @@ def test_proxy_unlisted_origin_is_refused_at_load(tmp_path):
 
 # --- HTTP custom ------------------------------------------------------------------------------
 
-# §5: HTTP forwards no client headers: Host, Accept, User-Agent, Content-Length and, for methods
-# with a body, the client's Content-Type; the client query is not forwarded either. §8: and
+# HTTP forwards no client headers: Host, Accept, User-Agent, Content-Length and, for methods
+# with a body, the client's Content-Type; the client query is not forwarded either. It sends
 # X-Amzn-Apigateway-Api-Id; a GET without a body has no Content-Type (even when the client sent
 # one) and Content-Length 0.
 def test_custom_headers_exactly(gw, echo):
@@ -240,7 +240,7 @@ def test_custom_headers_exactly(gw, echo):
     assert h["x-amzn-apigateway-api-id"] == [API_ID]
 
 
-# §8: a GET without a body sends no Content-Type, even when the client sent one, and Content-Length 0.
+# A GET without a body sends no Content-Type, even when the client sent one, and Content-Length 0.
 def test_custom_get_without_body(gw, echo):
     e = echoed(gw.request("GET", "/custom", headers={"Content-Type": "text/plain", "X-Client": "1"}))
     assert (e["method"], e["path"], e["body"]) == ("GET", "/echo", "")
@@ -254,9 +254,9 @@ def test_custom_get_without_body(gw, echo):
     assert h["x-amzn-apigateway-api-id"] == [API_ID]
 
 
-# §8: header mappings override API Gateway's own Accept and User-Agent, and a Host mapped from
+# Header mappings override API Gateway's own Accept and User-Agent, and a Host mapped from
 # method.request.header.Host is the backend's Host; a mapping whose source is missing is left out
-# (§5), so API Gateway's own values stay.
+# so API Gateway's own values stay.
 def test_custom_mappings_override_own_headers(gw, echo):
     e = echoed(gw.request("GET", "/custom/own-headers",
                           headers={"Accept": "text/xml", "User-Agent": "curl/8", "Host": "api.example.com"}))
@@ -277,7 +277,7 @@ def test_custom_mappings_override_own_headers(gw, echo):
     assert h["host"] == ["api.example.com"]
 
 
-# §5: only a default response: backend 400 -> 200; `4\d{2}` -> 400 maps 404 to 400;
+# Only a default response: backend 400 -> 200; `4\d{2}` -> 400 maps 404 to 400;
 # no match and no default -> 500. Backend headers are not returned unless mapped.
 def test_custom_selection(gw):
     r = gw.request("GET", "/custom/status/400")
@@ -292,7 +292,7 @@ def test_custom_selection(gw):
     assert r.json() == {"message": "Internal server error"}
 
 
-# §5 response parameters: header, multivalueheader, body JSONPath, static; Date -> x-amzn-Remapped-Date.
+# Response parameters: header, multivalueheader, body JSONPath, static; Date -> x-amzn-Remapped-Date.
 def test_custom_response_parameters(gw):
     r = gw.request("GET", "/mapped/404")
     assert r.status_code == 202
@@ -303,7 +303,7 @@ def test_custom_response_parameters(gw):
     assert r.headers["x-amzn-Remapped-Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
 
 
-# §5 request parameters from every source; a missing source is left out.
+# Request parameters from every source; a missing source is left out.
 def test_custom_request_parameters(gw):
     r = gw.request("POST", "/params/7?q=a&q=b", json={"user": {"name": "ann"}},
                    headers={"X-In": "1"})
@@ -339,7 +339,7 @@ def test_custom_convert_to_text(gw):
     assert json.loads(e["body"]) == {"b64": base64.b64encode(PNG).decode()}
 
 
-# --- a URI host from a stage variable the stage lacks (§8) --------------------------------------
+# --- a URI host from a stage variable the stage lacks -------------------------------------------
 
 MISSING_HOST_API = {
     "openapi": "3.0.1", "info": {"title": "missing-host", "version": "1"},

@@ -1,7 +1,8 @@
 """Issue 12: one Java-regex dialect in a real Envoy with the built .wasm. A `selectionPattern` using
-`\\p{Alpha}` selects a Lambda custom error response (reference §5: the selection value is the
-function's errorMessage, matched in full), and the same construct works in a response template's
-`String.matches` and in a JSONPath filter `=~` (reference §6)."""
+`\\p{Alpha}` selects a Lambda custom error response (README: "HTTP, HTTP_PROXY and AWS services":
+the selection value is the function's errorMessage, matched in full), and the same construct works
+in a response template's `String.matches` and in a JSONPath filter `=~` (README: "Mapping templates
+(VTL)")."""
 
 import json
 
@@ -48,14 +49,14 @@ def gw(gateway_factory, lam):
     return gateway_factory(API, stage="prod", stage_prefix=False, lambda_url=lam.url)
 
 
-# §5: `\p{Alpha}+ went \p{Alpha}+` matches the errorMessage in full; `\p{Alpha}+` alone does not.
+# `\p{Alpha}+ went \p{Alpha}+` matches the errorMessage in full; `\p{Alpha}+` alone does not.
 def test_selection_pattern_with_posix_class(gw):
     r = gw.request("POST", "/fail", json={})
     assert r.status_code == 418, r.text
     assert r.json()["errorMessage"] == "something went wrong"
 
 
-# §6: the same construct in String.matches and in a JSONPath filter (full match, Jayway).
+# The same construct in String.matches and in a JSONPath filter (full match, Jayway).
 def test_template_and_jsonpath_with_posix_class(gw):
     body = {"word": "Hello", "items": [{"name": "abc"}, {"name": "a1"}, {"name": "Zed"}]}
     r = gw.request("POST", "/identity", json=body)

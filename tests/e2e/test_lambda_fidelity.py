@@ -1,8 +1,8 @@
-"""Lambda fidelity (reference §8, added 2026-12-04) in a real Envoy with the built .wasm, against the
-local Lambda Invoke API (scripts/local_lambda.py) running real Python handlers, which records
-what each function received and answered: Lambda custom (type AWS with a Lambda URI) byte for
-byte, asynchronous invocation and response-template overrides; AWS_PROXY header merging,
-X-Amzn-Trace-Id; binaryMediaTypes matching as recorded; payload 2.0 on a deployment without
+"""Lambda fidelity as recorded on AWS (README: "Lambda proxy (AWS_PROXY)") in a real Envoy with the
+built .wasm, against the local Lambda Invoke API (scripts/local_lambda.py) running real Python
+handlers, which records what each function received and answered: Lambda custom (type AWS with a
+Lambda URI) byte for byte, asynchronous invocation and response-template overrides; AWS_PROXY header
+merging, X-Amzn-Trace-Id; binaryMediaTypes matching as recorded; payload 2.0 on a deployment without
 stage prefix behind Mangum."""
 
 import base64
@@ -120,7 +120,7 @@ def last(lam):
 
 # --- 1. Lambda custom -------------------------------------------------------------------------
 
-# §8: without templates the function receives the client body byte for byte and the client the
+# Without templates the function receives the client body byte for byte and the client the
 # function's payload byte for byte, Content-Type application/json; the Invoke call is tagged.
 def test_custom_passthrough_byte_for_byte(gw, lam):
     lam.clear()
@@ -140,7 +140,7 @@ def test_custom_passthrough_byte_for_byte(gw, lam):
     assert h["x-amz-invocation-type"] == "RequestResponse"
 
 
-# §8: a GET without body sends an empty payload.
+# A GET without body sends an empty payload.
 def test_custom_get_sends_empty_payload(gw, lam):
     lam.clear()
     r = gw.request("GET", "/custom")
@@ -150,7 +150,7 @@ def test_custom_get_sends_empty_payload(gw, lam):
     assert r.headers["Content-Type"] == "application/json"
 
 
-# §8: an error selected by selectionPattern returns the function's error payload unchanged.
+# An error selected by selectionPattern returns the function's error payload unchanged.
 def test_custom_error_payload_unchanged(gw, lam):
     lam.clear()
     r = gw.request("POST", "/custom/fail", json={"x": 1})
@@ -163,7 +163,7 @@ def test_custom_error_payload_unchanged(gw, lam):
     assert r.headers["Content-Type"] == "application/json"
 
 
-# §8: a mapped X-Amz-Invocation-Type 'Event' invokes asynchronously (the Invoke API answers 202);
+# A mapped X-Amz-Invocation-Type 'Event' invokes asynchronously (the Invoke API answers 202);
 # the client gets the default response, 200 with an empty body.
 def test_custom_event_invocation(gw, lam):
     lam.clear()
@@ -175,7 +175,7 @@ def test_custom_event_invocation(gw, lam):
     assert r.headers["Content-Type"] == "application/json"
 
 
-# §8: $context.responseOverride in an integration RESPONSE template sets the final status and
+# $context.responseOverride in an integration RESPONSE template sets the final status and
 # headers: Lambda custom (success and selected error), MOCK and HTTP.
 @pytest.mark.parametrize("method,path", [
     ("POST", "/custom/override"), ("GET", "/mock/override"), ("POST", "/http/override")])
@@ -208,7 +208,7 @@ def answer(gw, payload, **kw):
     return gw.request("POST", "/status", data=json.dumps(payload), headers={"Content-Type": "application/json"}, **kw)
 
 
-# §8: names merge case-insensitively (one header, multi values first); a pair in both maps appears
+# Names merge case-insensitively (one header, multi values first); a pair in both maps appears
 # once (AWS docs; Express's res.append(name, [value]) behind serverless-http); both rules at once.
 @pytest.mark.parametrize("payload,name,lines", [
     ({"multiValueHeaders": {"tesT-Multi": ["value-multi"]}, "headers": {"test-multi": "value-solo"}},

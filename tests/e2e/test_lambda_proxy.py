@@ -1,6 +1,6 @@
 """AWS_PROXY in a real Envoy against a local Lambda Invoke API (scripts/local_lambda.py) that runs
 real Python handlers and checks every request's SigV4 signature with botocore. Expected values are
-the reference's §1 (events) and §2 (function answers)."""
+AWS's recorded events and function answers (README: "Lambda proxy (AWS_PROXY)")."""
 
 import base64
 import json
@@ -63,7 +63,7 @@ def event_of(gw, path, **kw):
     return r, json.loads(r.text)
 
 
-# Reference §1: every top-level key in AWS's order, nulls where AWS has nulls, the path table.
+# Every top-level key in AWS's order, nulls where AWS has nulls, the path table.
 def test_v1_event_shape(gw):
     r, e = event_of(gw, "/stage/proxy-value?c=electronics&c=books&p=10&p=20&p=30",
                     headers={"User-Agent": "tester/1", "X-Custom": "a"})
@@ -102,7 +102,7 @@ def test_v1_event_shape(gw):
     assert r.headers["content-type"] == "application/json"
 
 
-# Reference §1 path table, through the event's path/requestContext.path/pathParameters.
+# AWS's recorded paths, through the event's path/requestContext.path/pathParameters.
 @pytest.mark.parametrize("raw,path,ctx_path,params", [
     ("/stage/proxy-value/", "/proxy-value/", "/stage/proxy-value/", {"proxy": "proxy-value"}),
     ("/stage/proxy-value//double-slash", "/proxy-value//double-slash", "/stage/proxy-value//double-slash",
@@ -135,7 +135,7 @@ def test_bodies(gw):
     assert base64.b64decode(e["body"]) == PNG
 
 
-# Reference §2: the function's answer, exactly as AWS treats it.
+# The function's answer, exactly as AWS treats it.
 @pytest.mark.parametrize("answer,status,body", [
     ({"statusCode": 200}, 200, b""),
     ({}, 200, b""),

@@ -1,7 +1,7 @@
 """One rule for a repeated header (and a repeated query key) wherever a mapping reads one value:
-the LAST value (src/resolver.rs; README "Parameter mappings"). Reference §1 records the event's
-single-valued query map keeping the last value [AWS] and, for headers, emulators keeping the last
-[open]; the same rule holds in an integration request mapping (HTTP custom, checked at the echo
+the LAST value (src/resolver.rs; README: "Behaviour", Parameter mappings). AWS records the event's
+single-valued query map keeping the last value and, for headers, emulators keep the last (our
+choice); the same rule holds in an integration request mapping (HTTP custom, checked at the echo
 backend), a MOCK response mapping ($input.params in the response template and a
 $context.responseOverride header) and a gateway response mapping (gatewayresponse.header.*).
 The multi-valued sources give every value in order."""

@@ -1,5 +1,6 @@
-"""Routing on the resource + method pair in a real Envoy (reference §0), and the answer to a request no
-resource serves (§3, §8: `IncompleteSignatureException` when it carries a non-SigV4 Authorization header).
+"""Routing on the resource + method pair in a real Envoy, and the answer to a request no resource
+serves (`IncompleteSignatureException` when it carries a non-SigV4 Authorization header); README:
+"Behaviour", Routing.
 
 Every operation is a MOCK whose response template prints the resource, the method and the path
 parameters it was routed with, so each case asserts exactly which resource served the request."""
@@ -47,12 +48,12 @@ def routed(resource, method, params=""):
 
 @pytest.fixture(scope="module")
 def jobs(gateway_factory):
-    # The tree measured on real API Gateway (reference §0), the everyday SAM/CDK shape.
+    # The tree measured on real API Gateway, the everyday SAM/CDK shape.
     return gateway_factory(api({"/{proxy+}": ["ANY"], "/jobs": [], "/jobs/{operation_type}": ["GET"],
                                 "/cors_only": ["OPTIONS"]}))
 
 
-# §0: the GET resource serves GET; every other (path, method) pair falls back to /{proxy+}.
+# The GET resource serves GET; every other (path, method) pair falls back to /{proxy+}.
 @pytest.mark.parametrize("method,path,expected", [
     ("GET", "/jobs/reboot", routed("/jobs/{operation_type}", "GET", "operation_type=reboot")),
     ("GET", "/jobs", routed("/{proxy+}", "GET", "proxy=jobs")),
@@ -70,13 +71,13 @@ def users(gateway_factory):
     return gateway_factory(api({"/users/me": ["PATCH"], "/users/{userId}": ["GET"]}))
 
 
-# §0: a literal `/users/me` with only PATCH gives way to `/users/{userId}` for GET.
+# A literal `/users/me` with only PATCH gives way to `/users/{userId}` for GET.
 def test_literal_without_method_falls_back_to_param(users):
     assert served(users, "GET", "/users/me") == routed("/users/{userId}", "GET", "userId=me")
     assert served(users, "PATCH", "/users/me") == routed("/users/me", "PATCH")
 
 
-# §0, §3: no resource serves the pair -> 403 Missing Authentication Token.
+# No resource serves the pair -> 403 Missing Authentication Token.
 @pytest.mark.parametrize("method,path", [("POST", "/users/me"), ("DELETE", "/users/7"), ("GET", "/nothing")])
 def test_no_resource_serves_the_pair(users, method, path):
     r = users.request(method, path)
@@ -85,7 +86,7 @@ def test_no_resource_serves_the_pair(users, method, path):
     assert r.headers["content-type"] == "application/json"
 
 
-# §8 and access-control.md §7: the same requests with `Authorization: Bearer x` get
+# The same requests with `Authorization: Bearer x` get
 # IncompleteSignatureException, whose message carries the header's SHA-256 in base64.
 @pytest.mark.parametrize("method,path", [("GET", "/nothing"), ("POST", "/users/me")])
 def test_unknown_route_with_bearer_token(users, method, path):
@@ -116,7 +117,7 @@ def test_known_route_with_bearer_token(users):
         routed("/users/{userId}", "GET", "userId=7")
 
 
-# §0: `OPTIONS /test` where `/test` has only POST and the greedy sibling declares OPTIONS.
+# `OPTIONS /test` where `/test` has only POST and the greedy sibling declares OPTIONS.
 def test_options_falls_back_to_greedy_sibling(gateway_factory):
     g = gateway_factory(api({"/test": ["POST"], "/{proxy+}": ["OPTIONS"]}))
     assert served(g, "OPTIONS", "/test") == routed("/{proxy+}", "OPTIONS", "proxy=test")
@@ -125,7 +126,7 @@ def test_options_falls_back_to_greedy_sibling(gateway_factory):
     assert (r.status_code, r.content) == (403, MISSING_TOKEN)
 
 
-# §0: a segment with no static child falls back past it to a parent's greedy resource.
+# A segment with no static child falls back past it to a parent's greedy resource.
 def test_unknown_child_falls_back_to_root_greedy(gateway_factory):
     g = gateway_factory(api({"/part1": ["GET"], "/{param+}": ["ANY"]}))
     assert served(g, "GET", "/part1/random-value") == routed("/{param+}", "GET", "param=part1/random-value")

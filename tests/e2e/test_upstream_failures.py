@@ -1,14 +1,15 @@
-"""Every upstream failure gets AWS's answer for its integration type (reference §3: 502, or 504
-for a timeout, `x-amzn-ErrorType: InternalServerErrorException`; an unreachable or broken Invoke
-API is an integration failure), never a success status carrying Envoy's own error text.
+"""Every upstream failure gets AWS's answer for its integration type (README: "HTTP, HTTP_PROXY and
+AWS services", upstream failures: 502, or 504 for a timeout,
+`x-amzn-ErrorType: InternalServerErrorException`; an unreachable or broken Invoke API is an
+integration failure), never a success status carrying Envoy's own error text.
 
 The upstream is tests/e2e/upstream_peer.py, a raw socket server that refuses nothing but closes,
-resets, sleeps, or answers bytes that are not HTTP or an invalid Content-Length, by a keyword in
-the request path; a refused connection is a port nobody listens on. Envoy answers such failures
-itself (a 502 with `reset reason: protocol error` for a broken answer, envoy-facts §10): the filter
-tells them from a backend's own 502 by Envoy's response details for HTTP_PROXY, and for callouts
-by the router's `x-envoy-upstream-service-time`, which only an upstream's answer carries
-(envoy-facts §3) — never by the body text, which `peer-own502` copies word for word."""
+resets, sleeps, or answers bytes that are not HTTP or an invalid Content-Length, by a keyword in the
+request path; a refused connection is a port nobody listens on. Envoy answers such failures itself
+(a 502 with `reset reason: protocol error` for a broken answer): the filter tells them from a
+backend's own 502 by Envoy's response details for HTTP_PROXY, and for callouts by the router's
+`x-envoy-upstream-service-time`, which only an upstream's answer carries — never by the body text,
+which `peer-own502` copies word for word."""
 
 import http.client
 import re
@@ -25,7 +26,7 @@ INVOKE = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3A
 INTERNAL = b'{"message": "Internal server error"}'
 TIMED_OUT = b'{"message": "Endpoint request timed out"}'
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-# x-amz-apigw-id (reference §8): 11 random bytes in base64.
+# x-amz-apigw-id (README: "Behaviour", Gateway responses): 11 random bytes in base64.
 APIGW_ID = re.compile(r"^[A-Za-z0-9+/]{15}=$")
 FAILURES = ["peer-close", "peer-reset", "peer-garbage", "peer-badlength"]
 # Integration kinds: (path prefix, client method, request line the upstream gets for `mode`).
@@ -123,7 +124,7 @@ def test_slow_upstream_is_504(gw, peer, kind):
 # The backend's own 502, whose body is Envoy's protocol-error text word for word and whose headers
 # are what an Envoy-made answer has: still the backend's answer. HTTP_PROXY returns it as it is
 # (reserved headers remapped); HTTP and AWS select it by status ("502" -> default, 200) and pass
-# its body (reference §5); the Invoke API's own 502 is a refusal: 500 (README's choice).
+# its body (recorded on AWS); the Invoke API's own 502 is a refusal: 500 (README's choice).
 @pytest.mark.parametrize("kind, status, headers, body", [
     ("HTTP_PROXY", 502, {"content-type": "text/plain", "content-length": "87",
                          "x-amzn-remapped-content-length": "87"}, ENVOY_PROTOCOL_ERROR),
@@ -145,9 +146,9 @@ def test_backend_own_502_is_its_answer(gw, peer, kind, status, headers, body):
     assert [head[0] for head, _ in peer.recorded()] == [KINDS[kind][2].format("peer-own502")]
 
 
-# HTTP_PROXY's error body replaces Envoy's at its end, with the Content-Length set for it
-# (envoy-facts §4: Envoy does not fix it): the client's keep-alive connection stays in step, and a
-# HEAD gets the headers alone.
+# HTTP_PROXY's error body replaces Envoy's at its end, with the Content-Length set for it (Envoy
+# does not fix it; README: "HTTP, HTTP_PROXY and AWS services", upstream failures): the client's
+# keep-alive connection stays in step, and a HEAD gets the headers alone.
 def test_proxy_error_keeps_the_connection_usable(gw):
     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
     try:

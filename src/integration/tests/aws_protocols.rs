@@ -1,6 +1,7 @@
-//! Reference §8 "AWS service integrations ask for JSON": the Accept header, the protocol each
-//! service is called with (query `Action=` or JSON `X-Amz-Target`), SSM in the query protocol,
-//! and the template chosen for a POST without Content-Type.
+//! AWS service integrations ask for JSON (README: "HTTP, HTTP_PROXY and AWS services", recorded on
+//! AWS): the Accept header, the protocol each service is called with (query `Action=` or JSON
+//! `X-Amz-Target`), SSM in the query protocol, and the template chosen for a POST without
+//! Content-Type.
 
 use super::*;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -45,8 +46,8 @@ fn aws_action_protocol_table() {
     }
 }
 
-// §8: a mapping sets another Accept ('application/xml' asks the service for its XML); the
-// gateway's own Accept is then not sent.
+// A mapping sets another Accept ('application/xml' asks the service for its XML); the gateway's own
+// Accept is then not sent.
 #[test]
 fn aws_accept_mapping_overrides() {
     let f = service_fx(&[("content-type", "application/json")], b"{}");
@@ -59,8 +60,8 @@ fn aws_accept_mapping_overrides() {
     assert_eq!(accepts, vec!["application/xml"]);
 }
 
-// §8: SSM GetParameter as API Gateway calls it: query protocol, the template's form body; its
-// answer (JSON in the query shape) reaches the response template as it came.
+// SSM GetParameter as API Gateway calls it: query protocol, the template's form body; its answer
+// (JSON in the query shape) reaches the response template as it came.
 #[test]
 fn ssm_get_parameter_in_the_query_protocol() {
     let f = service_fx(&[("content-type", "application/json")], br#"{"name":"/app/color"}"#);
@@ -79,7 +80,7 @@ fn ssm_get_parameter_in_the_query_protocol() {
     assert_eq!(r.body, b"blue");
 }
 
-// §8: a JSON service's answer comes back unchanged through `$input.json('$')`.
+// A JSON service's answer comes back unchanged through `$input.json('$')`.
 #[test]
 fn json_service_answer_through_input_json() {
     let f = service_fx(&[("content-type", "application/json")], b"{}");
@@ -95,7 +96,7 @@ fn json_service_answer_through_input_json() {
     assert_eq!(r.header("content-type"), Some("application/json"));
 }
 
-// §8: a POST without Content-Type is matched to the `application/json` template, even with
+// A POST without Content-Type is matched to the `application/json` template, even with
 // passthroughBehavior NEVER.
 #[test]
 fn post_without_content_type_takes_the_json_template() {

@@ -1,6 +1,7 @@
-//! Reference §8 "contentHandling and binary payloads" through [`build_request`] and
-//! [`build_response`] of HTTP and AWS integrations: one row per cell of the matrix, the bytes
-//! that go upstream and to the client. The conversion alone is tabled in `content.rs`.
+//! contentHandling and binary payloads as recorded on AWS (README: "HTTP, HTTP_PROXY and AWS
+//! services") through [`build_request`] and [`build_response`] of HTTP and AWS integrations: one
+//! row per cell of the matrix, the bytes that go upstream and to the client. The conversion alone
+//! is tabled in `content.rs`.
 
 use super::*;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -162,8 +163,8 @@ fn unknown_content_handling_is_refused() {
     assert_eq!(e.0, "responses.default.contentHandling");
 }
 
-// MOCK: contentHandling converts the body its request template reads (§8 applies to every
-// non-proxy integration); its integration response has no payload to convert.
+// MOCK: contentHandling converts the body its request template reads (the recorded rules apply to
+// every non-proxy integration); its integration response has no payload to convert.
 #[test]
 fn mock_request_template_reads_the_converted_body() {
     let spec = |handling: Option<&str>| {

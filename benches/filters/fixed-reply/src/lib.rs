@@ -29,7 +29,7 @@ impl Context for FixedReply {}
 
 impl HttpContext for FixedReply {
     fn on_http_request_headers(&mut self, _: usize, _: bool) -> Action {
-        // Without a content type Envoy would add text/plain (envoy-facts §4).
+        // Without a content type Envoy would add text/plain (README: "Behaviour", MOCK and CORS).
         self.send_http_response(200, vec![("content-type", "application/json")], Some(b"{}"));
         Action::Pause
     }
