@@ -116,10 +116,10 @@ impl ResponseType {
     pub fn error_type(self) -> &'static str {
         match self {
             AccessDenied => "AccessDeniedException",
-            ApiConfigurationError | AuthorizerConfigurationError | AuthorizerFailure
-            | IntegrationFailure | IntegrationTimeout | Default5xx => {
-                "InternalServerErrorException"
-            }
+            ApiConfigurationError | AuthorizerFailure | IntegrationFailure | IntegrationTimeout
+            | Default5xx => "InternalServerErrorException",
+            // A Lambda authorizer's bad answer (README: "Authorizers (core, not yet served)").
+            AuthorizerConfigurationError => "AuthorizerConfigurationException",
             BadRequestBody | BadRequestParameters | Default4xx => "BadRequestException",
             ExpiredToken => "ExpiredTokenException",
             InvalidApiKey => "ForbiddenException",

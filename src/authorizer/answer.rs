@@ -223,20 +223,12 @@ impl Refusal {
         if responses.is_default(self.response_type) {
             response.body = self.default_body().into_bytes();
         }
-        if response.header("x-amzn-ErrorType") == Some(self.response_type.error_type()) {
-            response.set_header("x-amzn-ErrorType", self.error_type());
-        }
         response
     }
 
-    /// `x-amzn-ErrorType`: [`ResponseType::error_type`], except AUTHORIZER_CONFIGURATION_ERROR,
-    /// which AWS sends as `AuthorizerConfigurationException` (the repository's notes on
-    /// authorizers) where that table has `InternalServerErrorException`.
+    /// `x-amzn-ErrorType`: [`ResponseType::error_type`].
     pub fn error_type(&self) -> &'static str {
-        match self.response_type {
-            ResponseType::AuthorizerConfigurationError => "AuthorizerConfigurationException",
-            t => t.error_type(),
-        }
+        self.response_type.error_type()
     }
 }
 
