@@ -4,6 +4,7 @@
 //! tested natively and on `wasm32-unknown-unknown`. The `wasm` adapter reads the request from the
 //! host, asks the core what to do, and does it.
 
+pub mod admission;
 pub mod authorizer;
 pub mod config;
 pub mod context;
