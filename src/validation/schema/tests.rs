@@ -68,6 +68,8 @@ fn keyword_table() {
             vec![r#"object instance has properties which are not allowed by the schema: ["b","c"]"#],
         ),
         (json!({"additionalProperties": {"type": "string"}, "properties": {"n": {"type": "integer"}}}), json!({"n": 1, "s": "x"}), vec![]),
+        // Names in Java's order (UTF-16 units): U+1F600 (a surrogate pair) before U+FF61.
+        (json!({"additionalProperties": false}), json!({"\u{ff61}": 1, "\u{1f600}": 2}), vec!["object instance has properties which are not allowed by the schema: [\"\u{1f600}\",\"\u{ff61}\"]"]),
         (json!({"patternProperties": {"^n": {"type": "integer"}}}), json!({"n1": "x"}), vec![r#"instance type (string) does not match any allowed primitive type (allowed: ["integer"])"#]),
         (json!({"minProperties": 2}), json!({"a": 1}), vec!["object has too few properties (found 1 but schema requires at least 2)"]),
         (json!({"maxProperties": 1}), json!({"a": 1, "b": 2}), vec!["object has too many properties (found 2 but schema requires at most 1)"]),
