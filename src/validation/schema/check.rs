@@ -247,15 +247,16 @@ impl<'s> Run<'s> {
     ) -> Result<(), Abort> {
         match kw {
             Kw::AdditionalProperties if matches!(k.additional_properties, Additional::Forbidden) => {
-                let mut unwanted: Vec<&str> = map
-                    .keys()
-                    .filter(|name| !k.properties.contains_key(*name))
-                    .filter(|name| !k.pattern_properties.iter().any(|(p, _)| p.regex.is_match(name)))
-                    .map(String::as_str)
-                    .collect();
-                if !unwanted.is_empty() {
-                    sort_java(&mut unwanted);
-                    report.error(|| msg::unwanted_properties(&unwanted));
+                let allowed = |name: &str| {
+                    k.properties.contains_key(name) || k.pattern_properties.iter().any(|(p, _)| p.regex.is_match(name))
+                };
+                // The list is built only for the message.
+                if map.keys().any(|name| !allowed(name)) {
+                    report.error(|| {
+                        let mut unwanted: Vec<&str> = map.keys().map(String::as_str).filter(|n| !allowed(n)).collect();
+                        sort_java(&mut unwanted);
+                        msg::unwanted_properties(&unwanted)
+                    });
                 }
             }
             Kw::Dependencies => return self.dependencies(k, map, value, depth, report),
@@ -269,16 +270,11 @@ impl<'s> Run<'s> {
                     report.error(|| msg::too_few_properties(map.len(), min));
                 }
             }
-            Kw::Required => {
-                let missing: Vec<&str> = k
-                    .required
-                    .iter()
-                    .filter(|name| !map.contains_key(*name))
-                    .map(String::as_str)
-                    .collect();
-                if !missing.is_empty() {
-                    report.error(|| msg::missing_required(&dedup(missing)));
-                }
+            Kw::Required if k.required.iter().any(|name| !map.contains_key(name)) => {
+                report.error(|| {
+                    let missing = k.required.iter().map(String::as_str).filter(|n| !map.contains_key(*n));
+                    msg::missing_required(&dedup(missing.collect()))
+                });
             }
             _ => {}
         }
@@ -337,31 +333,44 @@ impl<'s> Run<'s> {
     }
 
     /// Each member against `properties[name]` and every matching `patternProperties`, else
-    /// against `additionalProperties` when it is a schema.
+    /// against `additionalProperties` when it is a schema. In name order when messages are kept;
+    /// a quiet report's verdict does not depend on the order, so it skips the sort.
     fn members(&mut self, k: &'s Keywords, map: &Map<String, Value>, depth: usize, report: &mut Report) -> Result<(), Abort> {
-        let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
-        sort_java(&mut names);
         let next = depth.saturating_add(1);
-        for name in names {
-            let Some(member) = map.get(name) else { continue };
-            let mut any = false;
-            if let Some(node) = k.properties.get(name) {
-                any = true;
-                self.validate(*node, member, next, report)?;
-            }
-            for (pattern, node) in &k.pattern_properties {
-                self.step()?;
-                if pattern.regex.is_match(name) {
-                    any = true;
-                    self.validate(*node, member, next, report)?;
+        if report.quiet {
+            for (name, member) in map {
+                self.member(k, name, member, next, report)?;
+                if report.settled() {
+                    break;
                 }
             }
-            if let (false, Additional::Schema(node)) = (any, &k.additional_properties) {
-                self.validate(*node, member, next, report)?;
+            return Ok(());
+        }
+        let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+        sort_java(&mut names);
+        for name in names {
+            if let Some(member) = map.get(name) {
+                self.member(k, name, member, next, report)?;
             }
-            if report.settled() {
-                break;
+        }
+        Ok(())
+    }
+
+    fn member(&mut self, k: &'s Keywords, name: &str, member: &Value, depth: usize, report: &mut Report) -> Result<(), Abort> {
+        let mut any = false;
+        if let Some(node) = k.properties.get(name) {
+            any = true;
+            self.validate(*node, member, depth, report)?;
+        }
+        for (pattern, node) in &k.pattern_properties {
+            self.step()?;
+            if pattern.regex.is_match(name) {
+                any = true;
+                self.validate(*node, member, depth, report)?;
             }
+        }
+        if let (false, Additional::Schema(node)) = (any, &k.additional_properties) {
+            self.validate(*node, member, depth, report)?;
         }
         Ok(())
     }

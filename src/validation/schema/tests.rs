@@ -257,3 +257,23 @@ fn references_compile_once() {
     let s = compile(&doc, &json!({"allOf": refs}), "s").unwrap();
     assert_eq!(s.len(), 52);
 }
+
+// A `properties` map shared by reference expands inline: a map that contains itself stops at
+// MAX_SCHEMA_NESTING; a wide expansion stops at MAX_SCHEMA_NODES; both as unusable models.
+#[test]
+fn inline_expansion_is_bounded() {
+    let deep = json!({"definitions": {"P": {"x": {"properties": {"$ref": "#/definitions/P"}}}}});
+    let s = json!({"properties": {"$ref": "#/definitions/P"}});
+    match compile(&deep, &s, "s") {
+        Err(SchemaError::Unusable(why)) => assert!(why.contains("MAX_SCHEMA_NESTING"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let p: serde_json::Map<String, Value> = (0..200).map(|i| (format!("p{i}"), json!({}))).collect();
+    let q: serde_json::Map<String, Value> =
+        (0..200).map(|i| (format!("q{i}"), json!({"properties": {"$ref": "#/definitions/P"}}))).collect();
+    let wide = json!({"definitions": {"P": p, "Q": q}});
+    match compile(&wide, &json!({"properties": {"$ref": "#/definitions/Q"}}), "s") {
+        Err(SchemaError::Unusable(why)) => assert!(why.contains("MAX_SCHEMA_NODES"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
