@@ -31,6 +31,7 @@ pub mod template_env;
 pub mod sigv4;
 pub mod time;
 pub mod trace;
+pub mod validation;
 pub mod vtl;
 
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
