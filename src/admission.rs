@@ -18,6 +18,7 @@ use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::Request;
 use crate::integration::aws_proxy::{classify, Callout, Invoke};
 use crate::integration::plan::LambdaPlan;
+use crate::validation::{Outcome, RequestParts};
 
 /// How long the gateway waits for an authorizer function (our choice; AWS does not document one
 /// apart from the integration timeout): the integration default.
@@ -138,6 +139,36 @@ impl Gateway {
         }
     }
 
+    /// The request validator (the last check before the integration, its body read): the
+    /// answer when it refuses the request (README: "Request validation").
+    pub fn validate(&self, routed: &Routed, req: &Request) -> Option<Reply> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        let op = dep.api.operations.get(routed.operation)?;
+        let validation = op.validation.as_ref()?;
+        let query = crate::query::decode(req.raw_query());
+        let parts = RequestParts {
+            headers: &req.headers,
+            path_params: &routed.path_params,
+            query: &query,
+            content_type: req.header("content-type"),
+            body: &req.body,
+        };
+        let refuse = |kind, message, validation_error_string: &str, log| {
+            let response = self.error_response(Some(dep), req, Some(routed), (kind, None), message, validation_error_string);
+            Some(Reply { response, log })
+        };
+        match validation.check(&parts) {
+            Outcome::Ok => None,
+            Outcome::BadParameters(message) => refuse(ResponseType::BadRequestParameters, &message, "", None),
+            Outcome::BadBody { validation_error_string } => {
+                refuse(ResponseType::BadRequestBody, "Invalid request body", &validation_error_string, None)
+            }
+            // A model AWS accepts but cannot use: 500, the rest of the API served (README).
+            Outcome::Broken(why) => refuse(ResponseType::ApiConfigurationError, "Internal server error", "",
+                Some(format!("{}: {why}", op.name))),
+        }
+    }
+
     /// The operation's authorizer and its Invoke call, when it has one the gateway runs.
     fn authorizer_of(&self, routed: &Routed) -> Option<(&Deployment, &LambdaAuthorizer, &LambdaPlan)> {
         let dep = self.config.deployments.get(routed.deployment)?;
@@ -184,6 +215,7 @@ impl Gateway {
             path_params: &routed.path_params,
             query: &query,
             headers: &req.headers,
+            validation_error_string: "",
         };
         let mut response = refusal.render(&dep.api.gateway_responses, &ectx);
         response.set_header("x-amzn-RequestId", &req.request_id);

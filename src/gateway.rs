@@ -258,6 +258,9 @@ impl Gateway {
             return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), ResponseType::RequestTooLarge,
                 "Request Too Long", None));
         }
+        if let Some(reply) = self.validate(routed, req) {
+            return Outcome::Reply(reply);
+        }
         let op = dep.api.operations.get(routed.operation);
         if let (Some(integration), Some(plan)) = (op.and_then(|o| o.integration.as_ref()), self.plan(routed)) {
             if integration.kind == IntegrationType::AwsProxy {
@@ -560,6 +563,20 @@ impl Gateway {
         message: &str,
         log: Option<String>,
     ) -> Reply {
+        Reply { response: self.error_response(dep, req, routed, (kind, status), message, ""), log }
+    }
+
+    /// A gateway response of `kind` (with `status` when not the type's default);
+    /// `validation_error_string` is `$context.error.validationErrorString`.
+    pub fn error_response(
+        &self,
+        dep: Option<&Deployment>,
+        req: &Request,
+        routed: Option<&Routed>,
+        (kind, status): (ResponseType, Option<u16>),
+        message: &str,
+        validation_error_string: &str,
+    ) -> Response {
         let empty = crate::gateway_responses::GatewayResponses::default();
         let responses = dep.map(|d| &d.api.gateway_responses).unwrap_or(&empty);
         if responses.is_default(kind) {
@@ -570,7 +587,7 @@ impl Gateway {
             };
             let mut response = responses.render_with_status(kind, status, message, &ectx);
             response.headers.push(("x-amzn-RequestId".to_string(), req.request_id.clone()));
-            return Reply { response, log };
+            return response;
         }
         let query = crate::query::decode(req.raw_query());
         let ctx = dep.map(|d| self.request_context(d, req, routed));
@@ -588,11 +605,9 @@ impl Gateway {
             path_params: routed.map(|r| r.path_params.as_slice()).unwrap_or(&[]),
             query: &query,
             headers: &req.headers,
+            validation_error_string,
         };
-        Reply {
-            response: responses.render_with_status(kind, status, message, &ectx),
-            log,
-        }
+        responses.render_with_status(kind, status, message, &ectx)
     }
 }
 

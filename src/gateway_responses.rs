@@ -178,6 +178,9 @@ pub struct ErrorContext<'a> {
     pub path_params: &'a [(String, String)],
     pub query: &'a [(String, String)],
     pub headers: &'a [(String, String)],
+    /// `$context.error.validationErrorString`: the request validator's messages (`[...]`), ""
+    /// for every other answer.
+    pub validation_error_string: &'a str,
 }
 
 impl GatewayResponses {
@@ -354,7 +357,7 @@ fn lookup(name: &str, t: ResponseType, message: &str, error_string: &str, ctx: &
             "error.message" => message.to_string(),
             "error.messageString" => error_string.to_string(),
             "error.responseType" => t.name().to_string(),
-            "error.validationErrorString" => String::new(),
+            "error.validationErrorString" => ctx.validation_error_string.to_string(),
             _ => ctx.context.and_then(|c| c.lookup(key)).unwrap_or_default(),
         };
     }

@@ -1,6 +1,6 @@
 //! Request validation on definitions nobody here wrote (tests/real-apis, as JSON in
 //! tests/validation/real-apis: see gen_real_apis.py there). Every operation of every one
-//! compiles (none refused, published definitions must start: access-control §6), and requests
+//! compiles (none refused, published definitions must start: README: "Request validation"), and requests
 //! against the four that carry validators get AWS's answers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::integration::Integration;
 use crate::authorizer::definition::{Authorizer, LambdaAuthorizer};
 use crate::error::ConfigError;
+use crate::validation::{Compiler as ValidationCompiler, Validation};
 use crate::gateway_responses::GatewayResponses;
 use crate::routing::Router;
 
@@ -24,6 +25,8 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-auth",
     "x-amazon-apigateway-authorizer",
     "x-amazon-apigateway-authtype",
+    "x-amazon-apigateway-request-validators",
+    "x-amazon-apigateway-request-validator",
 ];
 
 /// Auth an operation asks for that this gateway does not enforce yet (fails closed).
@@ -53,6 +56,8 @@ pub struct Operation {
     /// The Lambda authorizer (index in [`Api::authorizers`]) that admits callers, when it is the
     /// operation's only requirement; any other requirement keeps the operation closed.
     pub authorizer: Option<usize>,
+    /// The request validator's checks (`x-amazon-apigateway-request-validator`), compiled.
+    pub validation: Option<Validation>,
 }
 
 pub struct Resource {
@@ -182,6 +187,7 @@ fn operation_method(key: &str) -> Option<String> {
 /// What compiling the paths accumulates, and the definition-wide facts operations read.
 struct Compilation<'a> {
     api_name: &'a str,
+    validation: ValidationCompiler<'a>,
     root_security: Option<&'a Value>,
     schemes: HashMap<String, Scheme>,
     unsupported: BTreeSet<String>,
@@ -189,9 +195,9 @@ struct Compilation<'a> {
     warnings: Vec<String>,
 }
 
-impl Compilation<'_> {
+impl<'a> Compilation<'a> {
     /// A path item's resource, its operations compiled and appended to `operations`.
-    fn resource(&mut self, path: &str, item: &Value) -> Result<Resource, ConfigError> {
+    fn resource(&mut self, path: &str, item: &'a Value) -> Result<Resource, ConfigError> {
         let item = item
             .as_object()
             .ok_or_else(|| ConfigError::new(place(self.api_name, path), "", "a path item must be an object"))?;
@@ -216,9 +222,9 @@ impl Compilation<'_> {
     }
 
     /// One operation: its integration (none is a load warning, answered 500) and its auth.
-    fn operation(&mut self, path: &str, method: &str, op: &Value) -> Result<Operation, ConfigError> {
+    fn operation(&mut self, path: &str, method: &str, value: &'a Value) -> Result<Operation, ConfigError> {
         let name = format!("{method} {path}");
-        let op = op
+        let op = value
             .as_object()
             .ok_or_else(|| ConfigError::new(place(self.api_name, &name), "", "an operation must be an object"))?;
         collect_extensions(op, &mut self.unsupported);
@@ -241,6 +247,7 @@ impl Compilation<'_> {
         }
         let (auth, authorizer) = operation_auth(op, self.root_security, &self.schemes)
             .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
+        let validation = self.validation(path, &name, value)?;
         Ok(Operation {
             name,
             method: method.to_string(),
@@ -249,7 +256,21 @@ impl Compilation<'_> {
             integration,
             auth,
             authorizer,
+            validation,
         })
+    }
+
+    /// The operation's request validation; a model that cannot be used is a warning (its
+    /// requests answer 500, as on AWS: README "Request validation").
+    fn validation(&mut self, path: &str, name: &str, op: &'a Value) -> Result<Option<Validation>, ConfigError> {
+        let validation = self
+            .validation
+            .operation(path, op)
+            .map_err(|(field, msg)| ConfigError::new(place(self.api_name, name), field, msg))?;
+        for (content_type, why) in validation.iter().flat_map(Validation::unusable_models) {
+            self.warnings.push(format!("{name}: the {content_type} model cannot validate bodies ({why}): those requests answer 500"));
+        }
+        Ok(validation)
     }
 }
 
@@ -261,8 +282,11 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     let gateway_responses = gateway_responses(root, api_name)?;
     let binary_media_types = binary_media_types(root, api_name)?;
     let (schemes, authorizers, mut scheme_warnings) = security_schemes(root);
+    let validation = ValidationCompiler::new(doc)
+        .map_err(|(field, msg)| ConfigError::new(place(api_name, "definition"), field, msg))?;
     let mut compilation = Compilation {
         api_name,
+        validation,
         root_security: root.get("security"),
         schemes,
         unsupported,
@@ -365,7 +389,7 @@ fn scheme_auth(scheme: &Value) -> Auth {
 
 /// The auth an operation asks for (the strictest of its schemes: what a caller without
 /// credentials meets first), and the Lambda authorizer that admits callers when it is the only
-/// scheme listed (access-control notes in the README: every listed scheme is enforced).
+/// scheme listed (README: "Auth fails closed": every listed scheme is enforced).
 fn operation_auth(
     op: &Map<String, Value>,
     root_security: Option<&Value>,

@@ -150,6 +150,8 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
                     .map_err(|(field, e)| ConfigError::new(place.clone(), field, e))?;
                 warnings.extend(warning.map(|w| format!("{place}: field {URI_FIELD}: {w}")));
                 *slot = OperationPlan::of(i, plan);
+                // The request validator reads the body when the operation has a model for it.
+                slot.needs_body |= op.validation.as_ref().is_some_and(|v| v.body.is_some());
             }
         }
     }

@@ -6,7 +6,7 @@
 //! `consumes`, else the root's, else `application/json`) or OpenAPI 3's
 //! `requestBody.content.<type>.schema` (a `requestBody` `$ref` resolved). The request's type is
 //! its Content-Type's media type, parameters ignored, case-insensitive; a missing Content-Type
-//! counts as `application/json` (access-control §6).
+//! counts as `application/json` (README: "Request validation").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,7 +31,7 @@ pub const ANY_CONTENT_TYPE: &str = "$default";
 /// 2.5 s for a 10 MB one, for the worst schema.
 pub const STEPS_BASE: u64 = 250_000;
 pub const STEPS_PER_BODY_BYTE: u64 = 1;
-/// What AWS logs when a model cannot be used (access-control §6).
+/// What AWS logs when a model cannot be used (README: "Request validation").
 pub const BROKEN_LOG: &str = "Request body validation failed due to an unexpected error";
 
 /// One content type's model.

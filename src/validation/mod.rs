@@ -1,10 +1,10 @@
 //! Request validation: API Gateway's request validators (AWS docs: "Request validation for REST
-//! APIs in API Gateway"; access-control §6), the host-independent core.
+//! APIs in API Gateway"; README: "Request validation"), the host-independent core.
 //!
 //! At configure time a [`Compiler`] reads the definition's validators once, then compiles each
 //! operation into a [`Validation`]: the required parameters and the body models per content type
 //! (JSON Schema draft 4, [`schema`]). At request time, after the route, auth, API keys and
-//! throttling (access-control §1), [`Validation::check_parameters`] runs on the request head and,
+//! throttling (README: "Request validation"), [`Validation::check_parameters`] runs on the request head and,
 //! when it passes, [`Validation::check_body`] on the whole body; the first that refuses answers,
 //! and nothing after it runs.
 //!
@@ -78,7 +78,7 @@ impl Validation {
         }
     }
 
-    /// Parameters, then body (access-control §6: a request with both problems gets the
+    /// Parameters, then body (README: "Request validation": a request with both problems gets the
     /// parameters' answer).
     pub fn check(&self, request: &RequestParts<'_>) -> Outcome {
         match self.check_parameters(request.headers, request.path_params, request.query) {

@@ -114,7 +114,7 @@ impl RequiredParameters {
     }
 
     /// The names missing or blank in the request, headers first, then path, then query string
-    /// (access-control §6). `headers` have lower-case names (as Envoy gives them); `query` is the
+    /// (README: "Request validation"). `headers` have lower-case names (as Envoy gives them); `query` is the
     /// decoded query string (`crate::query::decode`). A name sent more than once counts by its
     /// last value, as every single-valued reader here does (README: "a repeated header gives its
     /// last value"). Blank is empty or only white space (AWS docs: "not blank").
@@ -138,7 +138,7 @@ impl RequiredParameters {
     }
 
     /// `Missing required request parameters: [a, b]` when some are missing (AWS's message, with
-    /// the space after the colon: access-control §6).
+    /// the space after the colon: README: "Request validation").
     pub fn check(
         &self,
         headers: &[(String, String)],

@@ -1,6 +1,6 @@
 //! Compiling a model (a JSON Schema draft 4 object) into a [`Schema`] once, at configure time.
 //!
-//! Two kinds of problems (access-control §6):
+//! Two kinds of problems (README: "Request validation"):
 //! - [`SchemaError::Refused`]: what AWS's import refuses (a schema that is not an object, a
 //!   `type` that is not a JSON Schema type, a `$ref` to a model that does not exist): the
 //!   definition is refused at load, naming the field;

@@ -171,5 +171,5 @@ pub fn one_of(matched: usize, total: usize) -> String {
 
 pub const NOT: &str = "instance matched a schema which it should not have";
 
-/// What AWS writes when the body is not JSON (access-control §6, an AWS log capture).
+/// What AWS writes when the body is not JSON (README: "Request validation", an AWS log capture).
 pub const UNPARSABLE_BODY: &str = "Unknown error parsing request body";
