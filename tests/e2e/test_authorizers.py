@@ -103,12 +103,12 @@ OPENAPI3_API = {
     "paths": {"/guarded": {"get": mock()}},
     "x-amazon-apigateway-gateway-responses": {
         "UNAUTHORIZED": {
-            "statusCode": 401,
+            "statusCode": "401",
             "responseParameters": {"gatewayresponse.header.x-gr": "'unauthorized'"},
             "responseTemplates": {"application/json":
                                   '{"error":"$context.error.message","type":"$context.error.responseType"}'}},
         "ACCESS_DENIED": {
-            "statusCode": 403,
+            "statusCode": "403",
             "responseTemplates": {"application/json": '{"denied":$context.error.messageString}'}},
     },
 }
