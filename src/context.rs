@@ -38,6 +38,30 @@ pub struct RequestContext {
     pub source_ip: String,
     /// `identity.userAgent`; `None` when the client sent no User-Agent.
     pub user_agent: Option<String>,
+    /// `authorizer`: what a Lambda authorizer granted; `None` on methods without one (the key is
+    /// then absent, as on AWS).
+    pub authorizer: Option<AuthorizerFacts>,
+}
+
+/// What a Lambda authorizer passed on (README: "Authorizers").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizerFacts {
+    pub principal_id: String,
+    /// The answer's `context`, every value a string, in the answer's order.
+    pub context: Vec<(String, String)>,
+    /// Milliseconds the authorizer call took (0 for a cached answer).
+    pub integration_latency: u64,
+}
+
+impl AuthorizerFacts {
+    /// `authorizer.<key>`: `principalId`, `integrationLatency` or a context key.
+    fn lookup(&self, key: &str) -> Option<String> {
+        match key {
+            "principalId" => Some(self.principal_id.clone()),
+            "integrationLatency" => Some(self.integration_latency.to_string()),
+            _ => self.context.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+        }
+    }
 }
 
 impl RequestContext {
@@ -67,6 +91,9 @@ impl RequestContext {
     /// (`context.requestId`, `context.identity.sourceIp`). Unknown names give `None`; null
     /// identity fields give `Some("")`.
     pub fn lookup(&self, name: &str) -> Option<String> {
+        if let Some(key) = name.strip_prefix("authorizer.") {
+            return self.authorizer.as_ref()?.lookup(key);
+        }
         if let Some(key) = name.strip_prefix("identity.") {
             let field = IDENTITY_SOURCES.iter().flat_map(|l| l.iter()).find(|f| f.key == key)?;
             return Some((field.value)(self).unwrap_or("").to_string());
@@ -74,7 +101,7 @@ impl RequestContext {
         match (TEMPLATE_ORDER.iter().find(|f| f.key == name)?.value)(self) {
             FactValue::Text(v) => Some(v.to_string()),
             FactValue::Number(n) => Some(n.to_string()),
-            FactValue::Identity | FactValue::Overrides(_) => None,
+            FactValue::Identity | FactValue::Authorizer(_) | FactValue::Overrides(_) => None,
         }
     }
 }
@@ -114,6 +141,8 @@ pub enum FactValue<'a> {
     Number(u64),
     /// `identity`: the map of [`IDENTITY_TEMPLATE_ORDER`].
     Identity,
+    /// `authorizer`: absent (`None`) without an authorizer.
+    Authorizer(Option<&'a AuthorizerFacts>),
     /// `requestOverride` / `responseOverride`: writable maps with these keys, empty at first.
     Overrides(&'static [&'static str]),
 }
@@ -155,6 +184,8 @@ text_fact!(STAGE, "stage", stage, Reads::NOTHING);
 const REQUEST_TIME_EPOCH: Fact =
     Fact { key: "requestTimeEpoch", reads: Reads::CLOCK, value: |c| FactValue::Number(c.request_time_epoch) };
 const IDENTITY_FACT: Fact = Fact { key: "identity", reads: Reads::CALLER, value: |_| FactValue::Identity };
+const AUTHORIZER: Fact =
+    Fact { key: "authorizer", reads: Reads::NOTHING, value: |c| FactValue::Authorizer(c.authorizer.as_ref()) };
 const REQUEST_OVERRIDE: Fact = Fact {
     key: "requestOverride",
     reads: Reads::NOTHING,
@@ -165,17 +196,17 @@ const RESPONSE_OVERRIDE: Fact =
 
 /// `$context` in a template, in the order AWS lists its keys (`$context.keySet()`, recorded on
 /// AWS: see the README's "Mapping templates"). No `authorizer` key without an authorizer: it is not
-/// in AWS's key set.
+/// in AWS's key set then; with one, its place is our choice (after `identity`).
 pub const TEMPLATE_ORDER: &[Fact] = &[
     RESOURCE_ID, RESOURCE_PATH, HTTP_METHOD, EXTENDED_REQUEST_ID, REQUEST_TIME, PATH, ACCOUNT_ID,
     PROTOCOL, REQUEST_OVERRIDE, STAGE, DOMAIN_PREFIX, REQUEST_TIME_EPOCH, REQUEST_ID, IDENTITY_FACT,
-    DOMAIN_NAME, DEPLOYMENT_ID, RESPONSE_OVERRIDE, API_ID,
+    AUTHORIZER, DOMAIN_NAME, DEPLOYMENT_ID, RESPONSE_OVERRIDE, API_ID,
 ];
 
 /// A payload 1.0 event's `requestContext`: AWS's documented event, keys in alphabetical order,
 /// without the template-only override maps.
 pub const PROXY_EVENT_ORDER: &[Fact] = &[
-    ACCOUNT_ID, API_ID, DEPLOYMENT_ID, DOMAIN_NAME, DOMAIN_PREFIX, EXTENDED_REQUEST_ID, HTTP_METHOD,
+    ACCOUNT_ID, API_ID, AUTHORIZER, DEPLOYMENT_ID, DOMAIN_NAME, DOMAIN_PREFIX, EXTENDED_REQUEST_ID, HTTP_METHOD,
     IDENTITY_FACT, PATH, PROTOCOL, REQUEST_ID, REQUEST_TIME, REQUEST_TIME_EPOCH, RESOURCE_ID,
     RESOURCE_PATH, STAGE,
 ];
@@ -223,6 +254,24 @@ const IDENTITY_SOURCES: &[&[IdentityFact]] = &[IDENTITY_EVENT_ORDER, &[API_KEY, 
 pub fn domain_prefix(host: &str) -> String {
     let host = host.split(':').next().unwrap_or(host);
     host.split('.').next().unwrap_or(host).to_string()
+}
+
+/// A short stable id made from a name (FNV-1a, base 36), in the shape of AWS's 6-character
+/// resource and authorizer ids (`$context.resourceId`, `/authorizers/{id}`).
+pub fn short_id(path: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in path.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let alphabet = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(6);
+    for _ in 0..6 {
+        let i = (h % 36) as usize;
+        out.push(alphabet.get(i).map(|c| *c as char).unwrap_or('0'));
+        h /= 36;
+    }
+    out
 }
 
 /// 16 bytes as a UUID's text (`8-4-4-4-12` lower-case hex digits).

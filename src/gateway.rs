@@ -22,6 +22,8 @@ pub struct Gateway {
     /// AWS credentials for signing Lambda and AWS service calls; `None` sends unsigned requests
     /// (local emulators).
     pub credentials: Option<Credentials>,
+    /// What the checks before the integration remember between requests (authorizer answers).
+    pub admission: crate::admission::AdmissionState,
 }
 
 /// What to do once the request (and its body, when needed) is known.
@@ -128,6 +130,8 @@ pub struct Routed {
     pub client_path: String,
     /// Whether the integration needs the whole request body before it can run.
     pub needs_body: bool,
+    /// What the operation's Lambda authorizer granted ([`Gateway::admit`]).
+    pub authorizer: Option<crate::context::AuthorizerFacts>,
 }
 
 /// What to do after the request headers.
@@ -151,7 +155,7 @@ impl Gateway {
         let mut config = Config::parse(bytes)?;
         let mut plans = crate::integration::plan::compile_all(&config)?;
         config.warnings.append(&mut plans.warnings);
-        Ok(Gateway { config, plans, credentials: None })
+        Ok(Gateway { config, plans, credentials: None, admission: Default::default() })
     }
 
     fn deployment(&self, index: usize) -> Option<&Deployment> {
@@ -208,8 +212,11 @@ impl Gateway {
             path,
             client_path,
             needs_body: false,
+            authorizer: None,
         };
-        if let (Some(auth), false) = (op.auth, self.config.skip_unenforced_auth) {
+        let plan = self.plans.operation(deployment, operation);
+        let enforced = plan.is_some_and(|p| p.authorizer.is_some());
+        if let (Some(auth), false, false) = (op.auth, enforced, self.config.skip_unenforced_auth) {
             // Fail closed: answer what AWS answers a caller without credentials (README:
             // "Behaviour", Auth fails closed).
             let (kind, message) = match auth {
@@ -219,7 +226,7 @@ impl Gateway {
             };
             return Start::Respond(self.error_reply(Some(dep), req, Some(&routed), kind, message, None));
         }
-        let needs_body = self.plans.operation(deployment, operation).is_some_and(|p| p.needs_body);
+        let needs_body = plan.is_some_and(|p| p.needs_body);
         Start::Routed(Routed { needs_body, ..routed })
     }
 
@@ -524,6 +531,7 @@ impl Gateway {
             c.resource_id.clone_from(&op.resource_id);
             c.resource_path.clone_from(&op.resource_path);
         }
+        c.authorizer = routed.and_then(|r| r.authorizer.clone());
         c
     }
 

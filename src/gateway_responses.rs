@@ -118,7 +118,7 @@ impl ResponseType {
             AccessDenied => "AccessDeniedException",
             ApiConfigurationError | AuthorizerFailure | IntegrationFailure | IntegrationTimeout
             | Default5xx => "InternalServerErrorException",
-            // A Lambda authorizer's bad answer (README: "Authorizers (core, not yet served)").
+            // A Lambda authorizer's bad answer (README: "Authorizers").
             AuthorizerConfigurationError => "AuthorizerConfigurationException",
             BadRequestBody | BadRequestParameters | Default4xx => "BadRequestException",
             ExpiredToken => "ExpiredTokenException",

@@ -625,6 +625,13 @@ impl Translator<'_> {
             _ if e.is_whitespace() || e == '#' => self.out.push_str(&format!(r"\x{{{:X}}}", u32::from(e))),
             _ => self.out.push_str(&regex_lite::escape(&e.to_string())),
         }
+        // Java reads a `-` right after a class escape inside `[...]` as a literal (`[\w-_]` is
+        // `\w`, `-`, `_`); regex-lite would read a range from a class and refuse it.
+        let class_escape = matches!(e, 'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'h' | 'H' | 'v' | 'V' | 'p' | 'P');
+        if self.in_class && class_escape && self.chars.get(next) == Some(&'-') {
+            self.out.push_str(r"\-");
+            next = next.saturating_add(1);
+        }
         self.i = next;
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! tested natively and on `wasm32-unknown-unknown`. The `wasm` adapter reads the request from the
 //! host, asks the core what to do, and does it.
 
+pub mod admission;
 pub mod authorizer;
 pub mod config;
 pub mod context;
@@ -30,6 +31,7 @@ pub mod template_env;
 pub mod sigv4;
 pub mod time;
 pub mod trace;
+pub mod validation;
 pub mod vtl;
 
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]

@@ -1,7 +1,7 @@
 //! The variables a mapping template sees (`$input`, `$context`, `$stageVariables`), built from the
 //! request once per integration call.
 
-use crate::context::{Fact, FactValue, Reads, RequestContext, IDENTITY_TEMPLATE_ORDER, TEMPLATE_ORDER};
+use crate::context::{AuthorizerFacts, Fact, FactValue, Reads, RequestContext, IDENTITY_TEMPLATE_ORDER, TEMPLATE_ORDER};
 use crate::vtl::{Env, Input, MapRef, Value};
 
 /// What an integration's templates read, found once at configure time so that each request builds
@@ -96,6 +96,8 @@ pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     let m = Value::new_map();
     for fact in TEMPLATE_ORDER.iter().filter(|f| needs.wants(f.key)) {
         let v = match (fact.value)(c) {
+            FactValue::Authorizer(None) => continue,
+            FactValue::Authorizer(Some(a)) => authorizer_value(a),
             FactValue::Text(t) => Value::from(t),
             FactValue::Number(n) => Value::from_json(&serde_json::Value::from(n)),
             FactValue::Identity => identity_value(c),
@@ -109,6 +111,17 @@ pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
         };
         m.map_insert(fact.key, v);
     }
+    m
+}
+
+/// `$context.authorizer`: `principalId`, the answer's context (strings), `integrationLatency`.
+fn authorizer_value(a: &AuthorizerFacts) -> Value {
+    let m = Value::Map(MapRef::new_opaque());
+    m.map_insert("principalId", Value::from(a.principal_id.as_str()));
+    for (k, v) in &a.context {
+        m.map_insert(k, Value::from(v.as_str()));
+    }
+    m.map_insert("integrationLatency", Value::from_json(&serde_json::Value::from(a.integration_latency)));
     m
 }
 

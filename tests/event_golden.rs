@@ -76,6 +76,7 @@ fn context(method: &str, path: &str, resource: &str) -> RequestContext {
         stage: "prod".into(),
         source_ip: "198.51.100.9".into(),
         user_agent: Some("test-agent/1.0".into()),
+        authorizer: None,
     }
 }
 

@@ -128,6 +128,7 @@ prop_compose! {
             domain_prefix: t(4), extended_request_id: t(5), http_method: t(6), path: t(7),
             protocol: t(8), request_id: t(9), request_time: t(10), request_time_epoch: epoch,
             resource_id: t(11), resource_path: t(12), stage: t(13), source_ip: t(14), user_agent,
+            authorizer: None,
         }
     }
 }

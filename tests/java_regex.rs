@@ -28,6 +28,10 @@ const SUPPORTED: &[(&str, &[(&str, bool)])] = &[
     (r"\d+", &[("123", true), ("٣", false)]),
     (r"\w+", &[("ab_1", true), ("é", false)]),
     (r"\s\S", &[(" x", true), ("xx", false)]),
+    // A `-` right after a class escape in a class is a literal, not a range.
+    (r"[\w-_]+", &[("a-_b", true), ("a.b", false)]),
+    (r"[\d-x]", &[("-", true), ("5", true), ("x", true), ("y", false)]),
+    (r"[\p{Alpha}-9]+", &[("a-9", true), ("5", false)]),
     (r"\D\W", &[("a-", true), ("1-", false)]),
     (r"\h\v", &[(" \n", true), ("\n ", false)]),
     (r"a\Rb", &[("a\r\nb", true), ("a\nb", true), ("ab", false)]),

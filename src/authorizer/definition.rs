@@ -187,7 +187,7 @@ fn lambda(
     };
     Ok(LambdaAuthorizer {
         name: scheme_name.to_string(),
-        id: crate::config::openapi::resource_id(scheme_name),
+        id: crate::context::short_id(scheme_name),
         kind,
         uri,
         credentials,
@@ -321,7 +321,7 @@ mod tests {
         assert_eq!(a.ttl_seconds, 60);
         assert_eq!(a.credentials.as_deref(), Some("arn:aws:iam::123456789012:role/invoker"));
         assert_eq!(a.validation.as_ref().map(JavaRegex::as_str), Some("^x-[a-z]+"));
-        assert_eq!(a.id, crate::config::openapi::resource_id("myAuth"));
+        assert_eq!(a.id, crate::context::short_id("myAuth"));
         assert_eq!(a.id.len(), 6);
         let f = a.function(&[]).unwrap();
         assert_eq!(f.function_arn, "arn:aws:lambda:us-east-1:123456789012:function:auth");

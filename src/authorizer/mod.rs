@@ -1,5 +1,5 @@
-//! Lambda authorizers (TOKEN and REQUEST) and IAM policy evaluation, host-independent: not yet
-//! wired into the request flow.
+//! Lambda authorizers (TOKEN and REQUEST) and IAM policy evaluation, host-independent; the request
+//! flow runs them in [`crate::admission`].
 //!
 //! Per request, in AWS's order of checks (route → resource policy → authorizer → API key → ...;
 //! the repository's notes on access control):

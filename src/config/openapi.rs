@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map, Value};
 
 use super::integration::Integration;
+use crate::authorizer::definition::{Authorizer, LambdaAuthorizer};
 use crate::error::ConfigError;
 use crate::gateway_responses::GatewayResponses;
 use crate::routing::Router;
@@ -46,8 +47,12 @@ pub struct Operation {
     pub resource_id: String,
     /// `None`: the operation has no integration (answered 500, warned at load).
     pub integration: Option<Integration>,
-    /// Unenforced auth that closes this operation, unless skipped by configuration.
+    /// The auth this operation asks for: it closes the operation unless the gateway enforces it
+    /// (`authorizer`) or the configuration skips it.
     pub auth: Option<Auth>,
+    /// The Lambda authorizer (index in [`Api::authorizers`]) that admits callers, when it is the
+    /// operation's only requirement; any other requirement keeps the operation closed.
+    pub authorizer: Option<usize>,
 }
 
 pub struct Resource {
@@ -59,6 +64,8 @@ pub struct Resource {
 
 pub struct Api {
     pub router: Router,
+    /// The TOKEN and REQUEST authorizers of the security schemes, in definition order.
+    pub authorizers: Vec<LambdaAuthorizer>,
     pub resources: Vec<Resource>,
     pub operations: Vec<Operation>,
     pub gateway_responses: GatewayResponses,
@@ -83,23 +90,6 @@ impl Api {
         let operation = self.operation(m.resource, method)?;
         Some((operation, m.path_params))
     }
-}
-
-/// A short stable id for a resource path (FNV-1a, base 36), like AWS's 6-character resource ids.
-pub fn resource_id(path: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in path.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    let alphabet = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = String::with_capacity(6);
-    for _ in 0..6 {
-        let i = (h % 36) as usize;
-        out.push(alphabet.get(i).map(|c| *c as char).unwrap_or('0'));
-        h /= 36;
-    }
-    out
 }
 
 fn collect_extensions(obj: &Map<String, Value>, found: &mut BTreeSet<String>) {
@@ -193,7 +183,7 @@ fn operation_method(key: &str) -> Option<String> {
 struct Compilation<'a> {
     api_name: &'a str,
     root_security: Option<&'a Value>,
-    schemes: HashMap<String, Auth>,
+    schemes: HashMap<String, Scheme>,
     unsupported: BTreeSet<String>,
     operations: Vec<Operation>,
     warnings: Vec<String>,
@@ -249,15 +239,16 @@ impl Compilation<'_> {
         if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
             collect_extensions(inner, &mut self.unsupported);
         }
-        let auth = operation_auth(op, self.root_security, &self.schemes)
+        let (auth, authorizer) = operation_auth(op, self.root_security, &self.schemes)
             .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
         Ok(Operation {
             name,
             method: method.to_string(),
             resource_path: path.to_string(),
-            resource_id: resource_id(path),
+            resource_id: crate::context::short_id(path),
             integration,
             auth,
+            authorizer,
         })
     }
 }
@@ -269,10 +260,11 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     collect_extensions(root, &mut unsupported);
     let gateway_responses = gateway_responses(root, api_name)?;
     let binary_media_types = binary_media_types(root, api_name)?;
+    let (schemes, authorizers, mut scheme_warnings) = security_schemes(root);
     let mut compilation = Compilation {
         api_name,
         root_security: root.get("security"),
-        schemes: security_schemes(root),
+        schemes,
         unsupported,
         operations: Vec::new(),
         warnings: Vec::new(),
@@ -299,8 +291,10 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     for ext in unsupported {
         warnings.push(format!("{ext} is not implemented by this gateway and is ignored"));
     }
+    warnings.append(&mut scheme_warnings);
     Ok(Api {
         router,
+        authorizers,
         resources,
         operations,
         gateway_responses,
@@ -309,9 +303,21 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     })
 }
 
-/// Security scheme name -> what it asks for (Swagger 2 `securityDefinitions`, OpenAPI 3 `components.securitySchemes`).
-fn security_schemes(root: &Map<String, Value>) -> HashMap<String, Auth> {
+/// A security scheme: what it asks for, and its Lambda authorizer when the gateway runs it.
+#[derive(Debug, Clone, Copy)]
+struct Scheme {
+    auth: Auth,
+    /// Index in the API's authorizers.
+    lambda: Option<usize>,
+}
+
+/// Security scheme name -> what it asks for (Swagger 2 `securityDefinitions`, OpenAPI 3
+/// `components.securitySchemes`), the Lambda authorizers, and a warning for each authorizer that
+/// cannot be read (its operations stay closed: README "Authorizers").
+fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, Vec<LambdaAuthorizer>, Vec<String>) {
     let mut out = HashMap::new();
+    let mut authorizers = Vec::new();
+    let mut warnings = Vec::new();
     let sources = [
         root.get("securityDefinitions"),
         root.get("components").and_then(|c| c.get("securitySchemes")),
@@ -319,37 +325,56 @@ fn security_schemes(root: &Map<String, Value>) -> HashMap<String, Auth> {
     for defs in sources.into_iter().flatten() {
         let Some(defs) = defs.as_object() else { continue };
         for (name, scheme) in defs {
-            let authtype = scheme
-                .get("x-amazon-apigateway-authtype")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let has_authorizer = scheme.get("x-amazon-apigateway-authorizer").is_some();
-            let kind = if authtype == "awssigv4" {
-                Auth::Iam
-            } else if has_authorizer || !authtype.is_empty() {
-                Auth::Authorizer
-            } else if scheme.get("type").and_then(Value::as_str) == Some("apiKey") {
-                Auth::ApiKey
-            } else {
-                // Any other scheme (oauth2, http...) is an authorizer of some kind: fail closed.
-                Auth::Authorizer
+            let auth = scheme_auth(scheme);
+            let lambda = match Authorizer::parse(name, scheme) {
+                Ok(Some(Authorizer::Lambda(a))) => {
+                    authorizers.push(a);
+                    Some(authorizers.len().saturating_sub(1))
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    warnings.push(format!("security scheme {name:?}: {e}; its operations answer as without credentials"));
+                    None
+                }
             };
-            out.insert(name.clone(), kind);
+            out.insert(name.clone(), Scheme { auth, lambda });
         }
     }
-    out
+    (out, authorizers, warnings)
 }
 
+/// What a scheme asks for.
+fn scheme_auth(scheme: &Value) -> Auth {
+    let authtype = scheme
+        .get("x-amazon-apigateway-authtype")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let has_authorizer = scheme.get("x-amazon-apigateway-authorizer").is_some();
+    if authtype == "awssigv4" {
+        Auth::Iam
+    } else if has_authorizer || !authtype.is_empty() {
+        Auth::Authorizer
+    } else if scheme.get("type").and_then(Value::as_str) == Some("apiKey") {
+        Auth::ApiKey
+    } else {
+        // Any other scheme (oauth2, http...) is an authorizer of some kind: fail closed.
+        Auth::Authorizer
+    }
+}
+
+/// The auth an operation asks for (the strictest of its schemes: what a caller without
+/// credentials meets first), and the Lambda authorizer that admits callers when it is the only
+/// scheme listed (access-control notes in the README: every listed scheme is enforced).
 fn operation_auth(
     op: &Map<String, Value>,
     root_security: Option<&Value>,
-    schemes: &HashMap<String, Auth>,
-) -> Result<Option<Auth>, (String, String)> {
+    schemes: &HashMap<String, Scheme>,
+) -> Result<(Option<Auth>, Option<usize>), (String, String)> {
     if let Some(auth) = op.get("x-amazon-apigateway-auth") {
         let t = auth.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
         match t.as_str() {
-            "AWS_IAM" => return Ok(Some(Auth::Iam)),
+            "AWS_IAM" => return Ok((Some(Auth::Iam), None)),
             "NONE" | "" => {}
             other => {
                 return Err((
@@ -360,30 +385,35 @@ fn operation_auth(
         }
     }
     let security = op.get("security").or(root_security);
-    let Some(security) = security else { return Ok(None) };
+    let Some(security) = security else { return Ok((None, None)) };
     let list = security
         .as_array()
         .ok_or_else(|| ("security".to_string(), "must be a list".to_string()))?;
-    // Each entry is an alternative; API Gateway uses one scheme per method. The strictest answer wins.
     let mut found: Option<Auth> = None;
+    let mut listed: Vec<Scheme> = Vec::new();
     for entry in list {
         let Some(entry) = entry.as_object() else {
             return Err(("security".to_string(), "entries must be objects".to_string()));
         };
         for name in entry.keys() {
-            let kind = schemes.get(name).copied().ok_or_else(|| {
+            let scheme = schemes.get(name).copied().ok_or_else(|| {
                 (
                     format!("security.{name}"),
                     format!("refers to security scheme {name:?}, which the definition does not define"),
                 )
             })?;
+            listed.push(scheme);
             // Authorizer (401) before API key and IAM (403): what a caller without credentials meets first.
-            found = Some(match (found, kind) {
+            found = Some(match (found, scheme.auth) {
                 (Some(Auth::Authorizer), _) | (_, Auth::Authorizer) => Auth::Authorizer,
                 (Some(Auth::Iam), _) | (_, Auth::Iam) => Auth::Iam,
                 _ => Auth::ApiKey,
             });
         }
     }
-    Ok(found)
+    let authorizer = match listed.as_slice() {
+        [only] => only.lambda,
+        _ => None,
+    };
+    Ok((found, authorizer))
 }

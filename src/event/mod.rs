@@ -510,6 +510,7 @@ pub(crate) mod test_support {
                 stage: "stage".into(),
                 source_ip: "203.0.113.7".into(),
                 user_agent: Some("curl/8.5.0".into()),
+                authorizer: None,
             };
             Fixture {
                 request,

@@ -12,7 +12,7 @@ use super::{
     event_body, event_headers, json, query_pairs, same_header, same_key, write_all_values_or_null,
     write_last_values_or_null, NameStyle, ProxyInput,
 };
-use crate::context::{FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
+use crate::context::{AuthorizerFacts, FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
 
 /// Bytes of the 1.0 event that do not come from the input: keys, `null`s, punctuation.
 pub(super) const FIXED_LEN: usize = 1024;
@@ -72,8 +72,14 @@ fn request_context(out: &mut String, input: &ProxyInput) {
     let c = input.context;
     out.push('{');
     for fact in PROXY_EVENT_ORDER {
+        let value = (fact.value)(c);
+        if value == FactValue::Authorizer(None) {
+            continue;
+        }
         json::field(out, fact.key);
-        match (fact.value)(c) {
+        match value {
+            FactValue::Authorizer(None) => {}
+            FactValue::Authorizer(Some(a)) => authorizer(out, a),
             FactValue::Text(t) => json::string(out, t),
             FactValue::Number(n) => json::u64(out, n),
             FactValue::Identity => identity(out, c),
@@ -81,6 +87,21 @@ fn request_context(out: &mut String, input: &ProxyInput) {
             FactValue::Overrides(_) => json::null(out),
         }
     }
+    out.push('}');
+}
+
+/// `authorizer` of a Lambda authorizer: `principalId`, the answer's context (strings), then
+/// `integrationLatency` (README: "Authorizers").
+fn authorizer(out: &mut String, a: &AuthorizerFacts) {
+    out.push('{');
+    json::field(out, "principalId");
+    json::string(out, &a.principal_id);
+    for (k, v) in &a.context {
+        json::key(out, k);
+        json::string(out, v);
+    }
+    json::field(out, "integrationLatency");
+    json::u64(out, a.integration_latency);
     out.push('}');
 }
 

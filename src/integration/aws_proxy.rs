@@ -2,7 +2,7 @@
 
 use crate::config::integration::Integration;
 use crate::event::ProxyInput;
-use crate::integration::plan::Plan;
+use crate::integration::plan::{LambdaPlan, Plan};
 use crate::lambda_response::PayloadVersion;
 use crate::sigv4::Credentials;
 
@@ -35,56 +35,74 @@ pub fn invoke_request(
         Plan::Fail(why) => return Err(why.clone()),
         other => return Err(format!("the plan {other:?} is not an AWS_PROXY integration")),
     };
-    let endpoint = &target.endpoint;
     let event = match version {
         PayloadVersion::V1 => crate::event::v1::build(input),
         PayloadVersion::V2 => crate::event::v2::build(input),
     };
-    let path = target.invoke_path.clone();
-    let mut headers = vec![
-        ("host".to_string(), endpoint.authority.clone()),
-        ("content-type".to_string(), "application/json".to_string()),
-        ("x-amz-invocation-type".to_string(), "RequestResponse".to_string()),
-    ];
-    if let Some(creds) = credentials.filter(|_| !endpoint.envoy_signs) {
-        let signed = crate::sigv4::sign(
-            "POST",
-            &path,
-            "",
-            &headers,
-            event.as_bytes(),
-            "lambda",
-            &target.region,
-            creds,
-            input.request.now_ms,
-        );
-        headers.extend(signed);
-    }
-    // Envoy takes the host from `:authority`.
-    headers.retain(|(k, _)| k != "host");
     // What API Gateway's execution logs show on its Invoke calls, proxy or not (README: "Lambda
     // proxy (AWS_PROXY)"), unsigned as botocore leaves User-Agent and X-Amzn-Trace-Id: the trace
     // id is the one the function's runtime gets.
     let api_id = input.context.api_id.as_str();
-    headers.extend([
-        ("accept".to_string(), "application/json".to_string()),
+    let unsigned = vec![
         ("user-agent".to_string(), format!("AmazonAPIGateway_{api_id}")),
         ("x-amzn-apigateway-api-id".to_string(), api_id.to_string()),
         ("x-amzn-lambda-integration-tag".to_string(), input.context.request_id.clone()),
         ("x-amzn-trace-id".to_string(), crate::trace::function_value(input.request)),
-    ]);
-    let mut all = vec![
-        (":method".to_string(), "POST".to_string()),
-        (":path".to_string(), path),
-        (":authority".to_string(), endpoint.authority.clone()),
     ];
-    all.extend(headers);
-    Ok(Callout {
-        cluster: endpoint.cluster.clone(),
-        headers: all,
-        body: event.into_bytes(),
-        timeout_ms: integration.timeout_ms,
-    })
+    let call = Invoke { target, body: event, unsigned, now_ms: input.request.now_ms, timeout_ms: integration.timeout_ms };
+    Ok(call.callout(credentials))
+}
+
+/// One synchronous Lambda Invoke API call (AWS_PROXY, a Lambda authorizer).
+pub struct Invoke<'a> {
+    pub target: &'a LambdaPlan,
+    /// The event.
+    pub body: String,
+    /// Headers sent after the signed ones (besides `accept`), unsigned.
+    pub unsigned: Vec<(String, String)>,
+    /// The request's time, for the signature.
+    pub now_ms: u64,
+    pub timeout_ms: u32,
+}
+
+impl Invoke<'_> {
+    /// The call, SigV4-signed for the function's region unless Envoy signs (or there are no
+    /// credentials: local emulators).
+    pub fn callout(self, credentials: Option<&Credentials>) -> Callout {
+        let target = self.target;
+        let endpoint = &target.endpoint;
+        let path = target.invoke_path.clone();
+        let mut headers = vec![
+            ("host".to_string(), endpoint.authority.clone()),
+            ("content-type".to_string(), "application/json".to_string()),
+            ("x-amz-invocation-type".to_string(), "RequestResponse".to_string()),
+        ];
+        if let Some(creds) = credentials.filter(|_| !endpoint.envoy_signs) {
+            let signed = crate::sigv4::sign(
+                "POST",
+                &path,
+                "",
+                &headers,
+                self.body.as_bytes(),
+                "lambda",
+                &target.region,
+                creds,
+                self.now_ms,
+            );
+            headers.extend(signed);
+        }
+        // Envoy takes the host from `:authority`.
+        headers.retain(|(k, _)| k != "host");
+        headers.push(("accept".to_string(), "application/json".to_string()));
+        headers.extend(self.unsigned);
+        let mut all = vec![
+            (":method".to_string(), "POST".to_string()),
+            (":path".to_string(), path),
+            (":authority".to_string(), endpoint.authority.clone()),
+        ];
+        all.extend(headers);
+        Callout { cluster: endpoint.cluster.clone(), headers: all, body: self.body.into_bytes(), timeout_ms: self.timeout_ms }
+    }
 }
 
 pub fn payload_version(integration: &Integration) -> PayloadVersion {

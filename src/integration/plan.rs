@@ -75,14 +75,19 @@ pub struct OperationPlan {
     /// Read the request time and the caller's address: every integration that calls out sends
     /// them (events, `X-Forwarded-For`, `$context`); a MOCK only when its templates read them.
     pub needs_details: bool,
+    /// The operation's Lambda authorizer (index in the API's authorizers) and the Invoke call
+    /// that reaches its function from this deployment. `None` with an authorizer listed: it
+    /// cannot be called, and the operation answers as without credentials (fails closed).
+    pub authorizer: Option<(usize, LambdaPlan)>,
 }
 
 impl OperationPlan {
-    const NOTHING: OperationPlan = OperationPlan { target: Plan::Local, needs_body: false, needs_details: false };
+    const NOTHING: OperationPlan =
+        OperationPlan { target: Plan::Local, needs_body: false, needs_details: false, authorizer: None };
 
     fn of(i: &Integration, target: Plan) -> OperationPlan {
         let needs_details = i.kind != IntegrationType::Mock || i.needs.details();
-        OperationPlan { target, needs_body: reads_body(i), needs_details }
+        OperationPlan { target, needs_body: reads_body(i), needs_details, authorizer: None }
     }
 }
 
@@ -148,7 +153,31 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
             }
         }
     }
+    for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
+        for (op, slot) in dep.api.operations.iter().zip(out.iter_mut()) {
+            let Some(index) = op.authorizer else { continue };
+            match authorizer(dep, index, &config.targets) {
+                Ok(lambda) => {
+                    slot.authorizer = Some((index, lambda));
+                    // The authorizer's time and the caller's address (policy conditions).
+                    slot.needs_details = true;
+                }
+                Err(why) => warnings.push(format!(
+                    "deployment {:?}: {}: the authorizer cannot be called ({why}): requests answer as without credentials",
+                    dep.name, op.name
+                )),
+            }
+        }
+    }
     Ok(Plans { plans, warnings })
+}
+
+/// The Invoke call of a Lambda authorizer for one deployment (its URI may name stage variables).
+fn authorizer(dep: &crate::config::Deployment, index: usize, targets: &Targets) -> Result<LambdaPlan, String> {
+    let a = dep.api.authorizers.get(index).ok_or("authorizer index out of range")?;
+    let target = a.function(&dep.stage_variables)?;
+    let endpoint = lambda_endpoint(targets).ok_or("no targets.lambda {\"cluster\", \"authority\"}")?;
+    Ok(LambdaPlan { invoke_path: target.invoke_path(), endpoint: endpoint.clone(), region: target.region })
 }
 
 /// One operation's plan for a deployment, and a warning to log when the plan answers 500.

@@ -24,6 +24,7 @@ pub const LOG_CRITICAL: u32 = 5;
 #[link(wasm_import_module = "env")]
 extern "C" {
     fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
+    fn proxy_continue_stream(stream_type: u32) -> u32;
     fn proxy_get_buffer_bytes(
         buffer_type: u32,
         start: usize,
@@ -168,6 +169,15 @@ pub fn add_header(map_type: u32, name: &str, value: &str) -> u32 {
 pub fn set_buffer(buffer_type: u32, start: usize, size: usize, data: &[u8]) -> u32 {
     // SAFETY: the pointer/length pair describes a live slice.
     unsafe { proxy_set_buffer_bytes(buffer_type, start, size, data.as_ptr(), data.len()) }
+}
+
+/// Lets a request the filter held (its headers answered `Pause`) go on through Envoy's filter
+/// chain. Returns the host's status (0 = Ok). ABI 0.2.1 `proxy_continue_stream` with stream type
+/// 0 (the request); the SDK's `resume_http_request` wraps the same call but panics on a status
+/// it does not expect.
+pub fn resume_request() -> u32 {
+    // SAFETY: no pointers are passed.
+    unsafe { proxy_continue_stream(0) }
 }
 
 /// Sends a local reply. Returns the host's status (0 = Ok).

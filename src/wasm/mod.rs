@@ -8,6 +8,7 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
+use crate::admission::{Admission, Pending};
 use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
@@ -65,6 +66,7 @@ impl RootContext for Root {
         Some(Box::new(Filter {
             gateway: self.gateway.clone(),
             pending: None,
+            authorizing: None,
             calling: None,
             proxied: None,
             response: ResponsePath::default(),
@@ -80,6 +82,8 @@ struct Filter {
     gateway: Option<Rc<Gateway>>,
     /// A routed request waiting for its body.
     pending: Option<(Routed, Request)>,
+    /// A request waiting for its authorizer's answer (its head, and any body, held by Envoy).
+    authorizing: Option<(Routed, Request, Pending)>,
     /// A request waiting for its callout, with the template variables its response needs.
     calling: Option<(Routed, Request, Option<Box<Env>>)>,
     /// A request Envoy's router is streaming to its upstream (HTTP_PROXY).
@@ -109,6 +113,28 @@ fn credentials() -> Option<Credentials> {
 
 impl Context for Filter {
     fn on_http_call_response(&mut self, _token: u32, num_headers: usize, body_size: usize, _trailers: usize) {
+        if let (Some(gateway), Some((routed, request, pending))) = (self.gateway.clone(), self.authorizing.take()) {
+            let answer = CallAnswer::read(num_headers, || {
+                (
+                    host::header_map(host::MAP_HTTP_CALL_RESPONSE_HEADERS),
+                    host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default(),
+                )
+            });
+            let admitted = gateway.on_authorizer_answer(&routed, &request, pending, answer.status,
+                &answer.headers, &answer.body, now_ms());
+            let action = match admitted {
+                Ok(facts) => self.run(&gateway, Routed { authorizer: Some(facts), ..routed }, request),
+                Err(reply) => self.reply(reply),
+            };
+            if matches!(action, Action::Continue) {
+                // The request was held for the authorizer: let it go on to Envoy's router.
+                let status = host::resume_request();
+                if status != 0 {
+                    host::log(host::LOG_ERROR, &format!("apigateway: resuming the request failed ({status})"));
+                }
+            }
+            return;
+        }
         let (Some(gateway), Some((routed, request, env))) = (self.gateway.clone(), self.calling.take()) else {
             return;
         };
@@ -203,24 +229,53 @@ fn source_ip() -> String {
 }
 
 impl Filter {
+    /// The checks before the integration ([`Gateway::admit`]), then the integration.
+    fn admit(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
+        match gateway.admit(&routed, &request) {
+            Admission::Admit(facts) => self.run(gateway, Routed { authorizer: facts, ..routed }, request),
+            Admission::Refuse(reply) => self.reply(reply),
+            Admission::Call(call, pending) => match self.dispatch(&call) {
+                Ok(()) => {
+                    self.authorizing = Some((routed, request, pending));
+                    Action::Pause
+                }
+                Err(status) => {
+                    let reply = gateway.on_authorizer_answer(&routed, &request, pending, 0, &[],
+                        format!("the call was not sent: {status}").as_bytes(), now_ms());
+                    match reply {
+                        Ok(facts) => self.run(gateway, Routed { authorizer: Some(facts), ..routed }, request),
+                        Err(reply) => self.reply(reply),
+                    }
+                }
+            },
+        }
+    }
+
+    /// Sends a callout; `Err` is the host's refusal.
+    fn dispatch(&self, call: &crate::integration::aws_proxy::Callout) -> Result<(), String> {
+        let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
+        // The SDK's dispatch_http_call registers the token its dispatcher needs for the
+        // callback; it returns BadArgument (unknown cluster, missing pseudo-header) or
+        // InternalFailure as errors, which is all Envoy returns here.
+        proxy_wasm::hostcalls::dispatch_http_call(&call.cluster, headers, Some(&call.body), vec![], timeout)
+            .map(|_| ())
+            .map_err(|status| format!("{status:?}"))
+    }
+
     /// Runs the integration of a routed request whose body (if any) is in `request`.
     fn run(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
         match gateway.finish(&routed, &request) {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
             Outcome::Call(call, env) => {
-                let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
-                // The SDK's dispatch_http_call registers the token its dispatcher needs for the
-                // callback; it returns BadArgument (unknown cluster, missing pseudo-header) or
-                // InternalFailure as errors, which is all Envoy returns here.
-                match proxy_wasm::hostcalls::dispatch_http_call(&call.cluster, headers, Some(&call.body), vec![], timeout) {
-                    Ok(_) => {
+                match self.dispatch(&call) {
+                    Ok(()) => {
                         self.calling = Some((routed, request, env));
                         Action::Pause
                     }
                     Err(status) => {
-                        let answer = CallAnswer::not_sent(&call.cluster, &format!("{status:?}"));
+                        let answer = CallAnswer::not_sent(&call.cluster, &status);
                         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
                         self.reply(reply)
                     }
@@ -286,7 +341,7 @@ impl HttpContext for Filter {
                     // Needs allow_on_headers_stop_iteration: the body callbacks still run.
                     Action::Pause
                 } else {
-                    self.run(&gateway, routed, request)
+                    self.admit(&gateway, routed, request)
                 }
             }
         }
@@ -337,6 +392,10 @@ impl HttpContext for Filter {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.authorizing.is_some() {
+            // Held until the authorizer answers: continuing here would send the head upstream.
+            return Action::Pause;
+        }
         if self.pending.is_none() {
             return Action::Continue;
         }
@@ -347,6 +406,6 @@ impl HttpContext for Filter {
             return Action::Continue;
         };
         request.body = host::buffer(host::BUFFER_REQUEST_BODY, body_size).unwrap_or_default();
-        self.run(&gateway, routed, request)
+        self.admit(&gateway, routed, request)
     }
 }

@@ -1,0 +1,204 @@
+//! Who may call: the checks between routing and the integration, in AWS's order (README:
+//! "Authorizers"). Today that is the operation's Lambda authorizer (TOKEN or REQUEST): its
+//! identity read from the request, its answer cached by identity for the authorizer's TTL (the
+//! policy, evaluated again for every request's method ARN, never the verdict), or a call to its
+//! function through the Lambda Invoke API, as AWS_PROXY calls a function.
+
+use std::cell::RefCell;
+
+use crate::authorizer::answer::{self, Authorized, Failure, Refusal};
+use crate::authorizer::cache::AuthorizerCache;
+use crate::authorizer::definition::{LambdaAuthorizer, LambdaKind};
+use crate::authorizer::event::{request_event, token_event, ApiArn};
+use crate::authorizer::identity::{identify, IdentityInput};
+use crate::config::Deployment;
+use crate::context::AuthorizerFacts;
+use crate::gateway::{Gateway, Reply, Routed};
+use crate::gateway_responses::{ErrorContext, ResponseType};
+use crate::http::Request;
+use crate::integration::aws_proxy::{classify, Callout, Invoke};
+use crate::integration::plan::LambdaPlan;
+
+/// How long the gateway waits for an authorizer function (our choice; AWS does not document one
+/// apart from the integration timeout): the integration default.
+const AUTHORIZER_TIMEOUT_MS: u32 = 29_000;
+
+/// What the adapter does before the integration.
+#[derive(Debug)]
+pub enum Admission {
+    /// Go on, with what an authorizer granted.
+    Admit(Option<AuthorizerFacts>),
+    /// Answer now.
+    Refuse(Reply),
+    /// Call the authorizer's function, then hand its answer to [`Gateway::on_authorizer_answer`].
+    Call(Callout, Pending),
+}
+
+/// An authorizer call in flight: what its answer is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    cache_key: Option<String>,
+    method_arn: String,
+    started_ms: u64,
+}
+
+/// Each VM's authorizer answers (README: "Authorizers": per VM, so per Envoy worker).
+#[derive(Debug, Default)]
+pub struct AdmissionState {
+    cache: RefCell<AuthorizerCache>,
+}
+
+impl Gateway {
+    /// The checks before the integration of a routed request (its body read when needed).
+    pub fn admit(&self, routed: &Routed, req: &Request) -> Admission {
+        let Some((dep, authorizer, lambda)) = self.authorizer_of(routed) else {
+            return Admission::Admit(None);
+        };
+        let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
+        let Ok(method_arn) = arn.method_arn(&dep.stage, &req.method, &routed.path) else {
+            // AWS docs (Lambda authorizer input): a method ARN over 1600 bytes is refused with 414.
+            return Admission::Refuse(self.error_reply_with_status(Some(dep), req, Some(routed),
+                ResponseType::Default4xx, Some(414), "Request-URI Too Long", None));
+        };
+        let query = crate::query::decode(req.raw_query());
+        let context = self.request_context(dep, req, Some(routed));
+        let lookup = |name: &str| context.lookup(name);
+        let input = IdentityInput {
+            deployment: &dep.name,
+            headers: &req.headers,
+            query: &query,
+            stage_variables: &dep.stage_variables,
+            context: &lookup,
+        };
+        let Ok(identity) = identify(authorizer, &input) else {
+            return Admission::Refuse(self.refusal(dep, routed, req, &Refusal::unauthorized(), None));
+        };
+        if let Some(key) = &identity.cache_key {
+            let hit = self.admission.cache.borrow_mut().lookup(key, req.now_ms, &method_arn, source_ip(req));
+            if let Some(hit) = hit {
+                return self.decided(dep, routed, req, &hit.authorized, &method_arn, 0);
+            }
+        }
+        let event = match authorizer.kind {
+            LambdaKind::Token => token_event(identity.token(), &method_arn),
+            LambdaKind::Request => match self.request_event(dep, routed, req, &context, &method_arn) {
+                Ok(event) => event,
+                Err(why) => {
+                    let log = format!("{}: the REQUEST authorizer event: {why}", authorizer.name);
+                    return Admission::Refuse(self.refusal(dep, routed, req, &config_error(), Some(log)));
+                }
+            },
+        };
+        let unsigned = arn.invoke_headers(&authorizer.id).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let invoke = Invoke { target: lambda, body: event, unsigned, now_ms: req.now_ms, timeout_ms: AUTHORIZER_TIMEOUT_MS };
+        let pending = Pending { cache_key: identity.cache_key, method_arn, started_ms: req.now_ms };
+        Admission::Call(invoke.callout(self.credentials.as_ref()), pending)
+    }
+
+    /// The authorizer function's answer (`status` 0: no answer): what it grants, or the refusal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_authorizer_answer(
+        &self,
+        routed: &Routed,
+        req: &Request,
+        pending: Pending,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_ms: u64,
+    ) -> Result<AuthorizerFacts, Reply> {
+        let Some((dep, authorizer, _)) = self.authorizer_of(routed) else {
+            return Ok(AuthorizerFacts::default());
+        };
+        let parsed = if classify(status, headers).is_some() || !(200..300).contains(&status) {
+            // Unreachable, timed out or refused by the Invoke API: AWS docs (gateway response
+            // types) answer AUTHORIZER_CONFIGURATION_ERROR for an authorizer it cannot reach.
+            Err(Failure::ConfigurationError(format!(
+                "the Lambda Invoke API answered {status}: {}", String::from_utf8_lossy(body))))
+        } else {
+            let function_error = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-function-error"));
+            answer::parse(body, function_error)
+        };
+        let remembered = self.admission.cache.borrow_mut().remember(
+            pending.cache_key.as_deref(), parsed, authorizer.ttl_seconds, pending.started_ms);
+        let latency = now_ms.saturating_sub(pending.started_ms);
+        match remembered {
+            Err(failure) => {
+                let log = match &failure {
+                    Failure::ConfigurationError(why) => Some(format!("{}: authorizer {}: {why}", routed_name(dep, routed), authorizer.name)),
+                    Failure::Unauthorized => None,
+                };
+                Err(self.refusal(dep, routed, req, &Refusal::from_failure(&failure), log))
+            }
+            Ok(authorized) => match self.decided(dep, routed, req, &authorized, &pending.method_arn, latency) {
+                Admission::Admit(facts) => Ok(facts.unwrap_or_default()),
+                Admission::Refuse(reply) => Err(reply),
+                Admission::Call(..) => Ok(AuthorizerFacts::default()),
+            },
+        }
+    }
+
+    /// The operation's authorizer and its Invoke call, when it has one the gateway runs.
+    fn authorizer_of(&self, routed: &Routed) -> Option<(&Deployment, &LambdaAuthorizer, &LambdaPlan)> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        let (index, lambda) = self.plans.operation(routed.deployment, routed.operation)?.authorizer.as_ref()?;
+        Some((dep, dep.api.authorizers.get(*index)?, lambda))
+    }
+
+    /// An answer's policy evaluated for this request: admitted with its facts, or refused.
+    fn decided(&self, dep: &Deployment, routed: &Routed, req: &Request, authorized: &Authorized,
+               method_arn: &str, latency: u64) -> Admission {
+        match Refusal::from_decision(authorized.decide(method_arn, source_ip(req))) {
+            Some(refusal) => Admission::Refuse(self.refusal(dep, routed, req, &refusal, None)),
+            None => Admission::Admit(Some(AuthorizerFacts {
+                principal_id: authorized.principal_id.clone(),
+                context: authorized.context.clone(),
+                integration_latency: latency,
+            })),
+        }
+    }
+
+    /// The REQUEST authorizer's event: the payload 1.0 event of the request, reordered.
+    fn request_event(&self, dep: &Deployment, routed: &Routed, req: &Request,
+                     context: &crate::context::RequestContext, method_arn: &str) -> Result<String, String> {
+        let op = dep.api.operations.get(routed.operation);
+        let input = crate::event::ProxyInput {
+            request: req,
+            context,
+            resource: op.map(|o| o.resource_path.as_str()).unwrap_or(""),
+            path: &routed.path,
+            path_params: &routed.path_params,
+            stage_variables: &dep.stage_variables,
+            binary_media_types: &dep.api.binary_media_types,
+        };
+        request_event(&crate::event::v1::build(&input), method_arn, None)
+    }
+
+    /// A refusal as the deployment's gateway response.
+    fn refusal(&self, dep: &Deployment, routed: &Routed, req: &Request, refusal: &Refusal, log: Option<String>) -> Reply {
+        let context = self.request_context(dep, req, Some(routed));
+        let query = crate::query::decode(req.raw_query());
+        let ectx = ErrorContext {
+            context: Some(&context),
+            stage_variables: &dep.stage_variables,
+            path_params: &routed.path_params,
+            query: &query,
+            headers: &req.headers,
+        };
+        let mut response = refusal.render(&dep.api.gateway_responses, &ectx);
+        response.set_header("x-amzn-RequestId", &req.request_id);
+        Reply { response, log }
+    }
+}
+
+fn config_error() -> Refusal {
+    Refusal::from_failure(&Failure::ConfigurationError(String::new()))
+}
+
+fn routed_name<'a>(dep: &'a Deployment, routed: &Routed) -> &'a str {
+    dep.api.operations.get(routed.operation).map_or("?", |o| o.name.as_str())
+}
+
+fn source_ip(req: &Request) -> Option<std::net::IpAddr> {
+    req.source_ip.parse().ok()
+}
