@@ -13,7 +13,9 @@ import base64
 import hashlib
 import json
 import os
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -36,8 +38,8 @@ MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
 
 # --- the definitions ------------------------------------------------------------------------------
 
-def scheme(kind, ttl=300, header="Authorization", **extra):
-    authorizer = {"type": kind, "authorizerUri": FN.format("authorizer"), "authorizerResultTtlInSeconds": ttl}
+def scheme(kind, ttl=300, header="Authorization", function="authorizer", **extra):
+    authorizer = {"type": kind, "authorizerUri": FN.format(function), "authorizerResultTtlInSeconds": ttl}
     authorizer.update(extra)
     return {"type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "custom",
             "x-amazon-apigateway-authorizer": authorizer}
@@ -65,6 +67,8 @@ def swagger_api(echo_origin):
             "tok": scheme("token"),
             "tok2": scheme("token"),
             "tok0": scheme("token", ttl=0),
+            "tok1": scheme("token", ttl=1),
+            "tokmissing": scheme("token", function="no-such-authorizer"),
             "tokre": scheme("token", header="X-Auth", identityValidationExpression=r"T\.[A-Za-z0-9_-]+"),
             "req": scheme("request", header="Unused",
                           identitySource="method.request.header.X-Token, method.request.querystring.q"),
@@ -77,8 +81,10 @@ def swagger_api(echo_origin):
             "/b": {"get": secured(mock())},
             "/things/{id}": {"get": secured(mock())},
             "/ctx": {"get": secured(mock(CONTEXT_TEMPLATE))},
-            "/lambda": {"get": secured({"x-amazon-apigateway-integration": {
-                "type": "aws_proxy", "httpMethod": "POST", "uri": FN.format("echo")}})},
+            "/lambda": {method: secured({"x-amazon-apigateway-integration": {
+                "type": "aws_proxy", "httpMethod": "POST", "uri": FN.format("echo")}}) for method in ("get", "post")},
+            "/stream": {"post": secured({"x-amazon-apigateway-integration": {
+                "type": "http_proxy", "httpMethod": "POST", "uri": echo_origin + "/stream"}})},
             "/http": {"get": secured({"x-amazon-apigateway-integration": {
                 "type": "http", "httpMethod": "POST", "uri": echo_origin + "/echo",
                 "requestTemplates": {"application/json": CONTEXT_TEMPLATE},
@@ -86,6 +92,8 @@ def swagger_api(echo_origin):
                                       "integration.request.header.x-num": "context.authorizer.num"},
                 "responses": {"default": {"statusCode": "200"}}}})},
             "/nocache": {"get": secured(mock(), "tok0")},
+            "/short": {"get": secured(mock(), "tok1")},
+            "/missing-function": {"get": secured(mock(), "tokmissing")},
             "/other": {"get": secured(mock(), "tok2")},
             "/validated": {"get": secured(mock(), "tokre")},
             "/req/{id}": {"get": secured(mock(), "req")},
@@ -281,15 +289,35 @@ def test_no_matching_allow(gw, lam):
     {"answer": {"principalId": "user-1"}},
     {"answer": {"policyDocument": policy(("Allow", "$methodArn"))}},
     {"answer": {"principalId": "", "policyDocument": policy(("Allow", "$methodArn"))}},
+    {"answer": {"principalId": 7, "policyDocument": policy(("Allow", "$methodArn"))}},
     {"answer": allow(context={"nested": {"a": 1}})},
     {"answer": allow(context={"list": [1]})},
-], ids=["other-error", "lower-case-unauthorized", "null", "no-policy", "no-principal", "empty-principal",
+], ids=["other-error", "lower-case-unauthorized", "null", "no-policy", "no-principal", "empty-principal", "number-principal",
         "context-object", "context-list"])
 def test_configuration_errors(gw, lam, spec):
     tok = token(**spec)
     for n in (1, 2):
         refused(gw.request("GET", "/a", headers=bearer(tok)), 500, "AuthorizerConfigurationException", CONFIG_ERROR)
         assert len(calls(lam, tok)) == n
+
+
+# The authorizer's function does not exist (the Invoke API's 404): 500, as for any other failure.
+def test_unknown_function(gw, lam):
+    refused(gw.request("GET", "/missing-function", headers=bearer(token(allow()))), 500,
+            "AuthorizerConfigurationException", CONFIG_ERROR)
+
+
+# Conditions on aws:SourceIp are checked (README: the caller's address, here 127.0.0.1).
+@pytest.mark.parametrize("cidr,allowed", [("127.0.0.0/8", True), ("10.0.0.0/8", False)])
+def test_source_ip_condition(gw, lam, cidr, allowed):
+    statement = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "$methodArn",
+                 "Condition": {"IpAddress": {"aws:SourceIp": [cidr]}}}
+    tok = token({"principalId": "user-1", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}})
+    r = gw.request("GET", "/a", headers=bearer(tok))
+    if allowed:
+        ok(r, "/a")
+    else:
+        refused(r, 403, "AccessDeniedException", NOT_AUTHORIZED)
 
 
 # --- what an Allow passes on -----------------------------------------------------------------------------
@@ -302,20 +330,51 @@ def test_allow_reaches_mock_template(gw, lam):
 
 
 # The AWS_PROXY event's requestContext.authorizer: principalId, the context values as strings in
-# the function's order, then integrationLatency (integer milliseconds).
+# the function's order (a null value left out: README), then integrationLatency (integer
+# milliseconds; 0 when the answer came from the cache: README).
 def test_allow_reaches_proxy_event(gw, lam):
-    tok = token(allow(context={"str": "x", "num": 1, "flag": True}))
-    r = gw.request("GET", "/lambda", headers=bearer(tok))
-    assert r.status_code == 200, (r.status_code, r.content)
-    event = r.json()
-    assert event["resource"] == "/lambda"
-    assert event["headers"]["Authorization"] == tok
-    authorizer = event["requestContext"]["authorizer"]
-    assert list(authorizer) == ["principalId", "str", "num", "flag", "integrationLatency"]
-    latency = authorizer.pop("integrationLatency")
-    assert type(latency) is int and 0 <= latency < 10_000
-    assert authorizer == {"principalId": "user-1", "str": "x", "num": "1", "flag": "true"}
-    assert len(calls(lam, tok)) == 1
+    tok = token(allow(context={"str": "x", "num": 1, "gone": None, "flag": True}))
+    for cached in (False, True):
+        r = gw.request("GET", "/lambda", headers=bearer(tok))
+        assert r.status_code == 200, (r.status_code, r.content)
+        event = r.json()
+        assert event["resource"] == "/lambda"
+        assert event["headers"]["Authorization"] == tok
+        authorizer = event["requestContext"]["authorizer"]
+        assert list(authorizer) == ["principalId", "str", "num", "flag", "integrationLatency"]
+        latency = authorizer.pop("integrationLatency")
+        assert type(latency) is int and 0 <= latency < 10_000
+        if cached:
+            assert latency == 0
+        assert authorizer == {"principalId": "user-1", "str": "x", "num": "1", "flag": "true"}
+        assert len(calls(lam, tok)) == 1
+
+
+# Requests waiting for their authorizers at the same time each get their own answer.
+def test_concurrent_calls(gw, lam):
+    def one(i):
+        tok = token(allow(context={"str": f"s{i}", "num": i, "flag": i % 2 == 0}, principal=f"user-{i}"))
+        r = gw.request("GET", "/ctx", headers=bearer(tok))
+        return r.status_code, r.content, tok
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(one, range(24)))
+    for i, (status, content, tok) in enumerate(results):
+        want = {"principalId": f"user-{i}", "str": f"s{i}", "num": str(i), "flag": "true" if i % 2 == 0 else "false"}
+        assert (status, json.loads(content)) == (200, want)
+        assert len(calls(lam, tok)) == 1
+
+
+# The request is held during the authorizer's call: its body reaches the integration whole, for a
+# callout (AWS_PROXY) and for a request Envoy's router streams on (HTTP_PROXY).
+def test_body_held_during_the_call(gw, lam):
+    body = "0123456789abcdef" * 20_000
+    r = gw.request("POST", "/lambda", data=body, headers=dict(bearer(token(allow())), **{"content-type": "text/plain"}))
+    assert r.status_code == 200, (r.status_code, r.content[:200])
+    assert (r.json()["body"], r.json()["isBase64Encoded"]) == (body, False)
+    r = gw.request("POST", "/stream", data=body, headers=dict(bearer(token(allow())), **{"content-type": "text/plain"}))
+    assert r.status_code == 200, (r.status_code, r.content[:200])
+    assert (r.json()["method"], r.json()["path"], r.json()["body"]) == ("POST", "/stream", body)
 
 
 # An HTTP integration's request template sees the same values.
@@ -365,6 +424,17 @@ def test_ttl_zero_calls_every_time(gw, lam):
     for n in (1, 2, 3):
         ok(gw.request("GET", "/nocache", headers=bearer(tok)), "/nocache")
         assert len(calls(lam, tok)) == n
+
+
+# The cache entry lives authorizerResultTtlInSeconds (1 here), then the function is called again.
+def test_cache_expires(gw, lam):
+    tok = token(allow())
+    ok(gw.request("GET", "/short", headers=bearer(tok)), "/short")
+    ok(gw.request("GET", "/short", headers=bearer(tok)), "/short")
+    assert len(calls(lam, tok)) == 1
+    time.sleep(1.2)
+    ok(gw.request("GET", "/short", headers=bearer(tok)), "/short")
+    assert len(calls(lam, tok)) == 2
 
 
 # The cache is per authorizer: the same token under another scheme calls again.
