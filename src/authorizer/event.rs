@@ -82,19 +82,9 @@ pub fn token_event(token: &str, method_arn: &str) -> String {
     format!("{{\"type\":\"TOKEN\",\"authorizationToken\":{token},\"methodArn\":{arn}}}")
 }
 
-/// The event's keys after `type` and `methodArn`, in AWS's order.
-const REQUEST_KEYS: [&str; 10] = [
-    "resource",
-    "path",
-    "httpMethod",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-    "requestContext",
-];
+/// The event's keys after `type` and `methodArn`, in AWS's order: the proxy event's without
+/// `body` and `isBase64Encoded`.
+const REQUEST_KEYS: &[&str] = crate::event::v1::EVENT_KEYS.split_at(10).0;
 
 /// The keys whose `null` (nothing there) becomes `{}`.
 const MAP_KEYS: [&str; 6] = [
@@ -115,7 +105,7 @@ pub fn request_event(proxy_event_v1: &str, method_arn: &str, api_key: Option<&st
     let mut out = Map::new();
     out.insert("type".to_string(), Value::String("REQUEST".to_string()));
     out.insert("methodArn".to_string(), Value::String(method_arn.to_string()));
-    for key in REQUEST_KEYS {
+    for &key in REQUEST_KEYS {
         let value = match proxy.remove(key) {
             None | Some(Value::Null) if MAP_KEYS.contains(&key) => Value::Object(Map::new()),
             Some(Value::Object(context)) if key == "requestContext" => Value::Object(with_api_key(context, api_key)),

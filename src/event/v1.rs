@@ -14,6 +14,22 @@ use super::{
 };
 use crate::context::{AuthorizerFacts, FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
 
+/// The 1.0 event's keys, in AWS's order (the REQUEST authorizer's event reuses the first ten).
+pub const EVENT_KEYS: [&str; 12] = [
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+];
+
 /// Bytes of the 1.0 event that do not come from the input: keys, `null`s, punctuation.
 pub(super) const FIXED_LEN: usize = 1024;
 
@@ -135,23 +151,7 @@ mod tests {
     fn keys_in_aws_order_and_nulls() {
         let f = Fixture::new("GET", "/hardcoded");
         let ev = event(&f.input());
-        assert_eq!(
-            keys(&ev),
-            [
-                "resource",
-                "path",
-                "httpMethod",
-                "headers",
-                "multiValueHeaders",
-                "queryStringParameters",
-                "multiValueQueryStringParameters",
-                "pathParameters",
-                "stageVariables",
-                "requestContext",
-                "body",
-                "isBase64Encoded"
-            ]
-        );
+        assert_eq!(keys(&ev), EVENT_KEYS);
         for k in [
             "queryStringParameters",
             "multiValueQueryStringParameters",
