@@ -11,6 +11,7 @@ use crate::authorizer::cache::AuthorizerCache;
 use crate::authorizer::definition::{LambdaAuthorizer, LambdaKind};
 use crate::authorizer::event::{request_event, token_event, ApiArn};
 use crate::authorizer::identity::{identify, IdentityInput};
+use crate::authorizer::policy::{Caller, Decision, PolicyRequest, INVOKE_ACTION};
 use crate::config::Deployment;
 use crate::context::AuthorizerFacts;
 use crate::gateway::{Gateway, Reply, Routed};
@@ -50,17 +51,50 @@ pub struct AdmissionState {
 }
 
 impl Gateway {
-    /// The checks before the integration of a routed request (its body read when needed).
+    /// The checks before the integration of a routed request (its body read when needed): the
+    /// API's resource policy, then the operation's Lambda authorizer.
     pub fn admit(&self, routed: &Routed, req: &Request) -> Admission {
-        let Some((dep, authorizer, lambda)) = self.authorizer_of(routed) else {
+        let Some(dep) = self.config.deployments.get(routed.deployment) else { return Admission::Admit(None) };
+        let policy = self.plans.resource_policies.get(routed.deployment).and_then(Option::as_ref);
+        let authorizer = self.authorizer_of(routed);
+        if policy.is_none() && authorizer.is_none() {
             return Admission::Admit(None);
-        };
+        }
         let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
         let Ok(method_arn) = arn.method_arn(&dep.stage, &req.method, &routed.path) else {
             // AWS docs (Lambda authorizer input): a method ARN over 1600 bytes is refused with 414.
             return Admission::Refuse(self.error_reply_with_status(Some(dep), req, Some(routed),
                 ResponseType::Default4xx, Some(414), "Request-URI Too Long", None));
         };
+        if let Some(policy) = policy {
+            let decision = policy.evaluate(&PolicyRequest {
+                action: INVOKE_ACTION,
+                resource: &method_arn,
+                caller: Caller::Anonymous,
+                source_ip: source_ip(req),
+            });
+            // AWS docs ("How API Gateway resource policies affect authorization workflow"): with a
+            // Lambda authorizer only an explicit Deny refuses here (the authorizer's policy decides
+            // the rest); without one, the resource policy must allow.
+            let refused = match (decision, authorizer.is_some()) {
+                (Decision::ExplicitDeny, _) | (Decision::NotAllowed, false) => true,
+                (Decision::Allow, _) | (Decision::NotAllowed, true) => false,
+            };
+            if refused {
+                if let Some(r) = Refusal::from_resource_policy(decision, &Caller::Anonymous, &method_arn) {
+                    return Admission::Refuse(self.refusal(dep, routed, req, &r, None));
+                }
+            }
+        }
+        match authorizer {
+            Some((_, authorizer, lambda)) => self.call_authorizer(dep, routed, req, (authorizer, lambda), &arn, method_arn),
+            None => Admission::Admit(None),
+        }
+    }
+
+    /// The authorizer's identity, its cached answer, or the call to its function.
+    fn call_authorizer(&self, dep: &Deployment, routed: &Routed, req: &Request,
+                       (authorizer, lambda): (&LambdaAuthorizer, &LambdaPlan), arn: &ApiArn, method_arn: String) -> Admission {
         let query = crate::query::decode(req.raw_query());
         let context = self.request_context(dep, req, Some(routed));
         let lookup = |name: &str| context.lookup(name);

@@ -167,11 +167,12 @@ impl Gateway {
     }
 
     /// Whether every request of this deployment needs its time and source address (a customised
-    /// gateway response reads them). Otherwise the adapter reads them only when
+    /// gateway response or the resource policy reads them). Otherwise the adapter reads them only when
     /// [`needs_details`](Self::needs_details) says so: each host read costs microseconds.
     pub fn details_always(&self, deployment: usize) -> bool {
-        self.deployment(deployment)
-            .is_some_and(|d| d.api.gateway_responses.uses_details())
+        // A resource policy may test the caller's address (`aws:SourceIp`) on any request.
+        let policy = self.plans.resource_policies.get(deployment).is_some_and(Option::is_some);
+        policy || self.deployment(deployment).is_some_and(|d| d.api.gateway_responses.uses_details())
     }
 
     /// Whether a routed request's integration reads the request time or the caller's address.

@@ -221,3 +221,95 @@ fn fails_closed_without_a_lambda_endpoint() {
     }
     assert!(g.config.warnings.iter().any(|w| w.contains("the authorizer cannot be called")), "{:?}", g.config.warnings);
 }
+
+// --- resource policies (x-amazon-apigateway-policy) ---------------------------------------------
+
+fn with_policy(policy: Value, secured: bool) -> Result<Gateway, String> {
+    let op = |p: &str| {
+        let mut m = mock(&format!("ok {p}"));
+        if !secured {
+            m.as_object_mut().unwrap().remove("security");
+        }
+        m
+    };
+    let config = json!({
+        "api": {"openapi": "3.0.1", "info": {"title": "rp", "version": "1"},
+                "x-amazon-apigateway-policy": policy,
+                "components": {"securitySchemes": {"tok": {
+                    "type": "apiKey", "name": "Authorization", "in": "header",
+                    "x-amazon-apigateway-authtype": "custom",
+                    "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": FN}}}},
+                "paths": {"/a": {"get": op("a")}, "/b": {"get": op("b")}}},
+        "stage": "prod", "apiId": "abc123", "accountId": "123456789012", "region": "us-east-1",
+        "targets": {"lambda": {"cluster": "lambda", "authority": "lambda.local"}},
+    });
+    Gateway::from_bytes(config.to_string().as_bytes()).map_err(|e| e.to_string())
+}
+
+fn statement(effect: &str, resource: &str, condition: Option<Value>) -> Value {
+    let mut s = json!({"Effect": effect, "Principal": "*", "Action": "execute-api:Invoke", "Resource": resource});
+    if let Some(c) = condition {
+        s["Condition"] = c;
+    }
+    s
+}
+
+fn policy_of(statements: Vec<Value>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+// Without an authorizer the resource policy must allow: `execute-api:/` resources are the API's,
+// an explicit Deny says so, and a caller address outside an IpAddress condition is not allowed.
+#[test]
+fn resource_policy_alone() {
+    let allow_a = policy_of(vec![statement("Allow", "execute-api:/*/GET/a", None)]);
+    let g = with_policy(allow_a, false).unwrap();
+    let a = request("/a", None);
+    assert!(matches!(g.admit(&routed(&g, &a), &a), Admission::Admit(None)));
+    let b = request("/b", None);
+    let r = refused(g.admit(&routed(&g, &b), &b));
+    assert_eq!((r.status, body(&r)), (403, format!(
+        r#"{{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {ARN}/GET/b"}}"#).as_str()));
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("AccessDeniedException"));
+
+    let deny_outside = policy_of(vec![
+        statement("Allow", "execute-api:/*", None),
+        statement("Deny", "execute-api:/*", Some(json!({"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}))),
+    ]);
+    let g = with_policy(deny_outside, false).unwrap();
+    let r = refused(g.admit(&routed(&g, &a), &a));
+    assert_eq!(body(&r), format!(
+        r#"{{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {ARN}/GET/a with an explicit deny"}}"#));
+    let inside = Request { source_ip: "10.1.2.3".into(), ..request("/a", None) };
+    assert!(matches!(g.admit(&routed(&g, &inside), &inside), Admission::Admit(None)));
+}
+
+// A condition only AWS can evaluate fails closed: an Allow that needs it does not allow.
+#[test]
+fn resource_policy_unknown_condition_fails_closed() {
+    let vpc = policy_of(vec![statement("Allow", "execute-api:/*", Some(json!({"StringEquals": {"aws:SourceVpc": "vpc-1"}})))]);
+    let g = with_policy(vpc, false).unwrap();
+    let a = request("/a", None);
+    assert_eq!(refused(g.admit(&routed(&g, &a), &a)).status, 403);
+}
+
+// With a Lambda authorizer, only an explicit Deny refuses before the authorizer runs.
+#[test]
+fn resource_policy_and_authorizer() {
+    let allow_a = policy_of(vec![statement("Allow", "execute-api:/*/GET/a", None)]);
+    let g = with_policy(allow_a, true).unwrap();
+    let b = request("/b", Some("tok"));
+    assert!(matches!(g.admit(&routed(&g, &b), &b), Admission::Call(..)));
+    let deny_b = policy_of(vec![statement("Deny", "execute-api:/*/GET/b", None)]);
+    let g = with_policy(deny_b, true).unwrap();
+    assert_eq!(refused(g.admit(&routed(&g, &b), &b)).status, 403);
+}
+
+// A policy that does not parse refuses the configuration, naming the field.
+#[test]
+fn resource_policy_refused_at_load() {
+    let Err(err) = with_policy(json!({"Statement": [{"Effect": "Maybe", "Resource": "*", "Action": "*"}]}), false) else {
+        panic!("a bad policy was accepted");
+    };
+    assert!(err.contains("x-amazon-apigateway-policy"), "{err}");
+}

@@ -27,6 +27,7 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-authtype",
     "x-amazon-apigateway-request-validators",
     "x-amazon-apigateway-request-validator",
+    "x-amazon-apigateway-policy",
 ];
 
 /// Auth an operation asks for that this gateway does not enforce yet (fails closed).
@@ -71,6 +72,9 @@ pub struct Api {
     pub router: Router,
     /// The TOKEN and REQUEST authorizers of the security schemes, in definition order.
     pub authorizers: Vec<LambdaAuthorizer>,
+    /// `x-amazon-apigateway-policy`, the API's resource policy as written (each deployment's plan
+    /// compiles it with its own API ARN).
+    pub resource_policy: Option<Value>,
     pub resources: Vec<Resource>,
     pub operations: Vec<Operation>,
     pub gateway_responses: GatewayResponses,
@@ -319,6 +323,7 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     Ok(Api {
         router,
         authorizers,
+        resource_policy: root.get("x-amazon-apigateway-policy").filter(|v| !v.is_null()).cloned(),
         resources,
         operations,
         gateway_responses,

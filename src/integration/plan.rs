@@ -5,6 +5,8 @@
 //! The request path only reads it. The load-time checks of integration targets are this
 //! compilation: a plan that cannot be built is a configuration error naming the operation.
 
+use crate::authorizer::event::ApiArn;
+use crate::authorizer::policy::Policy;
 use crate::config::integration::{Integration, IntegrationType};
 use crate::config::{Config, Endpoint, Targets};
 use crate::error::ConfigError;
@@ -110,6 +112,9 @@ pub fn reads_body(i: &Integration) -> bool {
 /// the warnings to log once.
 pub struct Plans {
     pub plans: Vec<Vec<OperationPlan>>,
+    /// Each deployment's resource policy, its `execute-api:/...` resources made ARNs of the
+    /// deployment's API.
+    pub resource_policies: Vec<Option<Policy>>,
     pub warnings: Vec<String>,
 }
 
@@ -171,7 +176,18 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
             }
         }
     }
-    Ok(Plans { plans, warnings })
+    let resource_policies = config.deployments.iter().map(resource_policy).collect::<Result<_, _>>()?;
+    Ok(Plans { plans, resource_policies, warnings })
+}
+
+/// A deployment's resource policy; one that does not parse refuses the configuration, as AWS's
+/// import refuses it (AWS docs: x-amazon-apigateway-policy).
+fn resource_policy(dep: &crate::config::Deployment) -> Result<Option<Policy>, ConfigError> {
+    let Some(document) = &dep.api.resource_policy else { return Ok(None) };
+    let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
+    Policy::parse_resource_policy(document, &arn)
+        .map(Some)
+        .map_err(|e| ConfigError::new(format!("deployment {:?}", dep.name), "x-amazon-apigateway-policy", e))
 }
 
 /// The Invoke call of a Lambda authorizer for one deployment (its URI may name stage variables).
