@@ -143,7 +143,10 @@ impl Gateway {
         now_ms: u64,
     ) -> Result<AuthorizerFacts, Reply> {
         let Some((dep, authorizer, _)) = self.authorizer_of(routed) else {
-            return Ok(AuthorizerFacts::default());
+            // Never admit without the authorizer that was asked (fail closed).
+            return Err(self.error_reply(self.config.deployments.get(routed.deployment), req, Some(routed),
+                ResponseType::AuthorizerConfigurationError, "Internal server error",
+                Some("an authorizer answer for an operation without an authorizer".into())));
         };
         let parsed = if classify(status, headers).is_some() || !(200..300).contains(&status) {
             // Unreachable, timed out or refused by the Invoke API: AWS docs (gateway response
@@ -168,7 +171,8 @@ impl Gateway {
             Ok(authorized) => match self.decided(dep, routed, req, &authorized, &pending.method_arn, latency) {
                 Admission::Admit(facts) => Ok(facts.unwrap_or_default()),
                 Admission::Refuse(reply) => Err(reply),
-                Admission::Call(..) => Ok(AuthorizerFacts::default()),
+                // `decided` never asks for another call; refuse rather than admit if it did.
+                Admission::Call(..) => Err(self.refusal(dep, routed, req, &config_error(), None)),
             },
         }
     }
