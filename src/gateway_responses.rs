@@ -146,10 +146,12 @@ impl ResponseType {
 }
 
 /// AWS's default template. Recorded 5xx bodies have a space after the colon
-/// (`{"message": "Internal server error"}`, Content-Length 36); 4xx bodies have none
-/// (`{"message":"Missing Authentication Token"}`).
+/// (`{"message": "Internal server error"}`, Content-Length 36), and so do the request
+/// validator's two 400s (`{"message": "Missing required request parameters: [a, b]"}`, its
+/// Content-Length as recorded; `{"message": "Invalid request body"}`: access-control notes §6);
+/// other 4xx bodies have none (`{"message":"Missing Authentication Token"}`).
 fn default_template(t: ResponseType) -> &'static str {
-    if t.default_status() >= 500 {
+    if t.default_status() >= 500 || matches!(t, BadRequestBody | BadRequestParameters) {
         "{\"message\": $context.error.messageString}"
     } else {
         "{\"message\":$context.error.messageString}"
@@ -474,6 +476,19 @@ mod tests {
         assert_eq!(r.status, 500);
         assert_eq!(r.body.len(), 36);
         assert_eq!(r.body, br#"{"message": "Internal server error"}"#);
+    }
+
+    // The request validator's 400s carry the space too (access-control notes §6, README: "Request
+    // validation"); other 4xx bodies do not.
+    #[test]
+    fn default_validation_bodies_have_a_space() {
+        let r = render(&GatewayResponses::default(), BadRequestParameters, "Missing required request parameters: [h, q]");
+        assert_eq!((r.status, r.header("x-amzn-ErrorType")), (400, Some("BadRequestException")));
+        assert_eq!(r.body, br#"{"message": "Missing required request parameters: [h, q]"}"#);
+        let r = render(&GatewayResponses::default(), BadRequestBody, "Invalid request body");
+        assert_eq!(r.body, br#"{"message": "Invalid request body"}"#);
+        let r = render(&GatewayResponses::default(), Default4xx, "Bad request");
+        assert_eq!(r.body, br#"{"message":"Bad request"}"#);
     }
 
     #[test]
