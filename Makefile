@@ -7,6 +7,10 @@ ADMIN_PORT ?=
 STAGE ?= prod
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
+# Empty: the defaults (apiId local, account 123456789012, region AWS_REGION/AWS_DEFAULT_REGION/us-east-1).
+API_ID ?=
+ACCOUNT_ID ?=
+REGION ?=
 CFN_PARAMS ?=
 LOCAL_LAMBDA ?= auto
 LOCAL_SERVICES ?= auto
@@ -37,7 +41,8 @@ checker:
 
 run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
-	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
+	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" \
+	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY)
 
 test: test-native test-wasm test-vtl-diff test-e2e

@@ -92,10 +92,13 @@ def _from_cloudformation(doc):
     raise DefinitionError("a CloudFormation template without an embedded API definition (Body/DefinitionBody)")
 
 
-def pseudo_parameters(region="us-east-1"):
+DEFAULT_ACCOUNT_ID = "123456789012"  # the filter's default accountId (src/config/mod.rs)
+
+
+def pseudo_parameters(region="us-east-1", account_id=None):
     """CloudFormation's pseudo parameters, for `${AWS::Region}` and friends (also outside Fn::Sub,
     where exports sometimes leave them as plain text)."""
-    return {"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+    return {"AWS::Region": region, "AWS::AccountId": account_id or DEFAULT_ACCOUNT_ID, "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "local"}
 
 
@@ -111,7 +114,7 @@ def _substitute_pseudo(value, pseudo):
     return value
 
 
-def load_definition(path, params=None, region="us-east-1"):
+def load_definition(path, params=None, region="us-east-1", account_id=None):
     """Reads a JSON or YAML export (or a CloudFormation template that embeds one)."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -130,7 +133,7 @@ def load_definition(path, params=None, region="us-east-1"):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
         doc = _from_cloudformation(doc)
-    values = dict(pseudo_parameters(region), **(params or {}))
+    values = dict(pseudo_parameters(region, account_id), **(params or {}))
     doc = _substitute_pseudo(resolve_intrinsics(doc, values), values)
     if "swagger" not in doc and "openapi" not in doc:
         raise DefinitionError(f"{path} is neither a Swagger 2.0 nor an OpenAPI 3 document")
@@ -386,11 +389,14 @@ def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0
 
 
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
-          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0"):
-    """Everything `make run` needs: (plugin config, Envoy config)."""
+          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", api_id=None, account_id=None):
+    """Everything `make run` needs: (plugin config, Envoy config). `api_id` and `account_id` (None:
+    the filter's defaults, `local` and 123456789012) are the deployment's `$context.apiId` and
+    `$context.accountId`; `region` (None: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1) its
+    region. All three are in its method ARNs."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     stage_variables = parse_pairs(stage_variables_text)
-    doc = load_definition(definition_path, cfn_params, region)
+    doc = load_definition(definition_path, cfn_params, region, account_id)
     origins = http_origins(doc, stage_variables)
     mapping = {o: cluster_name(o) for o in origins}
     clusters = [cluster(name, origin) for origin, name in mapping.items()]
@@ -401,5 +407,6 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
         if service != "lambda" and service not in aws_urls:
             aws_urls[service] = aws_endpoint(service, svc_region)
             clusters.append(cluster(f"aws_{service}", aws_urls[service]))
-    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, aws_urls=aws_urls)
+    ids = {k: v for k, v in (("apiId", api_id), ("accountId", account_id)) if v}
+    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra=ids, aws_urls=aws_urls)
     return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)

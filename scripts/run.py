@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -103,6 +104,19 @@ def start_demo_services(a, children, start=True):
     return ",".join(f"{k}={v}" for k, v in variables.items())
 
 
+def identifier(what):
+    """An argparse type for API_ID, ACCOUNT_ID and REGION: empty is None (the default); otherwise
+    letters, digits, `.`, `_` and `-` only, as nothing else may stand in a method ARN's part."""
+    def parse(value):
+        value = value.strip()
+        if not value:
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+            raise argparse.ArgumentTypeError(f"{what} {value!r}: letters, digits, '.', '_' and '-' only")
+        return value
+    return parse
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -115,6 +129,13 @@ def main():
     ap.add_argument("--stage", default="prod")
     ap.add_argument("--stage-variables", default="")
     ap.add_argument("--stage-prefix", default="optional", choices=["optional", "true", "false"])
+    ap.add_argument("--api-id", type=identifier("API_ID"), default=None,
+                    help="$context.apiId and the API id in method ARNs (default: the filter's, local)")
+    ap.add_argument("--account-id", type=identifier("ACCOUNT_ID"), default=None,
+                    help="$context.accountId, the account in method ARNs and ${AWS::AccountId} (default 123456789012)")
+    ap.add_argument("--region", type=identifier("REGION"), default=None,
+                    help="the region of method ARNs, ${AWS::Region} and the Lambda endpoint "
+                         "(default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1)")
     ap.add_argument("--cfn-params", default="", help="Name=value,... for CloudFormation ${Name} placeholders")
     ap.add_argument("--out", default=None, help="where the generated files go (default build/run/<PORT>)")
     ap.add_argument("--local-lambda", default="auto", choices=["auto", "yes", "no"],
@@ -142,7 +163,8 @@ def main():
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
-                                 a.stage_variables, prefix, cfn_params=apigw.parse_pairs(a.cfn_params))
+                                 a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
+                                 api_id=a.api_id, account_id=a.account_id)
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2

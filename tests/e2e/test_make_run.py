@@ -1,7 +1,9 @@
 """`make run` twice on one machine: two gateways (scripts/run.py as the Makefile calls it, default
 admin port and output directory) serve the demo at once, each with its own Envoy, files and local
-services."""
+services. `make run API_ID=... ACCOUNT_ID=... REGION=...`: the command the Makefile runs (`make -n`)
+serves a definition whose `$context`, Lambda event and method ARNs carry them."""
 
+import json
 import os
 import re
 import shutil
@@ -28,13 +30,13 @@ def start_run(port, log):
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def wait_serving(proc, url, log_path, timeout=90):
+def wait_serving(proc, url, log_path, timeout=90, path="/pets"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             break
         try:
-            r = requests.get(url + "/pets", timeout=2)
+            r = requests.get(url + path, timeout=2)
             if r.status_code == 200:
                 return
         except requests.RequestException:
@@ -104,3 +106,112 @@ def test_two_make_runs_serve_at_once():
             raise AssertionError(f"port {port} still answers")
         except requests.ConnectionError:
             pass
+
+
+# --- API_ID, ACCOUNT_ID, REGION ---------------------------------------------------------------------
+
+def make_run_command(**variables):
+    """The shell command `make run NAME=value ...` runs, as make prints it (`make -n`: nothing is
+    built or started), with this test's WASM, CHECKER and ENVOY."""
+    args = ["make", "-s", "-n", "run", f"WASM={WASM}", f"CHECKER={CHECKER}", f"ENVOY={ENVOY}", f"PY={sys.executable}"]
+    out = subprocess.run(args + [f"{k}={v}" for k, v in variables.items()], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    start = next(i for i, line in enumerate(out) if "scripts/run.py" in line)
+    end = start
+    while out[end].endswith("\\"):
+        end += 1
+    return "\n".join(out[start:end + 1])
+
+
+def generate(tmp_path, name, **variables):
+    """`make run` with --generate-only: the plugin configuration it writes (None when it refuses)."""
+    out = tmp_path / name
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    r = subprocess.run(["bash", "-c", make_run_command(**variables) + f" --generate-only --out {out}"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        return r
+    with open(out / "plugin-config.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+# Empty is the default: the plugin configuration names no apiId or accountId (the filter's own
+# defaults, local and 123456789012) and region us-east-1 (without AWS_REGION), exactly as before
+# the variables existed. Set, they reach the deployment; a value that could not stand in an ARN
+# stops make run with exit code 2.
+def test_make_run_ids_in_the_configuration(tmp_path):
+    default = generate(tmp_path, "default", LOCAL_SERVICES="no")
+    assert ("apiId" not in default, "accountId" not in default, default["region"]) == (True, True, "us-east-1")
+    empty = generate(tmp_path, "empty", LOCAL_SERVICES="no", API_ID="", ACCOUNT_ID="", REGION="")
+    assert empty == default
+    cfg = generate(tmp_path, "set", LOCAL_SERVICES="no", API_ID="abc123defg", ACCOUNT_ID="111122223333",
+                   REGION="eu-west-1")
+    assert (cfg["apiId"], cfg["accountId"], cfg["region"]) == ("abc123defg", "111122223333", "eu-west-1")
+    assert cfg["targets"]["lambda"]["authority"] == "lambda.eu-west-1.amazonaws.com"
+    for name, value in (("API_ID", "a/b"), ("ACCOUNT_ID", "1:2"), ("REGION", "eu west")):
+        r = generate(tmp_path, name, LOCAL_SERVICES="no", **{name: value})
+        assert r.returncode == 2 and f"{name} {value!r}: letters, digits" in r.stderr, r.stderr
+
+
+IDS_API = {
+    "openapi": "3.0.1", "info": {"title": "ids", "version": "1"},
+    # Everything is open but GET /private, whose refusal quotes its method ARN.
+    "x-amazon-apigateway-policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/private"},
+    ]},
+    "paths": {
+        "/ctx": {"get": {"x-amazon-apigateway-integration": {
+            "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200", "responseTemplates": {
+                "application/json": '{"apiId":"$context.apiId","accountId":"$context.accountId"}'}}}}}},
+        "/private": {"get": {"x-amazon-apigateway-integration": {
+            "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200"}}}}},
+        # envoy/functions/hello.py, served by make run's local Invoke API; the function ARN in
+        # CloudFormation's pseudo parameters, as exports often leave it.
+        "/hello": {"get": {"x-amazon-apigateway-integration": {
+            "type": "aws_proxy", "httpMethod": "POST",
+            "uri": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                   "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hello/invocations"}}},
+    },
+}
+
+
+# `make run API_ID=abc123defg ACCOUNT_ID=111122223333 REGION=eu-west-1` serves a definition whose
+# $context.apiId/accountId, Lambda proxy event and method ARN (in a resource policy's refusal)
+# carry them, and whose ${AWS::Region}/${AWS::AccountId} are them.
+def test_make_run_api_id_account_id_region(tmp_path):
+    api = tmp_path / "ids.json"
+    api.write_text(json.dumps(IDS_API))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = make_run_command(API=str(api), PORT=port, API_ID="abc123defg", ACCOUNT_ID="111122223333",
+                               REGION="eu-west-1")
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_serving(proc, url, log.name, path="/ctx")
+        r = requests.get(url + "/prod/ctx", timeout=10)
+        assert (r.status_code, r.content) == (200, b'{"apiId":"abc123defg","accountId":"111122223333"}')
+        r = requests.get(url + "/private", timeout=10)
+        assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (403, "AccessDeniedException", (
+            b'{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: '
+            b'arn:aws:execute-api:eu-west-1:111122223333:abc123defg/prod/GET/private with an explicit deny"}'))
+        r = requests.get(url + "/hello?name=ids", timeout=10)
+        assert (r.status_code, r.json()) == (200, {"message": "Hello, ids!", "path": "/hello"})
+        with open(log.name, encoding="utf-8") as f:
+            lambda_port = re.search(r"served locally on 127\.0\.0\.1:(\d+)", f.read()).group(1)
+        [call] = requests.get(f"http://127.0.0.1:{lambda_port}/_recorded?detail=1", timeout=5).json()
+        assert call["path"] == ("/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A111122223333%3Afunction%3Ahello"
+                                "/invocations")
+        context = call["event"]["requestContext"]
+        assert (context["apiId"], context["accountId"]) == ("abc123defg", "111122223333")
+    finally:
+        stop(proc)
+        log.close()
+        os.unlink(log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+    assert proc.returncode == 0
