@@ -356,6 +356,14 @@ def listener(name, port, http_filters, routes, address="0.0.0.0"):
                 # the upstream (a client's own passes, as API Gateway forwards it).
                 "server_header_transformation": "PASS_THROUGH",
                 "generate_request_id": False,
+                # The caller is the connection's peer, never a client-sent X-Forwarded-For:
+                # `$context.identity.sourceIp` and a resource policy's `aws:SourceIp` read it
+                # (README: "Resource policies"). Envoy leaves X-Forwarded-For alone (for a
+                # loopback peer it would append its own host address): the filter appends the
+                # caller as API Gateway does. The headers Envoy adds for this are dropped
+                # upstream (ENVOY_REQUEST_HEADERS).
+                "use_remote_address": True,
+                "skip_xff_append": True,
                 "http_filters": http_filters + [{
                     "name": "envoy.filters.http.router",
                     # No x-envoy-expected-rq-timeout-ms upstream, no x-envoy-upstream-service-time

@@ -6,6 +6,12 @@
 /// Request headers API Gateway never passes on: absent from the 1.0 proxy event (README: "Lambda
 /// proxy (AWS_PROXY)") and "" in templates' `$input.params` (README: "Mapping templates (VTL)";
 /// Accept, Authorization, Content-Type, Host, Via and the rest stay visible).
+/// Request headers Envoy's connection manager adds itself when it sees the caller's address
+/// (`use_remote_address`, which the generated configs set): they were never the client's, and
+/// Envoy removes client-sent ones at the edge, so the filter reads the request without them
+/// (README: "Resource policies").
+pub const ENVOY_ADDED_REQUEST_HEADERS: &[&str] = &["x-envoy-external-address", "x-envoy-internal"];
+
 pub const DROPPED_REQUEST_HEADERS: &[&str] = &[
     "connection",
     "content-length",

@@ -5,9 +5,11 @@ use crate::gateway::{Gateway, Reply};
 use crate::gateway_responses::ResponseType;
 use crate::http::Request;
 
-/// A request from Envoy's request header map (pseudo-headers included, names lower-case), with the
+/// A request from Envoy's request header map (pseudo-headers included, names lower-case; the
+/// headers Envoy adds itself left out: [`crate::headers::ENVOY_ADDED_REQUEST_HEADERS`]), with the
 /// id the adapter made for it. The source address and time are filled in later, only when read.
-pub fn request_from_head(headers: Vec<(String, String)>, request_id: String) -> Request {
+pub fn request_from_head(mut headers: Vec<(String, String)>, request_id: String) -> Request {
+    headers.retain(|(k, _)| !crate::headers::contains(crate::headers::ENVOY_ADDED_REQUEST_HEADERS, k));
     let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     Request {
         method: pseudo(":method"),
@@ -64,7 +66,9 @@ mod tests {
     #[test]
     fn request_from_envoys_head() {
         let head = pairs(&[(":method", "GET"), (":path", "/a?b=1"), (":authority", "h"), ("x-a", "1")]);
-        let r = request_from_head(head.clone(), "id".into());
+        let mut with_envoys = head.clone();
+        with_envoys.push(("x-envoy-external-address".into(), "127.0.0.1".into()));
+        let r = request_from_head(with_envoys, "id".into());
         assert_eq!((r.method.as_str(), r.path.as_str(), r.request_id.as_str()), ("GET", "/a?b=1", "id"));
         assert_eq!(r.headers, head);
         assert_eq!((r.source_ip.as_str(), r.now_ms, r.body.len()), ("", 0, 0));

@@ -14,9 +14,9 @@
 //!   headers: `:authority` stands in for a missing `host`, `:scheme` for a missing
 //!   `x-forwarded-proto`; the rest is skipped.
 //! - **X-Forwarded-For** is the client's value (all its lines joined by `", "`) followed by
-//!   `", " + sourceIp`, or `sourceIp` alone. Envoy with `use_remote_address: true` has already
-//!   appended the peer address to it; when the list already ends with `sourceIp` it is not added a
-//!   second time.
+//!   `", " + sourceIp`, or `sourceIp` alone. The generated Envoy configs leave the header as the
+//!   client sent it (`skip_xff_append`); in a setup where Envoy appends the peer itself, a list
+//!   that already ends with `sourceIp` does not get it a second time.
 //! - **X-Forwarded-Proto** is Envoy's `x-forwarded-proto` (the HTTP connection manager sets it on
 //!   every request from the downstream connection: `https` behind TLS), else `:scheme`, else
 //!   `http`.
@@ -160,7 +160,7 @@ fn event_header_name<'a>(style: NameStyle, name: &'a str, lower: Cow<'a, str>) -
 }
 
 /// `X-Forwarded-For`: the client's list followed by `sourceIp`, unless the list already ends with
-/// it (Envoy with `use_remote_address: true` appended it).
+/// it (an Envoy that appends the peer itself put it there).
 fn forwarded_for<'a>(xff: &[&'a str], source_ip: &'a str) -> Cow<'a, str> {
     let client_xff = join_forwarded_for(xff);
     let last_hop = client_xff.rsplit(',').next().unwrap_or("").trim();

@@ -236,11 +236,8 @@ def test_source_ip(gw):
 
 
 # aws:SourceIp is the connection's peer address (README "Resource policies"), never what the
-# client writes in X-Forwarded-For. FILTER BUG: the configs scripts/apigw.py writes leave the HCM's
-# use_remote_address false, so Envoy's `source.address` (what the filter reads) is the last
-# X-Forwarded-For hop the client sent: a client gets past an IpAddress Allow, and out of a
-# NotIpAddress Deny, by sending `X-Forwarded-For: 10.1.2.3`.
-@pytest.mark.xfail(strict=True, reason="source.address follows a client's X-Forwarded-For (use_remote_address false)")
+# client writes in X-Forwarded-For (the HCM's use_remote_address): a client cannot get past an
+# IpAddress Allow, or out of a NotIpAddress Deny, by sending `X-Forwarded-For: 10.1.2.3`.
 def test_source_ip_is_not_x_forwarded_for(gw):
     spoofed = {"X-Forwarded-For": "10.1.2.3"}
     refused(gw.request("GET", "/elsewhere", headers=spoofed), 403, "AccessDeniedException", denied("GET/elsewhere"))
