@@ -10,6 +10,7 @@ STAGE_PREFIX ?= optional
 CFN_PARAMS ?=
 LOCAL_LAMBDA ?= auto
 LOCAL_SERVICES ?= auto
+IAM_KEYS ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -38,7 +39,7 @@ checker:
 run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
-	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY)
+	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)"
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

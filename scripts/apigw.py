@@ -386,8 +386,8 @@ def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0
 
 
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
-          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0"):
-    """Everything `make run` needs: (plugin config, Envoy config)."""
+          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", extra=None):
+    """Everything `make run` needs: (plugin config, Envoy config); `extra`: more plugin configuration keys."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     stage_variables = parse_pairs(stage_variables_text)
     doc = load_definition(definition_path, cfn_params, region)
@@ -401,5 +401,5 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
         if service != "lambda" and service not in aws_urls:
             aws_urls[service] = aws_endpoint(service, svc_region)
             clusters.append(cluster(f"aws_{service}", aws_urls[service]))
-    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, aws_urls=aws_urls)
+    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, aws_urls=aws_urls, extra=extra)
     return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)
