@@ -202,3 +202,24 @@ fn iam_with_an_api_key_stays_closed() {
     let Start::Respond(reply) = g.start(0, &request("GET", "/with-key", Some("AKIDALICE"), b"")) else { panic!("served") };
     assert_eq!(reply.response.status, 403);
 }
+
+// The payload 1.0 event's requestContext.identity carries the IAM caller (AWS's documented event).
+#[test]
+fn proxy_event_identity() {
+    let g = gateway(Some(keys()), None);
+    let req = request("GET", "/a", Some("AKIDALICE"), b"");
+    let r = routed(&g, &req);
+    let Admission::AdmitIam(identity) = g.admit(&r, &req) else { panic!("not admitted") };
+    let r = Routed { iam: Some(identity), ..r };
+    let dep = &g.config.deployments[0];
+    let context = g.request_context(dep, &req, Some(&r));
+    let input = apigw_envoy::event::ProxyInput {
+        request: &req, context: &context, resource: "/a", path: &r.path, path_params: &r.path_params,
+        stage_variables: &dep.stage_variables, binary_media_types: &dep.api.binary_media_types,
+    };
+    let event: Value = serde_json::from_str(&apigw_envoy::event::v1::build(&input)).unwrap();
+    let id = &event["requestContext"]["identity"];
+    assert_eq!((id["accessKey"].as_str(), id["accountId"].as_str(), id["caller"].as_str(), id["user"].as_str(), id["userArn"].as_str()),
+               (Some("AKIDALICE"), Some("123456789012"), Some("AKIDALICE"), Some("AKIDALICE"), Some(ALICE)));
+    assert_eq!(id["cognitoIdentityId"], Value::Null);
+}
