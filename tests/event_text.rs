@@ -197,7 +197,16 @@ impl Case {
         let identity = &rc["identity"];
         prop_assert_eq!(keys(identity), V1_IDENTITY_KEYS.to_vec(), "identity keys");
         for key in V1_IDENTITY_KEYS.iter().filter(|k| !matches!(**k, "sourceIp" | "userAgent")) {
-            prop_assert_eq!(&identity[*key], &Value::Null, "identity.{}", key);
+            // An IAM caller's fields (README: "IAM"), else null.
+            let iam = self.context.iam.as_ref().and_then(|i| match *key {
+                "accessKey" => Some(&i.access_key),
+                "accountId" => Some(&i.account_id),
+                "caller" => Some(&i.caller),
+                "user" => Some(&i.user),
+                "userArn" => Some(&i.user_arn),
+                _ => None,
+            });
+            prop_assert_eq!(&identity[*key], &iam.map_or(Value::Null, |v| json!(v)), "identity.{}", key);
         }
         // The events show the context as the gateway filled it (`RequestContext::for_request`).
         let source_ip = &self.context.source_ip;
