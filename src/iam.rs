@@ -341,19 +341,19 @@ pub fn parse_amz_date(text: &str) -> Option<u64> {
         return None;
     }
     let days = days_from_civil(year, month, day)?;
-    let seconds = days.checked_mul(86_400)?.checked_add(hour * 3600 + minute * 60 + second)?;
+    let time_of_day = hour.checked_mul(3600)?.checked_add(minute.checked_mul(60)?)?.checked_add(second)?;
+    let seconds = days.checked_mul(86_400)?.checked_add(time_of_day)?;
     seconds.checked_mul(1000)
 }
 
 /// Days since 1970-01-01 of a date from 1970 on (Howard Hinnant's days-from-civil algorithm).
 fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
     let y = if month <= 2 { year.checked_sub(1)? } else { year };
-    let era = y / 400;
-    let yoe = y % 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).checked_sub(719_468)
+    let (era, yoe) = (y / 400, y % 400);
+    let mp = if month > 2 { month.checked_sub(3)? } else { month.checked_add(9)? };
+    let doy = mp.checked_mul(153)?.checked_add(2)? / 5 + day.checked_sub(1)?;
+    let doe = yoe.checked_mul(365)?.checked_add(yoe / 4)?.checked_sub(yoe / 100)?.checked_add(doy)?;
+    era.checked_mul(146_097)?.checked_add(doe)?.checked_sub(719_468)
 }
 
 /// The SHA-256 of the body. A client's `x-amz-content-sha256` must be that hash (our choice:
