@@ -397,11 +397,12 @@ def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0
 
 
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
-          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", api_id=None, account_id=None):
+          stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", api_id=None, account_id=None,
+          extra=None):
     """Everything `make run` needs: (plugin config, Envoy config). `api_id` and `account_id` (None:
     the filter's defaults, `local` and 123456789012) are the deployment's `$context.apiId` and
     `$context.accountId`; `region` (None: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1) its
-    region. All three are in its method ARNs."""
+    region. All three are in its method ARNs. `extra`: more plugin configuration keys."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     stage_variables = parse_pairs(stage_variables_text)
     doc = load_definition(definition_path, cfn_params, region, account_id)
@@ -416,5 +417,6 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
             aws_urls[service] = aws_endpoint(service, svc_region)
             clusters.append(cluster(f"aws_{service}", aws_urls[service]))
     ids = {k: v for k, v in (("apiId", api_id), ("accountId", account_id)) if v}
-    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra=ids, aws_urls=aws_urls)
+    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra={**ids, **(extra or {})},
+                        aws_urls=aws_urls)
     return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)

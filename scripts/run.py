@@ -117,6 +117,14 @@ def identifier(what):
     return parse
 
 
+def iam_keys(path):
+    """`IAM_KEYS=<file>`: the plugin configuration's `iamKeys` (README: "IAM"), or nothing."""
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        return {"iamKeys": json.load(f)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -143,6 +151,7 @@ def main():
     ap.add_argument("--functions", default="envoy/functions", help="directory of <function-name>.py handlers")
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
+    ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -164,7 +173,7 @@ def main():
     try:
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id)
+                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys))
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2

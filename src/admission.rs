@@ -2,7 +2,9 @@
 //! "Authorizers"). Today that is the operation's Lambda authorizer (TOKEN or REQUEST): its
 //! identity read from the request, its answer cached by identity for the authorizer's TTL (the
 //! policy, evaluated again for every request's method ARN, never the verdict), or a call to its
-//! function through the Lambda Invoke API, as AWS_PROXY calls a function.
+//! function through the Lambda Invoke API, as AWS_PROXY calls a function. An IAM operation
+//! (README: "IAM") has its caller's SigV4 signature verified against the configured key set
+//! instead, then the resource policy and the key's identity policy evaluated for that caller.
 
 use std::cell::RefCell;
 
@@ -11,9 +13,9 @@ use crate::authorizer::cache::AuthorizerCache;
 use crate::authorizer::definition::{LambdaAuthorizer, LambdaKind};
 use crate::authorizer::event::{request_event, token_event, ApiArn};
 use crate::authorizer::identity::{identify, IdentityInput};
-use crate::authorizer::policy::{Caller, Decision, PolicyRequest, INVOKE_ACTION};
+use crate::authorizer::policy::{Caller, Decision, Policy, PolicyRequest, INVOKE_ACTION};
 use crate::config::Deployment;
-use crate::context::AuthorizerFacts;
+use crate::context::{AuthorizerFacts, IamIdentity};
 use crate::gateway::{Gateway, Reply, Routed};
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::Request;
@@ -30,6 +32,8 @@ const AUTHORIZER_TIMEOUT_MS: u32 = 29_000;
 pub enum Admission {
     /// Go on, with what an authorizer granted.
     Admit(Option<AuthorizerFacts>),
+    /// Go on: an IAM operation's caller, signature verified and allowed.
+    AdmitIam(IamIdentity),
     /// Answer now.
     Refuse(Reply),
     /// Call the authorizer's function, then hand its answer to [`Gateway::on_authorizer_answer`].
@@ -57,7 +61,8 @@ impl Gateway {
         let Some(dep) = self.config.deployments.get(routed.deployment) else { return Admission::Admit(None) };
         let policy = self.plans.resource_policies.get(routed.deployment).and_then(Option::as_ref);
         let authorizer = self.authorizer_of(routed);
-        if policy.is_none() && authorizer.is_none() {
+        let iam = self.iam_keys_of(routed);
+        if policy.is_none() && authorizer.is_none() && iam.is_none() {
             return Admission::Admit(None);
         }
         let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
@@ -66,6 +71,10 @@ impl Gateway {
             return Admission::Refuse(self.error_reply_with_status(Some(dep), req, Some(routed),
                 ResponseType::Default4xx, Some(414), "Request-URI Too Long", None));
         };
+        if let Some(keys) = iam {
+            // The caller must be known before the resource policy can be evaluated for it.
+            return self.admit_iam(dep, routed, req, keys, policy, &method_arn);
+        }
         if let Some(policy) = policy {
             let decision = policy.evaluate(&PolicyRequest {
                 action: INVOKE_ACTION,
@@ -90,6 +99,59 @@ impl Gateway {
             Some((_, authorizer, lambda)) => self.call_authorizer(dep, routed, req, (authorizer, lambda), &arn, method_arn),
             None => Admission::Admit(None),
         }
+    }
+
+    /// An IAM operation: the signature verified against the key set, then the resource policy and
+    /// the key's identity policy evaluated for the caller (README: "IAM").
+    fn admit_iam(&self, dep: &Deployment, routed: &Routed, req: &Request, keys: &crate::iam::KeySet,
+                 policy: Option<&Policy>, method_arn: &str) -> Admission {
+        let incoming = crate::iam::Incoming {
+            method: &req.method,
+            path: req.path_only(),
+            query: req.raw_query(),
+            headers: &req.headers,
+            body: &req.body,
+            now_ms: req.now_ms,
+            region: &dep.region,
+        };
+        let key = match crate::iam::verify(keys, &incoming) {
+            Ok(key) => key,
+            Err(failure) => return Admission::Refuse(self.iam_failure(dep, routed, req, failure)),
+        };
+        let caller = Caller::Iam { account_id: &key.account_id, arn: &key.arn };
+        let request = PolicyRequest { action: INVOKE_ACTION, resource: method_arn, caller, source_ip: source_ip(req) };
+        let resource = policy.map(|p| p.evaluate(&request));
+        let identity = key.policy.as_ref().map_or(Decision::Allow, |p| p.evaluate(&request));
+        let decision = iam_decision(resource, identity, key.account_id == dep.account_id);
+        match Refusal::from_resource_policy(decision, &caller, method_arn) {
+            Some(refusal) => Admission::Refuse(self.refusal(dep, routed, req, &refusal, None)),
+            None => Admission::AdmitIam(crate::iam::identity(key)),
+        }
+    }
+
+    /// AWS's answer to a request IAM does not authenticate (README: "IAM"). Which gateway
+    /// response an unknown key or an incomplete signature is on AWS is not recorded: both are
+    /// answered as INVALID_SIGNATURE, with AWS's `x-amzn-ErrorType`.
+    fn iam_failure(&self, dep: &Deployment, routed: &Routed, req: &Request, failure: crate::iam::Failure) -> Reply {
+        use crate::iam::Failure;
+        let (kind, message, error_type) = match &failure {
+            Failure::Missing => (ResponseType::MissingAuthenticationToken, "Missing Authentication Token", None),
+            Failure::Incomplete(m) => (ResponseType::InvalidSignature, m.as_str(), Some("IncompleteSignatureException")),
+            Failure::UnknownKey => (ResponseType::InvalidSignature, crate::iam::UNKNOWN_KEY, Some("UnrecognizedClientException")),
+            Failure::Invalid(m) => (ResponseType::InvalidSignature, m.as_str(), None),
+        };
+        let mut reply = self.error_reply(Some(dep), req, Some(routed), kind, message, None);
+        if let Some(error_type) = error_type {
+            reply.response.set_header("x-amzn-ErrorType", error_type);
+        }
+        reply
+    }
+
+    /// The key set, when the operation is an IAM operation the gateway enforces.
+    fn iam_keys_of(&self, routed: &Routed) -> Option<&crate::iam::KeySet> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        let op = dep.api.operations.get(routed.operation)?;
+        op.iam_only.then_some(self.config.iam_keys.as_ref()).flatten()
     }
 
     /// The authorizer's identity, its cached answer, or the call to its function.
@@ -171,8 +233,9 @@ impl Gateway {
             Ok(authorized) => match self.decided(dep, routed, req, &authorized, &pending.method_arn, latency) {
                 Admission::Admit(facts) => Ok(facts.unwrap_or_default()),
                 Admission::Refuse(reply) => Err(reply),
-                // `decided` never asks for another call; refuse rather than admit if it did.
-                Admission::Call(..) => Err(self.refusal(dep, routed, req, &config_error(), None)),
+                // `decided` never asks for another call nor admits an IAM caller; refuse rather than
+                // admit if it did.
+                Admission::Call(..) | Admission::AdmitIam(_) => Err(self.refusal(dep, routed, req, &config_error(), None)),
             },
         }
     }
@@ -258,6 +321,24 @@ impl Gateway {
         let mut response = refusal.render(&dep.api.gateway_responses, &ectx);
         response.set_header("x-amzn-RequestId", &req.request_id);
         Reply { response, log }
+    }
+}
+
+/// The resource policy's and the identity policy's decisions together, as AWS documents them for
+/// IAM callers ("How API Gateway resource policies affect authorization workflow"): an explicit
+/// Deny in either refuses; a caller of the API's own account needs an Allow from either, a caller
+/// of another account from both (no resource policy: no Allow).
+fn iam_decision(resource: Option<Decision>, identity: Decision, same_account: bool) -> Decision {
+    if resource == Some(Decision::ExplicitDeny) || identity == Decision::ExplicitDeny {
+        return Decision::ExplicitDeny;
+    }
+    let by_resource = resource == Some(Decision::Allow);
+    let by_identity = identity == Decision::Allow;
+    let allowed = if same_account { by_resource || by_identity } else { by_resource && by_identity };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::NotAllowed
     }
 }
 

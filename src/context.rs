@@ -41,6 +41,19 @@ pub struct RequestContext {
     /// `authorizer`: what a Lambda authorizer granted; `None` on methods without one (the key is
     /// then absent, as on AWS).
     pub authorizer: Option<AuthorizerFacts>,
+    /// `identity.accessKey|accountId|caller|user|userArn`: the IAM caller whose signature the
+    /// gateway verified (README: "IAM"); `None` (all null) for other callers.
+    pub iam: Option<IamIdentity>,
+}
+
+/// Who signed an IAM operation's request (README: "IAM").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IamIdentity {
+    pub access_key: String,
+    pub account_id: String,
+    pub caller: String,
+    pub user: String,
+    pub user_arn: String,
 }
 
 /// What a Lambda authorizer passed on (README: "Authorizers").
@@ -223,11 +236,21 @@ macro_rules! unset_identity {
     };
 }
 
+macro_rules! iam_identity {
+    ($($name:ident = $key:literal, $field:ident);*) => {
+        $(const $name: IdentityFact =
+            IdentityFact { key: $key, value: |c| c.iam.as_ref().map(|i| i.$field.as_str()) };)*
+    };
+}
+
+iam_identity!(
+    ACCESS_KEY = "accessKey", access_key; ACCOUNT = "accountId", account_id; CALLER = "caller", caller;
+    USER = "user", user; USER_ARN = "userArn", user_arn
+);
 unset_identity!(
-    ACCESS_KEY = "accessKey", ACCOUNT = "accountId", CALLER = "caller",
     COGNITO_PROVIDER = "cognitoAuthenticationProvider", COGNITO_TYPE = "cognitoAuthenticationType",
     COGNITO_ID = "cognitoIdentityId", COGNITO_POOL = "cognitoIdentityPoolId",
-    PRINCIPAL_ORG = "principalOrgId", USER = "user", USER_ARN = "userArn",
+    PRINCIPAL_ORG = "principalOrgId",
     API_KEY = "apiKey", API_KEY_ID = "apiKeyId"
 );
 const SOURCE_IP: IdentityFact = IdentityFact { key: "sourceIp", value: |c| Some(&c.source_ip) };

@@ -131,7 +131,8 @@ pub struct Routed {
     /// Whether the integration needs the whole request body before it can run.
     pub needs_body: bool,
     /// What the operation's Lambda authorizer granted ([`Gateway::admit`]).
-    pub authorizer: Option<crate::context::AuthorizerFacts>,
+    pub authorizer: Option<crate::context::AuthorizerFacts>,    /// The IAM caller whose signature [`Gateway::admit`] verified.
+    pub iam: Option<crate::context::IamIdentity>,
 }
 
 /// What to do after the request headers.
@@ -214,9 +215,10 @@ impl Gateway {
             client_path,
             needs_body: false,
             authorizer: None,
+            iam: None,
         };
         let plan = self.plans.operation(deployment, operation);
-        let enforced = plan.is_some_and(|p| p.authorizer.is_some());
+        let enforced = plan.is_some_and(|p| p.authorizer.is_some()) || (op.iam_only && self.config.iam_keys.is_some());
         if let (Some(auth), false, false) = (op.auth, enforced, self.config.skip_unenforced_auth) {
             // Fail closed: answer what AWS answers a caller without credentials (README:
             // "Behaviour", Auth fails closed).
@@ -536,6 +538,7 @@ impl Gateway {
             c.resource_path.clone_from(&op.resource_path);
         }
         c.authorizer = routed.and_then(|r| r.authorizer.clone());
+        c.iam = routed.and_then(|r| r.iam.clone());
         c
     }
 

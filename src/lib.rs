@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod gateway_responses;
 pub mod headers;
 pub mod http;
+pub mod iam;
 pub mod integration;
 pub mod java_regex;
 pub mod jsonpath;

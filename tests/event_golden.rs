@@ -77,6 +77,7 @@ fn context(method: &str, path: &str, resource: &str) -> RequestContext {
         source_ip: "198.51.100.9".into(),
         user_agent: Some("test-agent/1.0".into()),
         authorizer: None,
+        iam: None,
     }
 }
 

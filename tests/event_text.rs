@@ -17,7 +17,7 @@
 mod common;
 use common::event_case::Case;
 
-use apigw_envoy::context::RequestContext;
+use apigw_envoy::context::{IamIdentity, RequestContext};
 use apigw_envoy::event::{v1, v2};
 use apigw_envoy::http::Request;
 use proptest::prelude::*;
@@ -129,6 +129,8 @@ prop_compose! {
             protocol: t(8), request_id: t(9), request_time: t(10), request_time_epoch: epoch,
             resource_id: t(11), resource_path: t(12), stage: t(13), source_ip: t(14), user_agent,
             authorizer: None,
+            // An IAM caller's identity fields carry odd text too.
+            iam: Some(IamIdentity { access_key: t(5), account_id: t(0), caller: t(9), user: t(12), user_arn: t(3) }),
         }
     }
 }
@@ -195,7 +197,16 @@ impl Case {
         let identity = &rc["identity"];
         prop_assert_eq!(keys(identity), V1_IDENTITY_KEYS.to_vec(), "identity keys");
         for key in V1_IDENTITY_KEYS.iter().filter(|k| !matches!(**k, "sourceIp" | "userAgent")) {
-            prop_assert_eq!(&identity[*key], &Value::Null, "identity.{}", key);
+            // An IAM caller's fields (README: "IAM"), else null.
+            let iam = self.context.iam.as_ref().and_then(|i| match *key {
+                "accessKey" => Some(&i.access_key),
+                "accountId" => Some(&i.account_id),
+                "caller" => Some(&i.caller),
+                "user" => Some(&i.user),
+                "userArn" => Some(&i.user_arn),
+                _ => None,
+            });
+            prop_assert_eq!(&identity[*key], &iam.map_or(Value::Null, |v| json!(v)), "identity.{}", key);
         }
         // The events show the context as the gateway filled it (`RequestContext::for_request`).
         let source_ip = &self.context.source_ip;

@@ -54,6 +54,7 @@ impl Case {
                 source_ip: "198.51.100.9".into(),
                 user_agent: Some("test-agent/1.0".into()),
                 authorizer: None,
+                iam: None,
             },
             path_params: pairs(&[("id", "42")]),
             stage_variables: pairs(&[("alias", "live")]),

@@ -12,7 +12,8 @@
 //!   ],
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
-//!   "skipUnenforcedAuth": false
+//!   "skipUnenforcedAuth": false,
+//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ]
 //! }
 //! ```
 //! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
@@ -88,11 +89,14 @@ pub struct Config {
     pub targets: Targets,
     /// Serve operations whose auth is not enforced yet (local use only; warned per operation).
     pub skip_unenforced_auth: bool,
+    /// `iamKeys`: the callers IAM operations verify signatures against (README: "IAM"); without
+    /// it IAM operations fail closed.
+    pub iam_keys: Option<crate::iam::KeySet>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth"];
+const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys"];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -179,9 +183,11 @@ impl Config {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(ConfigError::new("", "skipUnenforcedAuth", "must be true or false")),
         };
+        let iam_keys = top.get("iamKeys").map(crate::iam::KeySet::parse).transpose()?;
         if skip_unenforced_auth {
             for dep in &deployments {
-                for op in dep.api.operations.iter().filter(|o| o.auth.is_some()) {
+                let enforced = |o: &&Operation| o.iam_only && iam_keys.is_some();
+                for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
                     warnings.push(format!(
                         "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
                         dep.name, op.name, op.auth
@@ -197,6 +203,7 @@ impl Config {
             by_name,
             targets,
             skip_unenforced_auth,
+            iam_keys,
             warnings,
         })
     }

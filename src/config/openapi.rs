@@ -57,6 +57,10 @@ pub struct Operation {
     /// The Lambda authorizer (index in [`Api::authorizers`]) that admits callers, when it is the
     /// operation's only requirement; any other requirement keeps the operation closed.
     pub authorizer: Option<usize>,
+    /// IAM (`AWS_IAM` / `awsSigv4`) is the operation's only requirement: enforced when the
+    /// configuration has `iamKeys` (README: "IAM"); with anything else listed beside it the
+    /// operation stays closed.
+    pub iam_only: bool,
     /// The request validator's checks (`x-amazon-apigateway-request-validator`), compiled.
     pub validation: Option<Validation>,
 }
@@ -249,7 +253,7 @@ impl<'a> Compilation<'a> {
         if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
             collect_extensions(inner, &mut self.unsupported);
         }
-        let (auth, authorizer) = operation_auth(op, self.root_security, &self.schemes)
+        let (auth, authorizer, iam_only) = operation_auth(op, self.root_security, &self.schemes)
             .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
         let validation = self.validation(path, &name, value)?;
         Ok(Operation {
@@ -260,6 +264,7 @@ impl<'a> Compilation<'a> {
             integration,
             auth,
             authorizer,
+            iam_only,
             validation,
         })
     }
@@ -392,18 +397,25 @@ fn scheme_auth(scheme: &Value) -> Auth {
     }
 }
 
+/// What [`operation_auth`] finds: the auth, the Lambda authorizer, whether IAM is alone.
+type OperationAuth = (Option<Auth>, Option<usize>, bool);
+
 /// The auth an operation asks for (the strictest of its schemes: what a caller without
-/// credentials meets first), and the Lambda authorizer that admits callers when it is the only
-/// scheme listed (README: "Auth fails closed": every listed scheme is enforced).
+/// credentials meets first), the Lambda authorizer that admits callers when it is the only
+/// scheme listed, and whether IAM is the only requirement (README: "Auth fails closed": every
+/// listed scheme is enforced).
 fn operation_auth(
     op: &Map<String, Value>,
     root_security: Option<&Value>,
     schemes: &HashMap<String, Scheme>,
-) -> Result<(Option<Auth>, Option<usize>), (String, String)> {
+) -> Result<OperationAuth, (String, String)> {
     if let Some(auth) = op.get("x-amazon-apigateway-auth") {
         let t = auth.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
         match t.as_str() {
-            "AWS_IAM" => return Ok((Some(Auth::Iam), None)),
+            "AWS_IAM" => {
+                let alone = only_iam_schemes(op.get("security").or(root_security), schemes);
+                return Ok((Some(Auth::Iam), None, alone));
+            }
             "NONE" | "" => {}
             other => {
                 return Err((
@@ -414,7 +426,7 @@ fn operation_auth(
         }
     }
     let security = op.get("security").or(root_security);
-    let Some(security) = security else { return Ok((None, None)) };
+    let Some(security) = security else { return Ok((None, None, false)) };
     let list = security
         .as_array()
         .ok_or_else(|| ("security".to_string(), "must be a list".to_string()))?;
@@ -444,5 +456,16 @@ fn operation_auth(
         [only] => only.lambda,
         _ => None,
     };
-    Ok((found, authorizer))
+    let iam_only = !listed.is_empty() && listed.iter().all(|s| s.auth == Auth::Iam);
+    Ok((found, authorizer, iam_only))
+}
+
+/// Whether a `security` list beside `x-amazon-apigateway-auth: AWS_IAM` names only `awsSigv4`
+/// schemes (or nothing): anything else (an API key, an authorizer) keeps the operation closed.
+fn only_iam_schemes(security: Option<&Value>, schemes: &HashMap<String, Scheme>) -> bool {
+    let Some(security) = security else { return true };
+    let Some(list) = security.as_array() else { return false };
+    list.iter().all(|entry| {
+        entry.as_object().is_some_and(|e| e.keys().all(|name| schemes.get(name).is_some_and(|s| s.auth == Auth::Iam)))
+    })
 }

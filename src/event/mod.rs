@@ -511,6 +511,7 @@ pub(crate) mod test_support {
                 source_ip: "203.0.113.7".into(),
                 user_agent: Some("curl/8.5.0".into()),
                 authorizer: None,
+                iam: None,
             };
             Fixture {
                 request,

@@ -176,6 +176,16 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
             }
         }
     }
+    if config.iam_keys.is_some() {
+        for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
+            for (_, slot) in dep.api.operations.iter().zip(out.iter_mut()).filter(|(op, _)| op.iam_only) {
+                // The signature covers the body and is checked against the request time; policies
+                // may test the caller's address (README: "IAM").
+                slot.needs_body = true;
+                slot.needs_details = true;
+            }
+        }
+    }
     let resource_policies = config.deployments.iter().map(resource_policy).collect::<Result<_, _>>()?;
     Ok(Plans { plans, resource_policies, warnings })
 }

@@ -233,6 +233,7 @@ impl Filter {
     fn admit(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
         match gateway.admit(&routed, &request) {
             Admission::Admit(facts) => self.run(gateway, Routed { authorizer: facts, ..routed }, request),
+            Admission::AdmitIam(identity) => self.run(gateway, Routed { iam: Some(identity), ..routed }, request),
             Admission::Refuse(reply) => self.reply(reply),
             Admission::Call(call, pending) => match self.dispatch(&call) {
                 Ok(()) => {

@@ -129,6 +129,7 @@ fn event_request() -> (Request, RequestContext) {
         source_ip: "203.0.113.7".into(),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()),
         authorizer: None,
+        iam: None,
     };
     (request, context)
 }
