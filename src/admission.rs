@@ -17,7 +17,7 @@ use crate::authorizer::policy::{Caller, Decision, Policy, PolicyRequest, INVOKE_
 use crate::config::Deployment;
 use crate::context::{AuthorizerFacts, IamIdentity};
 use crate::gateway::{Gateway, Reply, Routed};
-use crate::gateway_responses::{ErrorContext, ResponseType};
+use crate::gateway_responses::ResponseType;
 use crate::http::Request;
 use crate::integration::aws_proxy::{classify, Callout, Invoke};
 use crate::integration::plan::LambdaPlan;
@@ -308,17 +308,9 @@ impl Gateway {
 
     /// A refusal as the deployment's gateway response.
     fn refusal(&self, dep: &Deployment, routed: &Routed, req: &Request, refusal: &Refusal, log: Option<String>) -> Reply {
-        let context = self.request_context(dep, req, Some(routed));
-        let query = crate::query::decode(req.raw_query());
-        let ectx = ErrorContext {
-            context: Some(&context),
-            stage_variables: &dep.stage_variables,
-            path_params: &routed.path_params,
-            query: &query,
-            headers: &req.headers,
-            validation_error_string: "",
-        };
-        let mut response = refusal.render(&dep.api.gateway_responses, &ectx);
+        let mut response = self.with_error_context(Some(dep), req, Some(routed), "", |ectx| {
+            refusal.render(&dep.api.gateway_responses, ectx)
+        });
         response.set_header("x-amzn-RequestId", &req.request_id);
         Reply { response, log }
     }

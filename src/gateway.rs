@@ -593,25 +593,34 @@ impl Gateway {
             response.headers.push(("x-amzn-RequestId".to_string(), req.request_id.clone()));
             return response;
         }
+        self.with_error_context(dep, req, routed, validation_error_string, |ectx| {
+            responses.render_with_status(kind, status, message, ectx)
+        })
+    }
+
+    /// Runs `render` with this request's gateway-response variables (`$context` built, the query
+    /// decoded): what a customised gateway response reads.
+    pub fn with_error_context<R>(
+        &self,
+        dep: Option<&Deployment>,
+        req: &Request,
+        routed: Option<&Routed>,
+        validation_error_string: &str,
+        render: impl FnOnce(&ErrorContext) -> R,
+    ) -> R {
         let query = crate::query::decode(req.raw_query());
-        let ctx = dep.map(|d| self.request_context(d, req, routed));
-        let fallback_ctx;
-        let ctx_ref = match &ctx {
-            Some(c) => c,
-            None => {
-                fallback_ctx = bare_context(req);
-                &fallback_ctx
-            }
+        let ctx = match dep {
+            Some(d) => self.request_context(d, req, routed),
+            None => bare_context(req),
         };
-        let ectx = ErrorContext {
-            context: Some(ctx_ref),
+        render(&ErrorContext {
+            context: Some(&ctx),
             stage_variables: dep.map(|d| d.stage_variables.as_slice()).unwrap_or(&[]),
             path_params: routed.map(|r| r.path_params.as_slice()).unwrap_or(&[]),
             query: &query,
             headers: &req.headers,
             validation_error_string,
-        };
-        responses.render_with_status(kind, status, message, &ectx)
+        })
     }
 }
 
