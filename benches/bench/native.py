@@ -8,6 +8,7 @@ import subprocess
 
 from .common import BenchError, HERE, ROOT, cargo, target_dir
 from .definitions import gateway_filter, generated_definition
+from .proxied import proxied_definition, proxied_gateway
 
 
 def native(package, args):
@@ -25,15 +26,25 @@ def native(package, args):
         return {"error": f"benches/{package} did not build or run: {first}"}
 
 
-def core_time(wasm, work):
-    """The filter's own work per request for c, d and e, natively (no Envoy, no host calls), and the
-    same program inside V8 (`v8`: compiled to wasm32-wasip1 with the filter's release profile, run
-    under node:wasi), or {"error": why} in `v8`."""
-    filt, _ = gateway_filter(wasm, generated_definition(100))
-    path = os.path.join(work, "plugin-100.json")
+def plugin_file(filt, work, name):
+    """Writes the plugin configuration of a filter built by `apigw.wasm_filter` to work/name."""
+    path = os.path.join(work, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(filt["typed_config"]["config"]["configuration"]["value"])
-    result = native("core-time", [path])
+    return path
+
+
+def core_time(wasm, work):
+    """The filter's own work per request for c, d, e and H4 (`h4`: HTTP with both templates, the
+    callout's answer included), natively (no Envoy, no host calls), and the same program inside V8
+    (`v8`: compiled to wasm32-wasip1 with the filter's release profile, run under node:wasi), or
+    {"error": why} in `v8`."""
+    filt, _ = gateway_filter(wasm, generated_definition(100))
+    path = plugin_file(filt, work, "plugin-100.json")
+    # H4's definition and plugin configuration; nothing listens on these ports, nothing is called.
+    http_filt, _ = proxied_gateway(wasm, proxied_definition("http://127.0.0.1:9"), "http://127.0.0.1:9")
+    http_path = plugin_file(http_filt, work, "plugin-http.json")
+    result = native("core-time", [path, http_path])
     manifest = os.path.join(HERE, "core-time", "Cargo.toml")
     env = dict(os.environ, CARGO_TARGET_DIR=target_dir(), CARGO_PROFILE_RELEASE_OPT_LEVEL="s",
                CARGO_PROFILE_RELEASE_LTO="true", CARGO_PROFILE_RELEASE_CODEGEN_UNITS="1")
@@ -44,7 +55,7 @@ def core_time(wasm, work):
         result["v8"] = {"error": "core-time did not build for wasm32-wasip1" if build.returncode else "no node"}
         return result
     run = subprocess.run(["node", "--no-warnings", os.path.join(HERE, "vtl", "wasi-run.mjs"), module,
-                          "/work/plugin-100.json", "--json"], env=dict(os.environ, WASI_PREOPEN=work),
+                          "/work/plugin-100.json", "/work/plugin-http.json", "--json"], env=dict(os.environ, WASI_PREOPEN=work),
                          capture_output=True, text=True, check=False)
     try:
         result["v8"] = json.loads(run.stdout)

@@ -6,16 +6,23 @@
 //! Also the cost of one Lambda proxy event (payload 1.0, `event::v1::build`) for a typical request:
 //! 10 headers, a query string, a 1 KB JSON body.
 //!
-//! Usage: bench-core-time PLUGIN_CONFIG.json [--json]
+//! With a second configuration (the proxied scenarios' definition), the filter's own work for
+//! scenario H4 (HTTP with a request and a response template): the request head through
+//! `Gateway::start`, `admit` and `finish` to the encoded callout, then the backend's answer
+//! through `on_call_answer` to the encoded reply headers.
+//!
+//! Usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use apigw_envoy::admission::Admission;
 use apigw_envoy::context::RequestContext;
 use apigw_envoy::event::{v1, ProxyInput};
-use apigw_envoy::gateway::{Gateway, Outcome, Start};
+use apigw_envoy::gateway::{Gateway, Outcome, Routed, Start};
 use apigw_envoy::http::Request;
 use apigw_envoy::pairs;
+use apigw_envoy::response_path::{CallAnswer, ResponsePath};
 use apigw_envoy::sigv4::{self, Credentials};
 
 const ITERATIONS: usize = 200_000;
@@ -71,6 +78,73 @@ fn time(gateway: &Gateway, raw: &[u8], expect: u16) -> Result<f64, String> {
     let start = Instant::now();
     for _ in 0..ITERATIONS {
         black_box(handle(gateway, black_box(raw))?);
+    }
+    Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
+}
+
+/// The request of H4 as the adapter has it once the host reads are done (wrk's `GET` with the
+/// connection manager's headers; the clock and the peer read, since an HTTP integration reads them).
+fn http_request(raw_headers: &[u8]) -> Request {
+    let headers = pairs::decode(raw_headers);
+    let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    Request {
+        method: pseudo(":method"),
+        path: pseudo(":path"),
+        source_ip: "127.0.0.1".into(),
+        request_id: "c0ffee00-0000-4000-8000-000000000000".into(),
+        now_ms: 1_764_000_000_000,
+        body: Vec::new(),
+        headers,
+    }
+}
+
+/// The backend's answer in H4, as `on_http_call_response` reads it (Envoy's router adds
+/// `x-envoy-upstream-service-time` to an answer that came from the upstream).
+fn backend_answer() -> CallAnswer {
+    let headers = [(":status", "200"), ("content-type", "application/json"), ("content-length", "11"),
+                   ("date", "Mon, 24 Nov 2025 16:00:00 GMT"), ("server", "envoy"),
+                   ("x-envoy-upstream-service-time", "0")];
+    CallAnswer {
+        status: 200,
+        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        body: br#"{"ok":true}"#.to_vec(),
+    }
+}
+
+/// One H4 request as the adapter handles it, both halves (what the adapter does before the
+/// callout and after its answer); returns the reply status and body.
+fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Result<(u16, Vec<u8>), String> {
+    let request = http_request(raw_headers);
+    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
+    let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
+    let routed = match gateway.admit(&routed, &request) {
+        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
+        _ => return Err("not admitted".into()),
+    };
+    let Outcome::Call(call, env) = gateway.finish(&routed, &request) else { return Err("no callout".into()) };
+    black_box(pairs::encode(&call.headers));
+    black_box(&call.body);
+    let reply = gateway.on_call_answer(&routed, &request, env, answer);
+    let reply = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).local_reply(reply);
+    black_box(pairs::encode(&reply.response.headers));
+    Ok((reply.response.status, reply.response.body))
+}
+
+/// µs per H4 request ([`handle_http`]), after checking its answer.
+fn time_http(gateway: &Gateway) -> Result<f64, String> {
+    let raw = header_map("GET", "/items/42?q=abc", &[]);
+    let answer = backend_answer();
+    let (status, body) = handle_http(gateway, &raw, &answer)?;
+    let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("H4 body: {e}"))?;
+    if status != 200 || doc != serde_json::json!({"wrapped": {"ok": true}, "ok": true}) {
+        return Err(format!("H4: status {status}, body {}", String::from_utf8_lossy(&body)));
+    }
+    for _ in 0..ITERATIONS / 10 {
+        black_box(handle_http(gateway, black_box(&raw), &answer)?);
+    }
+    let start = Instant::now();
+    for _ in 0..ITERATIONS {
+        black_box(handle_http(gateway, black_box(&raw), &answer)?);
     }
     Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
 }
@@ -193,7 +267,7 @@ fn time_sign() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(path) = args.get(1) else {
-        eprintln!("usage: bench-core-time PLUGIN_CONFIG.json [--json]");
+        eprintln!("usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]");
         std::process::exit(2);
     };
     let result = std::fs::read(path)
@@ -208,15 +282,26 @@ fn main() {
                 time(&gateway, &header_map("GET", "/no/such/resource", &[]), 403)?,
             ))
         });
+    let http = match args.get(2).filter(|a| !a.starts_with("--")) {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|bytes| Gateway::from_bytes(&bytes).map_err(|e| e.to_string()))
+            .and_then(|gateway| time_http(&gateway))
+            .map(Some),
+        None => Ok(None),
+    };
+    let result = result.and_then(|r| http.map(|h| (r, h)));
     let (event_us, event_bytes) = time_event();
     let sign_us = time_sign();
     match result {
-        Ok((c, d, e)) if args.iter().any(|a| a == "--json") => {
-            println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}, \"event_v1\": {event_us:.2}, \"event_v1_bytes\": {event_bytes}, \"sign_v1\": {sign_us:.2}}}");
+        Ok(((c, d, e), h4)) if args.iter().any(|a| a == "--json") => {
+            let h4 = h4.map(|h| format!(", \"h4\": {h:.2}")).unwrap_or_default();
+            println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}{h4}, \"event_v1\": {event_us:.2}, \"event_v1_bytes\": {event_bytes}, \"sign_v1\": {sign_us:.2}}}");
         }
-        Ok((c, d, e)) => println!(
-            "µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}; \
-             one Lambda proxy event (v1, {event_bytes} bytes) {event_us:.2}, its SigV4 signature {sign_us:.2}"
+        Ok(((c, d, e), h4)) => println!(
+            "µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}{}; \
+             one Lambda proxy event (v1, {event_bytes} bytes) {event_us:.2}, its SigV4 signature {sign_us:.2}",
+            h4.map(|h| format!(", HTTP with templates (H4) {h:.2}")).unwrap_or_default()
         ),
         Err(e) => {
             eprintln!("core-time: {e}");
