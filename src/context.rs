@@ -145,6 +145,18 @@ impl Reads {
             peer: self.peer || other.peer,
         }
     }
+
+    /// What a `context.<name>` mapping source needs read ([`RequestContext::lookup`]'s names): its
+    /// fact's reads, the caller's for `identity.*`, nothing for `authorizer.*` or an unknown name.
+    pub fn of_source(name: &str) -> Reads {
+        if name.starts_with("authorizer.") {
+            return Reads::NOTHING;
+        }
+        if name.starts_with("identity.") {
+            return IDENTITY_FACT.reads;
+        }
+        Fact::named(name).map_or(Reads::NOTHING, |f| f.reads)
+    }
 }
 
 /// A fact's value, borrowed from the [`RequestContext`].
@@ -381,6 +393,17 @@ mod fact_table_tests {
         assert_eq!(c.lookup("identity"), None);
         assert_eq!(c.lookup("requestOverride"), None);
         assert_eq!(c.lookup("nope"), None);
+    }
+
+    // A mapping source needs what its fact needs.
+    #[test]
+    fn reads_of_mapping_sources() {
+        assert_eq!(Reads::of_source("requestTimeEpoch"), Reads::CLOCK);
+        assert_eq!(Reads::of_source("identity.sourceIp"), Reads::CALLER);
+        assert_eq!(Reads::of_source("domainName"), Reads::HEADERS);
+        for nothing in ["stage", "requestId", "authorizer.principalId", "nope"] {
+            assert_eq!(Reads::of_source(nothing), Reads::NOTHING, "{nothing}");
+        }
     }
 
     #[test]

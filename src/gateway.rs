@@ -6,7 +6,7 @@
 
 use crate::config::integration::IntegrationType;
 use crate::config::{Auth, Config, Deployment, StagePrefix};
-use crate::context::RequestContext;
+use crate::context::{Reads, RequestContext};
 use crate::error::ConfigError;
 use crate::gateway_responses::{ErrorContext, ResponseType};
 use crate::http::{Request, Response};
@@ -29,12 +29,19 @@ pub struct Gateway {
 /// What to do once the request (and its body, when needed) is known.
 pub enum Outcome {
     Reply(Reply),
-    /// Make this HTTP call, then hand its answer (and the template variables, which carry
-    /// `$context` overrides from the request template to the response template) to
-    /// [`Gateway::on_call_response`].
-    Call(Callout, Option<Box<crate::vtl::Env>>),
+    /// Make this HTTP call, then hand its answer (and, for HTTP and AWS, what the request side
+    /// built for the response side) to [`Gateway::on_call_response`].
+    Call(Callout, Option<Box<CallState>>),
     /// Let Envoy's router stream the request to this upstream (HTTP_PROXY).
     Forward(Forward),
+}
+
+/// What an HTTP or AWS integration's request side hands its response side: the template variables,
+/// which carry `$context` overrides from the request template to the response template, and the
+/// request's `$context`, built once per request ([`Gateway::integration_context`]).
+pub struct CallState {
+    pub env: crate::vtl::Env,
+    pub context: RequestContext,
 }
 
 /// The rewritten request head for a streamed HTTP_PROXY request.
@@ -176,9 +183,17 @@ impl Gateway {
         policy || self.deployment(deployment).is_some_and(|d| d.api.gateway_responses.uses_details())
     }
 
-    /// Whether a routed request's integration reads the request time or the caller's address.
+    /// Whether a routed request reads the request time or the caller's address.
     pub fn needs_details(&self, routed: &Routed) -> bool {
-        self.plans.operation(routed.deployment, routed.operation).is_some_and(|p| p.needs_details)
+        let reads = self.host_reads(routed);
+        reads.clock || reads.peer
+    }
+
+    /// What the adapter must read from the host for a routed request, decided with its operation's
+    /// plan ([`crate::integration::plan::OperationPlan::host_reads`]): the clock and the caller's
+    /// address only where something uses them.
+    pub fn host_reads(&self, routed: &Routed) -> Reads {
+        self.plans.operation(routed.deployment, routed.operation).map(|p| p.host_reads()).unwrap_or_default()
     }
 
     /// Routes a request (its body is not needed yet).
@@ -303,27 +318,21 @@ impl Gateway {
         routed: &Routed,
         req: &Request,
     ) -> Outcome {
-        // HTTP_PROXY has no templates: `$context` only for the mappings that read it, no template
-        // variables at all.
+        // HTTP_PROXY has no templates: no template variables at all.
         let proxy = integration.kind == IntegrationType::HttpProxy;
-        let ctx = if proxy && !integration.uses_context {
-            // The api id goes to the backend in X-Amzn-Apigateway-Api-Id (README: "HTTP,
-            // HTTP_PROXY and AWS services").
-            RequestContext { api_id: dep.api_id.clone(), ..bare_context(req) }
-        } else {
-            self.request_context(dep, req, Some(routed))
-        };
+        let ctx = self.integration_context(dep, req, routed, integration);
         let mut env = if proxy {
-            Box::new(crate::vtl::Env::new(crate::vtl::Input::default()))
+            crate::vtl::Env::new(crate::vtl::Input::default())
         } else {
-            let query = crate::query::decode(req.raw_query());
+            // The decoded query only for templates that read `$input`.
+            let query = if integration.needs.input { crate::query::decode(req.raw_query()) } else { Vec::new() };
             let parts = RequestParts {
                 body: &req.body,
                 path_params: &routed.path_params,
                 query: &query,
                 headers: &req.headers,
             };
-            Box::new(template_env::env(&parts, &ctx, &dep.stage_variables, &integration.needs))
+            template_env::env(&parts, &ctx, &dep.stage_variables, &integration.needs)
         };
         let args = crate::integration::RequestArgs {
             integration,
@@ -365,7 +374,7 @@ impl Gateway {
                         body,
                         timeout_ms: upstream.timeout_ms,
                     },
-                    Some(env),
+                    Some(Box::new(CallState { env, context: ctx })),
                 )
             }
         }
@@ -376,7 +385,7 @@ impl Gateway {
         &self,
         routed: &Routed,
         req: &Request,
-        env: Option<Box<crate::vtl::Env>>,
+        state: Option<Box<CallState>>,
         status: u16,
         headers: &[(String, String)],
         body: &[u8],
@@ -384,19 +393,19 @@ impl Gateway {
         let dep = self.deployment(routed.deployment);
         let op = dep.and_then(|d| d.api.operations.get(routed.operation));
         let integration = op.and_then(|o| o.integration.as_ref());
-        let (Some(dep), Some(op), Some(integration), Some(mut env)) = (dep, op, integration, env) else {
+        let (Some(dep), Some(op), Some(integration), Some(state)) = (dep, op, integration, state) else {
             return self.on_lambda_response(routed, req, status, headers, body);
         };
         if let Some((f, status_out)) = crate::integration::upstream_failure(status, headers, body) {
             return self.error_reply_with_status(Some(dep), req, Some(routed), f.kind, Some(status_out), f.message,
                 Some(format!("{}: {}", op.name, f.log)));
         }
-        let ctx = self.request_context(dep, req, Some(routed));
+        let CallState { mut env, context } = *state;
         let args = crate::integration::ResponseArgs {
             integration,
             plan: self.plan(routed).unwrap_or(&Plan::Local),
             request: req,
-            context: &ctx,
+            context: &context,
             stage_variables: &dep.stage_variables,
             status,
             headers,
@@ -518,6 +527,25 @@ impl Gateway {
             other => self.error_reply(Some(dep), req, Some(routed), ResponseType::ApiConfigurationError,
                 "Internal server error", Some(format!("{}: integration type {other:?} is not implemented yet",
                     op.map(|o| o.name.as_str()).unwrap_or("?")))),
+        }
+    }
+
+    /// `$context` for an HTTP, HTTP_PROXY or AWS integration: the whole table when its templates or
+    /// mappings read it, else only what the integration sends itself, the API id
+    /// (`X-Amzn-Apigateway-Api-Id`, the User-Agent; README: "HTTP, HTTP_PROXY and AWS services")
+    /// and the request id (a Lambda's integration tag). Built once per request: the response side
+    /// reads the same ([`CallState`]).
+    fn integration_context(
+        &self,
+        dep: &Deployment,
+        req: &Request,
+        routed: &Routed,
+        integration: &crate::config::integration::Integration,
+    ) -> RequestContext {
+        if integration.uses_context {
+            self.request_context(dep, req, Some(routed))
+        } else {
+            RequestContext { api_id: dep.api_id.clone(), ..bare_context(req) }
         }
     }
 

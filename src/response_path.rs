@@ -219,10 +219,10 @@ impl Gateway {
         &self,
         routed: &Routed,
         request: &Request,
-        env: Option<Box<crate::vtl::Env>>,
+        state: Option<Box<crate::gateway::CallState>>,
         answer: &CallAnswer,
     ) -> Reply {
-        self.on_call_response(routed, request, env, answer.status, &answer.headers, &answer.body)
+        self.on_call_response(routed, request, state, answer.status, &answer.headers, &answer.body)
     }
 }
 

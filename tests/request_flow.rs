@@ -8,11 +8,10 @@
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use apigw_envoy::gateway::{Forward, Gateway, Outcome, Routed, Start};
+use apigw_envoy::gateway::{CallState, Forward, Gateway, Outcome, Routed, Start};
 use apigw_envoy::http::{Request, Response};
 use apigw_envoy::integration::aws_proxy::Callout;
 use apigw_envoy::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
-use apigw_envoy::vtl::Env;
 use serde_json::{json, Value};
 
 const REQUEST_ID: &str = "11111111-2222-4333-8444-555555555555";
@@ -65,7 +64,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> R
 enum Flow {
     /// The filter's own answer, as sent to the host, with the response path that sent it.
     Local(Response, ResponsePath),
-    Call(Callout, Option<Box<Env>>, Routed, Request),
+    Call(Callout, Option<Box<CallState>>, Routed, Request),
     Forward(Forward, Routed, Request),
 }
 
@@ -340,6 +339,52 @@ fn after_call(g: &Gateway, path: &str, num_headers: usize, headers: &[(&str, &st
     let answer = CallAnswer::read(num_headers, || (pairs(headers), body.to_vec()));
     let mut response_path = ResponsePath::new(APIGW_ID.into());
     response_path.local_reply(g.on_call_answer(&routed, &req, env, &answer)).response
+}
+
+/// HTTP (custom) operations whose templates read no `$context` (`/plain/{id}`) and read the
+/// request time and the caller (`/context`).
+fn templated() -> Gateway {
+    let http = |request_template: &str, response: Value| json!({"get": {"x-amazon-apigateway-integration": {
+        "type": "http", "httpMethod": "POST", "uri": "http://backend:8080/items",
+        "requestTemplates": {"application/json": request_template},
+        "responses": {"default": response}}}});
+    gateway(json!({
+        "/plain/{id}": http(r#"{"id": "$input.params('id')"}"#, json!({"statusCode": "200",
+            "responseTemplates": {"application/json": r#"{"wrapped": $input.json('$')}"#}})),
+        "/context": http("$context.requestTimeEpoch $context.identity.sourceIp", json!({"statusCode": "200",
+            "responseParameters": {"method.response.header.x-stage": "context.stage"},
+            "responseTemplates": {"application/json": "$context.requestId"}})),
+    }), json!({"targets": {"http": {"http://backend:8080": "backend"}}}))
+}
+
+// Each host read costs a host call, so the adapter reads the clock and the caller's address only
+// for what uses them: an HTTP integration whose templates name neither reads neither, and still
+// sends API Gateway's own headers; one whose templates name them reads both. The response side
+// reads the `$context` the request side built (a response mapping, a response template).
+#[test]
+fn http_reads_only_what_its_templates_name() {
+    let g = templated();
+    let backend = [(":status", "200"), ("content-type", "application/json"), ("x-envoy-upstream-service-time", "1")];
+    let Flow::Call(call, state, routed, req) = flow(&g, request("GET", "/plain/7", &[], b"")) else { panic!("no callout") };
+    let reads = g.host_reads(&routed);
+    assert!(!reads.clock && !reads.peer && !g.needs_details(&routed), "{reads:?}");
+    assert_eq!(call.body, br#"{"id": "7"}"#);
+    let header = |name: &str| call.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let api_id = header("x-amzn-apigateway-api-id").unwrap();
+    assert_eq!(header("user-agent"), Some(format!("AmazonAPIGateway_{api_id}")));
+    let answer = CallAnswer::read(3, || (pairs(&backend), br#"{"ok":true}"#.to_vec()));
+    let r = g.on_call_answer(&routed, &req, state, &answer);
+    assert_eq!((r.response.status, r.response.body.as_slice()), (200, br#"{"wrapped": {"ok":true}}"#.as_slice()));
+    assert_eq!(r.response.header("x-amzn-RequestId"), Some(REQUEST_ID));
+
+    let Flow::Call(call, state, routed, req) = flow(&g, request("GET", "/context", &[], b"")) else { panic!("no callout") };
+    let reads = g.host_reads(&routed);
+    assert!(reads.clock && reads.peer, "{reads:?}");
+    assert_eq!(call.body, b"1700000000000 127.0.0.1");
+    let answer = CallAnswer::read(3, || (pairs(&backend), b"{}".to_vec()));
+    let r = g.on_call_answer(&routed, &req, state, &answer);
+    assert_eq!((r.response.status, r.response.body.as_slice()), (200, REQUEST_ID.as_bytes()));
+    assert_eq!(r.response.header("x-stage"), Some("prod"));
 }
 
 const ENVOY_TIMEOUT: &[(&str, &str)] = &[(":status", "504"), ("content-length", "24"), ("content-type", "text/plain")];

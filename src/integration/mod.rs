@@ -191,6 +191,10 @@ impl Mapped {
 /// The integration's request parameters resolved against the client's request (README: "HTTP,
 /// HTTP_PROXY and AWS services").
 fn map_client_request(args: &RequestArgs) -> Mapped {
+    if args.integration.request_parameters.is_empty() {
+        // Nothing to resolve: the query is not even decoded.
+        return Mapped::default();
+    }
     let req = args.request;
     let query = crate::query::decode(req.raw_query());
     let sources = Sources {

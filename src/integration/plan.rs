@@ -9,6 +9,7 @@ use crate::authorizer::event::ApiArn;
 use crate::authorizer::policy::Policy;
 use crate::config::integration::{Integration, IntegrationType};
 use crate::config::{Config, Endpoint, Targets};
+use crate::context::Reads;
 use crate::error::ConfigError;
 use crate::event::invoke::{substitute_stage_variables, LambdaTarget};
 use crate::lambda_response::PayloadVersion;
@@ -74,9 +75,12 @@ pub struct OperationPlan {
     pub target: Plan,
     /// Read the whole request body first ([`reads_body`]).
     pub needs_body: bool,
-    /// Read the request time and the caller's address: every integration that calls out sends
-    /// them (events, `X-Forwarded-For`, `$context`); a MOCK only when its templates read them.
+    /// Read the request time and the caller's address whatever the integration reads: the checks
+    /// before it (a Lambda authorizer, IAM) use them.
     pub needs_details: bool,
+    /// What the integration needs read from the host ([`integration_reads`]); each read is a host
+    /// call, so an HTTP integration whose templates name neither reads neither.
+    pub reads: Reads,
     /// The operation's Lambda authorizer (index in the API's authorizers) and the Invoke call
     /// that reaches its function from this deployment. `None` with an authorizer listed: it
     /// cannot be called, and the operation answers as without credentials (fails closed).
@@ -84,13 +88,47 @@ pub struct OperationPlan {
 }
 
 impl OperationPlan {
-    const NOTHING: OperationPlan =
-        OperationPlan { target: Plan::Local, needs_body: false, needs_details: false, authorizer: None };
+    const NOTHING: OperationPlan = OperationPlan {
+        target: Plan::Local,
+        needs_body: false,
+        needs_details: false,
+        reads: Reads { headers: false, clock: false, peer: false },
+        authorizer: None,
+    };
 
     fn of(i: &Integration, target: Plan) -> OperationPlan {
-        let needs_details = i.kind != IntegrationType::Mock || i.needs.details();
-        OperationPlan { target, needs_body: reads_body(i), needs_details, authorizer: None }
+        let reads = integration_reads(i);
+        OperationPlan { target, needs_body: reads_body(i), needs_details: false, reads, authorizer: None }
     }
+
+    /// What the adapter reads from the host for a routed request of this operation.
+    pub fn host_reads(&self) -> Reads {
+        if self.needs_details {
+            Reads::ALL
+        } else {
+            self.reads
+        }
+    }
+}
+
+/// What an integration needs read from the host: what its type sends whatever the templates say
+/// (AWS_PROXY's event holds the time and the caller's address, HTTP_PROXY appends the caller to
+/// `X-Forwarded-For`, an AWS call's SigV4 signature is dated; HTTP and MOCK send neither), and the
+/// facts of the `$context` its templates and mappings name ([`Reads::of_source`]).
+pub fn integration_reads(i: &Integration) -> Reads {
+    let own = match i.kind {
+        IntegrationType::AwsProxy => Reads::ALL,
+        IntegrationType::HttpProxy => Reads { peer: true, ..Reads::default() },
+        IntegrationType::Aws => Reads { clock: true, ..Reads::default() },
+        IntegrationType::Http | IntegrationType::Mock => Reads::default(),
+    };
+    let mappings = i.request_parameters.iter().chain(i.responses.iter().flat_map(|r| r.parameters.iter()));
+    mappings
+        .filter_map(|(_, source)| match source {
+            crate::mapping::Source::Context(name) => Some(Reads::of_source(name)),
+            _ => None,
+        })
+        .fold(own.union(i.needs.reads()), Reads::union)
 }
 
 /// Whether the gateway must read the whole request body before the integration runs: always for
@@ -341,6 +379,46 @@ mod tests {
         assert!(config(r#"{"host": "b"}"#).is_ok_and(|g| g.config.warnings.is_empty()));
         let err = config(r#"{"host": "other"}"#).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("GET /x") && err.contains("no Envoy cluster for the integration origin http://other:80"), "{err}");
+    }
+
+    // What the adapter reads from the host for an operation: what the integration type sends
+    // itself, plus the `$context` facts its templates and mappings name; everything when an
+    // authorizer runs first.
+    #[test]
+    fn host_reads_follow_what_is_read() {
+        use crate::config::integration::Integration;
+        use crate::context::Reads;
+        let (none, clock, peer) = (Reads::default(), Reads { clock: true, ..Reads::default() },
+            Reads { peer: true, ..Reads::default() });
+        let reads = |v: serde_json::Value| {
+            let r = super::integration_reads(&Integration::parse(&v).unwrap());
+            Reads { headers: false, ..r }
+        };
+        let http = |extra: serde_json::Value| {
+            let mut v = serde_json::json!({"type": "http", "httpMethod": "POST", "uri": "http://b/x"});
+            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            v
+        };
+        let templates = |t: &str| serde_json::json!({"requestTemplates": {"application/json": t}});
+        assert_eq!(reads(http(templates("{\"id\": \"$input.params('id')\"}"))), none);
+        assert_eq!(reads(http(templates("$context.stage $context.requestId"))), none);
+        assert_eq!(reads(http(templates("$context.requestTimeEpoch"))), clock);
+        assert_eq!(reads(http(templates("$context.identity.userAgent"))), peer);
+        assert_eq!(reads(http(templates("$context.keySet()"))), Reads { headers: false, ..Reads::ALL });
+        let mapped = serde_json::json!({"requestParameters": {"integration.request.header.x-ip": "context.identity.sourceIp"}});
+        assert_eq!(reads(http(mapped)), peer);
+        let answered = serde_json::json!({"responses": {"default": {"statusCode": "200",
+            "responseParameters": {"method.response.header.x-t": "context.requestTime"}}}});
+        assert_eq!(reads(http(answered)), clock);
+        assert_eq!(reads(serde_json::json!({"type": "http_proxy", "httpMethod": "ANY", "uri": "http://b/x"})), peer);
+        assert_eq!(reads(serde_json::json!({"type": "aws", "httpMethod": "POST",
+            "uri": "arn:aws:apigateway:us-east-1:sqs:path/1/q"})), clock);
+        assert_eq!(reads(serde_json::json!({"type": "aws_proxy", "httpMethod": "POST",
+            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations"})),
+            Reads { headers: false, ..Reads::ALL });
+        assert_eq!(reads(serde_json::json!({"type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}})), none);
+        let authorized = super::OperationPlan { needs_details: true, ..super::OperationPlan::NOTHING };
+        assert_eq!(authorized.host_reads(), Reads::ALL);
     }
 
     // Each integration's plan is built at load with the stage's variables substituted: the

@@ -9,10 +9,10 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::admission::{Admission, Pending};
-use crate::gateway::{Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
+use crate::context::Reads;
+use crate::gateway::{CallState, Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
-use crate::vtl::Env;
 use crate::sigv4::Credentials;
 use crate::http::Request;
 
@@ -84,8 +84,8 @@ struct Filter {
     pending: Option<(Routed, Request)>,
     /// A request waiting for its authorizer's answer (its head, and any body, held by Envoy).
     authorizing: Option<(Routed, Request, Pending)>,
-    /// A request waiting for its callout, with the template variables its response needs.
-    calling: Option<(Routed, Request, Option<Box<Env>>)>,
+    /// A request waiting for its callout, with what its response side needs.
+    calling: Option<(Routed, Request, Option<Box<CallState>>)>,
     /// A request Envoy's router is streaming to its upstream (HTTP_PROXY).
     proxied: Option<(Routed, Request)>,
     /// What the response path decided and must remember (the core's per-request state).
@@ -217,9 +217,14 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn fill_details(request: &mut Request) {
-    request.source_ip = source_ip();
-    request.now_ms = now_ms();
+/// Reads the caller's address and the clock, each only when `reads` asks and not yet read.
+fn fill_details(request: &mut Request, reads: Reads) {
+    if reads.peer && request.source_ip.is_empty() {
+        request.source_ip = source_ip();
+    }
+    if reads.clock && request.now_ms == 0 {
+        request.now_ms = now_ms();
+    }
 }
 
 fn source_ip() -> String {
@@ -329,13 +334,13 @@ impl HttpContext for Filter {
         // The time and source address are read only where something uses them.
         let details_always = gateway.details_always(deployment);
         if details_always {
-            fill_details(&mut request);
+            fill_details(&mut request, Reads::ALL);
         }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(routed) => {
-                if !details_always && gateway.needs_details(&routed) {
-                    fill_details(&mut request);
+                if !details_always {
+                    fill_details(&mut request, gateway.host_reads(&routed));
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));

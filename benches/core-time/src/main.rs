@@ -82,17 +82,18 @@ fn time(gateway: &Gateway, raw: &[u8], expect: u16) -> Result<f64, String> {
     Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
 }
 
-/// The request of H4 as the adapter has it once the host reads are done (wrk's `GET` with the
-/// connection manager's headers; the clock and the peer read, since an HTTP integration reads them).
+/// The request of H4 as the adapter has it after reading the request head (wrk's `GET` with the
+/// connection manager's headers); the clock and the caller's address are filled in later, as the
+/// adapter reads them, only when the operation's plan asks for them.
 fn http_request(raw_headers: &[u8]) -> Request {
     let headers = pairs::decode(raw_headers);
     let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     Request {
         method: pseudo(":method"),
         path: pseudo(":path"),
-        source_ip: "127.0.0.1".into(),
+        source_ip: String::new(),
         request_id: "c0ffee00-0000-4000-8000-000000000000".into(),
-        now_ms: 1_764_000_000_000,
+        now_ms: 0,
         body: Vec::new(),
         headers,
     }
@@ -114,9 +115,16 @@ fn backend_answer() -> CallAnswer {
 /// One H4 request as the adapter handles it, both halves (what the adapter does before the
 /// callout and after its answer); returns the reply status and body.
 fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Result<(u16, Vec<u8>), String> {
-    let request = http_request(raw_headers);
+    let mut request = http_request(raw_headers);
     let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
     let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
+    let reads = gateway.host_reads(&routed);
+    if reads.peer {
+        request.source_ip = "127.0.0.1".into();
+    }
+    if reads.clock {
+        request.now_ms = 1_764_000_000_000;
+    }
     let routed = match gateway.admit(&routed, &request) {
         Admission::Admit(authorizer) => Routed { authorizer, ..routed },
         _ => return Err("not admitted".into()),
