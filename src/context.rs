@@ -87,7 +87,7 @@ impl RequestContext {
         RequestContext {
             domain_name: host.to_string(),
             domain_prefix: domain_prefix(host),
-            extended_request_id: req.request_id.clone(),
+            extended_request_id: req.extended_request_id.clone(),
             http_method: req.method.clone(),
             path: req.path_only().to_string(),
             protocol: "HTTP/1.1".to_string(),
@@ -393,12 +393,13 @@ mod fact_table_tests {
             body: Vec::new(),
             source_ip: "203.0.113.7".into(),
             request_id: "rid".into(),
+            extended_request_id: "F3mG2EhRvHcEK7w=".into(),
             now_ms: 0,
         };
         let c = RequestContext::for_request(&req);
         assert_eq!(c.domain_prefix, "abc");
         assert_eq!(c.path, "/prod/a");
-        assert_eq!(c.extended_request_id, "rid");
+        assert_eq!(c.extended_request_id, "F3mG2EhRvHcEK7w=");
         assert_eq!(c.request_time, "");
         assert_eq!(c.user_agent.as_deref(), Some("ua"));
     }

@@ -150,7 +150,7 @@ prop_compose! {
             Some(q) => format!("{path}?{q}"),
             None => path,
         };
-        Request { method, path, headers, body, source_ip, request_id, now_ms }
+        Request { method, path, headers, body, source_ip, extended_request_id: request_id.clone(), request_id, now_ms }
     }
 }
 

@@ -77,7 +77,7 @@ fn request(method: &str, path: &str, key: Option<&str>, body: &[u8]) -> Request 
         headers.extend(sign(method, p, q, &host, body, "execute-api", "us-east-1", &creds, NOW));
     }
     Request { method: method.into(), path: path.into(), headers, body: body.to_vec(), source_ip: "127.0.0.1".into(),
-              request_id: "rid".into(), now_ms: NOW }
+              request_id: "rid".into(), extended_request_id: "ext".into(), now_ms: NOW }
 }
 
 fn routed(g: &Gateway, req: &Request) -> Routed {

@@ -57,6 +57,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> R
         body: body.to_vec(),
         source_ip: "127.0.0.1".into(),
         request_id: REQUEST_ID.into(),
+        extended_request_id: REQUEST_ID.into(),
         now_ms: 1_700_000_000_000,
     }
 }

@@ -315,7 +315,8 @@ impl HttpContext for Filter {
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
-        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id());
+        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id(),
+            self.response.apigw_id().to_string());
         let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
