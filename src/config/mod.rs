@@ -242,9 +242,9 @@ fn api_keys(top: &Map<String, Value>, deployments: &[Deployment], skip: bool, wa
             for dep in deployments {
                 let ops: Vec<&str> = dep.api.operations.iter().filter(|o| o.api_key_required).map(|o| o.name.as_str()).collect();
                 if !ops.is_empty() {
-                    let what = if skip { "are NOT checked: served open (skipUnenforcedAuth)" } else { "answer 403 Forbidden" };
+                    let what = if skip { "are served open (skipUnenforcedAuth)" } else { "answer 403 Forbidden" };
                     warnings.push(format!(
-                        "deployment {:?}: {} require an API key and the configuration has no {KEYS_FIELD} (make run API_KEYS=): they {what}",
+                        "deployment {:?}: the configuration has no {KEYS_FIELD} (make run API_KEYS=): the operations that require an API key {what}: {}",
                         dep.name, ops.join(", ")));
                 }
             }
