@@ -189,15 +189,7 @@ impl Config {
         let iam_keys = top.get("iamKeys").map(crate::iam::KeySet::parse).transpose()?;
         let api_keys = api_keys(top, &deployments, skip_unenforced_auth, &mut warnings)?;
         if skip_unenforced_auth {
-            for dep in &deployments {
-                let enforced = |o: &&Operation| o.iam_only && iam_keys.is_some();
-                for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
-                    warnings.push(format!(
-                        "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
-                        dep.name, op.name, op.auth
-                    ));
-                }
-            }
+            skipped_auth(&deployments, iam_keys.is_some(), &mut warnings);
         }
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
@@ -218,6 +210,19 @@ impl Config {
         match name {
             Some(n) => self.by_name.get(n).copied(),
             None => (!self.deployments.is_empty()).then_some(0),
+        }
+    }
+}
+
+/// With `skipUnenforcedAuth`, a warning per operation whose caller check is served open.
+fn skipped_auth(deployments: &[Deployment], iam_keys: bool, warnings: &mut Vec<String>) {
+    for dep in deployments {
+        let enforced = |o: &&Operation| o.iam_only && iam_keys;
+        for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
+            warnings.push(format!(
+                "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
+                dep.name, op.name, op.auth
+            ));
         }
     }
 }
