@@ -1,6 +1,7 @@
 """`make run`: serve an exported API Gateway definition with Envoy in the foreground."""
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -125,6 +126,52 @@ def iam_keys(path):
         return {"iamKeys": json.load(f)}
 
 
+def key_files(api_keys, usage_plans):
+    """`API_KEYS=<csv>` and `USAGE_PLANS=<json>`: the plugin configuration's `apiKeys` (the file's
+    text, unchanged) and `usagePlans` (the JSON as `aws apigateway get-usage-plans` prints it)
+    (README: "API keys and usage plans")."""
+    extra = {}
+    if api_keys:
+        with open(api_keys, encoding="utf-8", newline="") as f:
+            extra["apiKeys"] = f.read()
+    if usage_plans:
+        with open(usage_plans, encoding="utf-8") as f:
+            try:
+                extra["usagePlans"] = json.load(f)
+            except json.JSONDecodeError as e:
+                raise apigw.DefinitionError(f"USAGE_PLANS={usage_plans}: not JSON: {e}") from e
+    return extra
+
+
+def first_key(api_keys):
+    """An enabled key of the API_KEYS file, for the curl examples (None when there is none)."""
+    if not api_keys:
+        return None
+    try:
+        with open(api_keys, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if not rows:
+        return None
+    titles = [t.strip().lower() for t in rows[0]]
+    for row in rows[1:]:
+        values = dict(zip(titles, row))
+        if values.get("key") and values.get("enabled", "").strip().lower() != "false":
+            return values["key"]
+    return None
+
+
+def requires_key(doc, op):
+    """Whether an operation's `security` (or the root's) lists an API key scheme."""
+    schemes = dict(doc.get("securityDefinitions") or {})
+    schemes.update((doc.get("components") or {}).get("securitySchemes") or {})
+    security = op.get("security", doc.get("security")) or []
+    return any(isinstance(s := schemes.get(name), dict) and s.get("type") == "apiKey"
+               and "x-amazon-apigateway-authorizer" not in s and not s.get("x-amazon-apigateway-authtype")
+               for entry in security if isinstance(entry, dict) for name in entry)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -152,6 +199,9 @@ def main():
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
+    ap.add_argument("--api-keys", default="", help="AWS's API key import CSV: the plugin configuration's apiKeys")
+    ap.add_argument("--usage-plans", default="",
+                    help="`aws apigateway get-usage-plans` output (JSON): the plugin configuration's usagePlans")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -171,9 +221,13 @@ def main():
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
+        extra = {**(iam_keys(a.iam_keys) or {}), **key_files(a.api_keys, a.usage_plans)}
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys))
+                                 api_id=a.api_id, account_id=a.account_id, extra=extra or None)
+    except OSError as e:
+        print(f"make run: {e}", file=sys.stderr)
+        return 2
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
@@ -189,7 +243,11 @@ def main():
     check = subprocess.run([a.checker, cfg_path], capture_output=True, text=True)
     sys.stderr.write(check.stderr)
     if check.returncode != 0:
-        print(f"make run: {a.api} cannot be served: see the error above", file=sys.stderr)
+        files = [f"{name} comes from {var}={path}" for name, var, path in
+                 (("apiKeys", "API_KEYS", a.api_keys), ("usagePlans", "USAGE_PLANS", a.usage_plans))
+                 if path and name in check.stderr]
+        print(f"make run: {a.api} cannot be served: see the error above" + "".join(f" ({f})" for f in files),
+              file=sys.stderr)
         return 2
     if a.generate_only:
         print(envoy_path)
@@ -199,11 +257,18 @@ def main():
     print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
     print("Try:")
     shown = 0
+    key = first_key(a.api_keys)
     for path, method, _ in apigw._operations(cfg["api"]):
         m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
         extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        note = ""
+        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
+            if key:
+                extra += f" -H 'x-api-key: {key}'"
+            else:
+                note = "      # 403 without API_KEYS= and USAGE_PLANS="
         body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
-        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}{note}")
         shown += 1
         if shown >= 12:
             break

@@ -286,6 +286,7 @@ impl Gateway {
                 principal_id: authorized.principal_id.clone(),
                 context: authorized.context.clone(),
                 integration_latency: latency,
+                usage_identifier_key: authorized.usage_identifier_key.clone(),
             })),
         }
     }
@@ -303,7 +304,15 @@ impl Gateway {
             stage_variables: &dep.stage_variables,
             binary_media_types: &dep.api.binary_media_types,
         };
-        request_event(&crate::event::v1::build(&input), method_arn, None)
+        request_event(&crate::event::v1::build(&input), method_arn, self.api_key_for_authorizer(dep, op, req))
+    }
+
+    /// The REQUEST authorizer event's `identity.apiKey`: the `x-api-key` header of a key-required
+    /// method whose key source is `HEADER`, not checked yet (the authorizer runs first); else null
+    /// (README: "API keys and usage plans").
+    fn api_key_for_authorizer<'r>(&self, dep: &Deployment, op: Option<&crate::config::Operation>, req: &'r Request) -> Option<&'r str> {
+        let header_key = op.is_some_and(|o| o.api_key_required) && dep.api.api_key_source == crate::api_keys::KeySource::Header;
+        header_key.then(|| crate::api_keys::admission::presented_header(req)).flatten()
     }
 
     /// A refusal as the deployment's gateway response.

@@ -133,9 +133,14 @@ pub struct Routed {
     /// What the operation's Lambda authorizer granted ([`Gateway::admit`]).
     pub authorizer: Option<crate::context::AuthorizerFacts>,    /// The IAM caller whose signature [`Gateway::admit`] verified.
     pub iam: Option<crate::context::IamIdentity>,
+    /// The API key [`Gateway::admit_api_key`] admitted on a key-required method.
+    pub api_key: Option<crate::context::ApiKeyIdentity>,
 }
 
 /// What to do after the request headers.
+// Returned once per request and taken apart at once: boxing `Routed` would only add an allocation
+// to every routed request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Start {
     /// Answer now (403 for an unknown route, closed auth...).
@@ -216,6 +221,7 @@ impl Gateway {
             needs_body: false,
             authorizer: None,
             iam: None,
+            api_key: None,
         };
         let plan = self.plans.operation(deployment, operation);
         let enforced = plan.is_some_and(|p| p.authorizer.is_some()) || (op.iam_only && self.config.iam_keys.is_some());
@@ -539,6 +545,7 @@ impl Gateway {
         }
         c.authorizer = routed.and_then(|r| r.authorizer.clone());
         c.iam = routed.and_then(|r| r.iam.clone());
+        c.api_key = routed.and_then(|r| r.api_key.clone());
         c
     }
 

@@ -5,6 +5,7 @@
 //! host, asks the core what to do, and does it.
 
 pub mod admission;
+pub mod api_keys;
 pub mod authorizer;
 pub mod config;
 pub mod context;

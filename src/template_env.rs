@@ -1,7 +1,7 @@
 //! The variables a mapping template sees (`$input`, `$context`, `$stageVariables`), built from the
 //! request once per integration call.
 
-use crate::context::{AuthorizerFacts, Fact, FactValue, Reads, RequestContext, IDENTITY_TEMPLATE_ORDER, TEMPLATE_ORDER};
+use crate::context::{AuthorizerFacts, Fact, FactValue, Reads, RequestContext, TEMPLATE_ORDER};
 use crate::vtl::{Env, Input, MapRef, Value};
 
 /// What an integration's templates read, found once at configure time so that each request builds
@@ -125,11 +125,11 @@ fn authorizer_value(a: &AuthorizerFacts) -> Value {
     m
 }
 
-/// `$context.identity`, keys in [`IDENTITY_TEMPLATE_ORDER`]; fields without a value are null,
+/// `$context.identity`, keys in [`RequestContext::identity_template_order`]; fields without a value are null,
 /// printing "".
 fn identity_value(c: &RequestContext) -> Value {
     let identity = Value::Map(MapRef::new_opaque());
-    for field in IDENTITY_TEMPLATE_ORDER {
+    for field in c.identity_template_order() {
         identity.map_insert(field.key, (field.value)(c).map(Value::from).unwrap_or(Value::Null));
     }
     identity

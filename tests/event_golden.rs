@@ -79,6 +79,7 @@ fn context(method: &str, path: &str, resource: &str) -> RequestContext {
         user_agent: Some("test-agent/1.0".into()),
         authorizer: None,
         iam: None,
+        api_key: None,
     }
 }
 

@@ -56,6 +56,7 @@ impl Case {
                 user_agent: Some("test-agent/1.0".into()),
                 authorizer: None,
                 iam: None,
+                api_key: None,
             },
             path_params: pairs(&[("id", "42")]),
             stage_variables: pairs(&[("alias", "live")]),

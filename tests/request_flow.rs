@@ -76,6 +76,11 @@ fn flow(g: &Gateway, req: Request) -> Flow {
         Start::Respond(reply) => return Flow::Local(path.local_reply(reply).response, path),
         Start::Routed(routed) => routed,
     };
+    // The API key step, as the adapter runs it before the integration.
+    let routed = match g.admit_api_key(routed, &req) {
+        Ok(routed) => routed,
+        Err(reply) => return Flow::Local(path.local_reply(reply).response, path),
+    };
     match g.finish(&routed, &req) {
         Outcome::Reply(reply) => Flow::Local(path.local_reply(reply).response, path),
         Outcome::Call(call, env) => Flow::Call(call, env, routed, req),

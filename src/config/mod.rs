@@ -92,11 +92,14 @@ pub struct Config {
     /// `iamKeys`: the callers IAM operations verify signatures against (README: "IAM"); without
     /// it IAM operations fail closed.
     pub iam_keys: Option<crate::iam::KeySet>,
+    /// `apiKeys` and `usagePlans` (README: "API keys and usage plans"); without them key-required
+    /// operations fail closed (every key is unknown).
+    pub api_keys: Option<crate::api_keys::ApiKeys>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys"];
+const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "apiKeys", "usagePlans"];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -184,16 +187,9 @@ impl Config {
             Some(_) => return Err(ConfigError::new("", "skipUnenforcedAuth", "must be true or false")),
         };
         let iam_keys = top.get("iamKeys").map(crate::iam::KeySet::parse).transpose()?;
+        let api_keys = api_keys(top, &deployments, skip_unenforced_auth, &mut warnings)?;
         if skip_unenforced_auth {
-            for dep in &deployments {
-                let enforced = |o: &&Operation| o.iam_only && iam_keys.is_some();
-                for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
-                    warnings.push(format!(
-                        "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
-                        dep.name, op.name, op.auth
-                    ));
-                }
-            }
+            skipped_auth(&deployments, iam_keys.is_some(), &mut warnings);
         }
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
@@ -204,6 +200,7 @@ impl Config {
             targets,
             skip_unenforced_auth,
             iam_keys,
+            api_keys,
             warnings,
         })
     }
@@ -213,6 +210,50 @@ impl Config {
         match name {
             Some(n) => self.by_name.get(n).copied(),
             None => (!self.deployments.is_empty()).then_some(0),
+        }
+    }
+}
+
+/// With `skipUnenforcedAuth`, a warning per operation whose caller check is served open.
+fn skipped_auth(deployments: &[Deployment], iam_keys: bool, warnings: &mut Vec<String>) {
+    for dep in deployments {
+        let enforced = |o: &&Operation| o.iam_only && iam_keys;
+        for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
+            warnings.push(format!(
+                "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
+                dep.name, op.name, op.auth
+            ));
+        }
+    }
+}
+
+/// `apiKeys` and `usagePlans` (README: "API keys and usage plans"). Without `apiKeys`, each
+/// deployment's key-required operations are named at load: they answer 403 Forbidden (or, with
+/// `skipUnenforcedAuth`, are served open).
+fn api_keys(top: &Map<String, Value>, deployments: &[Deployment], skip: bool, warnings: &mut Vec<String>)
+    -> Result<Option<crate::api_keys::ApiKeys>, ConfigError> {
+    use crate::api_keys::{ApiKeys, KEYS_FIELD, PLANS_FIELD};
+    match (top.get(KEYS_FIELD), top.get(PLANS_FIELD)) {
+        (Some(keys), plans) => {
+            let (keys, mut more) = ApiKeys::compile(keys, plans, deployments)?;
+            warnings.append(&mut more);
+            Ok(Some(keys))
+        }
+        (None, plans) => {
+            if let Some(plans) = plans {
+                // Checked all the same: a broken file should not wait for its keys to be refused.
+                crate::api_keys::usage_plans::parse(plans)?;
+            }
+            for dep in deployments {
+                let ops: Vec<&str> = dep.api.operations.iter().filter(|o| o.api_key_required).map(|o| o.name.as_str()).collect();
+                if !ops.is_empty() {
+                    let what = if skip { "are served open (skipUnenforcedAuth)" } else { "answer 403 Forbidden" };
+                    warnings.push(format!(
+                        "deployment {:?}: the configuration has no {KEYS_FIELD} (make run API_KEYS=): the operations that require an API key {what}: {}",
+                        dep.name, ops.join(", ")));
+                }
+            }
+            Ok(None)
         }
     }
 }

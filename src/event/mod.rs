@@ -513,6 +513,7 @@ pub(crate) mod test_support {
                 user_agent: Some("curl/8.5.0".into()),
                 authorizer: None,
                 iam: None,
+                api_key: None,
             };
             Fixture {
                 request,

@@ -12,7 +12,7 @@ use super::{
     event_body, event_headers, json, query_pairs, same_header, same_key, write_all_values_or_null,
     write_last_values_or_null, NameStyle, ProxyInput,
 };
-use crate::context::{AuthorizerFacts, FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
+use crate::context::{AuthorizerFacts, FactValue, RequestContext, PROXY_EVENT_ORDER};
 
 /// The 1.0 event's keys, in AWS's order (the REQUEST authorizer's event reuses the first ten).
 pub const EVENT_KEYS: [&str; 12] = [
@@ -121,11 +121,11 @@ fn authorizer(out: &mut String, a: &AuthorizerFacts) {
     out.push('}');
 }
 
-/// `identity`, keys in [`IDENTITY_EVENT_ORDER`]: unauthenticated, everything `null` but
+/// `identity`, keys in [`RequestContext::identity_event_order`]: unauthenticated, everything `null` but
 /// `sourceIp` and `userAgent` (README: "Lambda proxy (AWS_PROXY)").
 fn identity(out: &mut String, c: &RequestContext) {
     out.push('{');
-    for field in IDENTITY_EVENT_ORDER {
+    for field in c.identity_event_order() {
         json::field(out, field.key);
         json::opt_string(out, (field.value)(c));
     }

@@ -264,8 +264,13 @@ impl Filter {
             .map_err(|status| format!("{status:?}"))
     }
 
-    /// Runs the integration of a routed request whose body (if any) is in `request`.
+    /// After the authorizer or IAM: the API key step ([`Gateway::admit_api_key`]), then the
+    /// integration of a routed request whose body (if any) is in `request`.
     fn run(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
+        let routed = match gateway.admit_api_key(routed, &request) {
+            Ok(routed) => routed,
+            Err(reply) => return self.reply(reply),
+        };
         match gateway.finish(&routed, &request) {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
