@@ -98,7 +98,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request {
                      (":authority".to_string(), "gw.example.com".to_string())];
     h.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Request { method: method.into(), path: path.into(), headers: h, body: Vec::new(), source_ip: "127.0.0.1".into(),
-              request_id: "rid".into(), now_ms: 1_700_000_000_000 }
+              request_id: "rid".into(), extended_request_id: "ext".into(), now_ms: 1_700_000_000_000 }
 }
 
 fn routed(g: &Gateway, req: &Request) -> Routed {
