@@ -240,6 +240,36 @@ impl Gateway {
         }
     }
 
+    /// Throttles and quotas (README: "Throttling"), after the API key and the authorizer and
+    /// before request validation: the answer when a level refuses the request. The levels that
+    /// apply were compiled at configure time; the usage plan's come with the caller
+    /// ([`Routed::metered`]).
+    pub fn throttle(&self, routed: &Routed, req: &Request) -> Option<Reply> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        let op = dep.api.operations.get(routed.operation)?;
+        let checks = crate::throttle::checks(&dep.name, &op.name, &dep.limits, routed.operation, routed.metered.as_deref());
+        if checks.is_empty() {
+            return None;
+        }
+        let verdict = crate::throttle::admit(self.counters.as_ref(), &checks, req.now_ms);
+        let (kind, message) = match verdict {
+            crate::throttle::Verdict::Admit => return None,
+            crate::throttle::Verdict::Throttled => (ResponseType::Throttled, "Too Many Requests"),
+            crate::throttle::Verdict::QuotaExceeded => (ResponseType::QuotaExceeded, "Limit Exceeded"),
+        };
+        Some(self.error_reply(Some(dep), req, Some(routed), kind, message, None))
+    }
+
+    /// Whether a routed request is throttled (any level applies): the adapter then reads the
+    /// clock for it.
+    pub fn throttles(&self, routed: &Routed) -> bool {
+        self.config.deployments.get(routed.deployment).is_some_and(|d| {
+            d.limits.account.is_some()
+                || routed.metered.is_some()
+                || d.limits.methods.get(routed.operation).is_some_and(Option::is_some)
+        })
+    }
+
     /// The request validator (the last check before the integration, its body read): the
     /// answer when it refuses the request (README: "Request validation").
     pub fn validate(&self, routed: &Routed, req: &Request) -> Option<Reply> {
