@@ -1,6 +1,7 @@
 //! The proxy-wasm adapter: reads the request from Envoy, asks the core, does what it says.
 
 mod host;
+mod shared;
 
 use std::rc::Rc;
 
@@ -42,6 +43,8 @@ impl RootContext for Root {
         match Gateway::from_bytes(&bytes) {
             Ok(mut gateway) => {
                 gateway.credentials = credentials();
+                // Every worker's VM counts in the process's shared data (README: "Throttling").
+                gateway.counters = Box::new(shared::SharedData::default());
                 for w in &gateway.config.warnings {
                     host::log(host::LOG_WARN, &format!("apigateway: {w}"));
                 }
@@ -336,6 +339,9 @@ impl HttpContext for Filter {
             Start::Routed(routed) => {
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
+                } else if request.now_ms == 0 && gateway.throttles(&routed) {
+                    // The buckets refill by the host's clock.
+                    request.now_ms = now_ms();
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
