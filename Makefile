@@ -15,6 +15,8 @@ CFN_PARAMS ?=
 LOCAL_LAMBDA ?= auto
 LOCAL_SERVICES ?= auto
 IAM_KEYS ?=
+# The `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling.
+STAGE_SETTINGS ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,7 +46,8 @@ run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" \
 	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
-	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)"
+	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" \
+	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))'
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

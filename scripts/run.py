@@ -125,6 +125,21 @@ def iam_keys(path):
         return {"iamKeys": json.load(f)}
 
 
+def stage_settings(value):
+    """`STAGE_SETTINGS=<file or JSON>`: what `aws apigateway get-stage` prints, as the plugin
+    configuration's `stageSettings` (README: "Throttling"), or nothing."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if value.startswith("{"):
+            return {"stageSettings": json.loads(value)}
+        with open(value, encoding="utf-8") as f:
+            return {"stageSettings": json.load(f)}
+    except (OSError, ValueError) as e:
+        raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -152,6 +167,8 @@ def main():
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
+    ap.add_argument("--stage-settings", default="",
+                    help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -171,9 +188,10 @@ def main():
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
+        extra = {**(iam_keys(a.iam_keys) or {}), **(stage_settings(a.stage_settings) or {})}
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys))
+                                 api_id=a.api_id, account_id=a.account_id, extra=extra)
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
