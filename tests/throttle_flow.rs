@@ -302,3 +302,50 @@ fn other_stage_name_warns() {
     assert!(g.config.warnings.iter().any(|w| w.contains("stageSettings are stage \"dev\"'s, served as stage \"prod\"")),
             "{:?}", g.config.warnings);
 }
+
+// --- global mode ---------------------------------------------------------------------------------
+
+/// A `RateLimitResponse`: the overall code and each descriptor's.
+fn rls_answer(overall: u8, statuses: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x08, overall];
+    for s in statuses {
+        out.extend_from_slice(&[0x12, 2, 0x08, *s]);
+    }
+    out
+}
+
+// With `globalRateLimit`, nothing is counted in the process: the adapter asks the service with
+// the levels that apply (README: "Throttling"), and its answer is admitted or AWS's 429.
+#[test]
+fn global_mode() {
+    let g = gateway(json!({"globalRateLimit": {"cluster": "rls", "domain": "d", "timeoutMs": 50},
+                           "stageSettings": get_stage(json!({"~1pets/GET": method_setting(json!(0), json!(0))}))}));
+    let req = request("GET", "/pets", T0);
+    let r = Routed { metered: Some(Box::new(metered(None, None, Some(QuotaLimit { limit: 1, offset: 0, period: Period::Day })))),
+                     ..routed(&g, &req) };
+    // The local counters are not used: burst 0 would refuse.
+    assert!(g.throttle(&r, &req).is_none());
+    assert!(!g.throttles(&r));
+    let call = g.rate_limit_call(&r).unwrap();
+    assert_eq!((call.cluster.as_str(), call.timeout_ms), ("rls", 50));
+    assert!(call.message.starts_with(&[0x0a, 1, b'd', 0x12]));
+    for key in ["apigw/q/p1/k1", "apigw/s/prod/GET /pets", "apigw/a/123456789012/us-east-1"] {
+        assert!(call.message.windows(key.len()).any(|w| w == key.as_bytes()), "{key}");
+    }
+    assert_eq!(g.on_rate_limit_answer(&r, &req, 0, &rls_answer(1, &[1, 1, 1])), Ok(None));
+    // The first level over its limit decides the answer: the quota, then a throttle.
+    let refusal = |body: Vec<u8>| g.on_rate_limit_answer(&r, &req, 0, &body).unwrap_err().response;
+    assert_429(&refusal(rls_answer(2, &[2, 2, 1])), LIMIT_EXCEEDED, "LimitExceededException");
+    assert_429(&refusal(rls_answer(2, &[1, 2, 1])), TOO_MANY, "TooManyRequestsException");
+    // A failed call or an answer that says nothing admits, with a line for the log.
+    let failed = g.on_rate_limit_answer(&r, &req, 14, &[]).unwrap().unwrap();
+    assert_eq!(failed, "GET /pets: the rate limit call failed with gRPC status 14: admitted");
+    assert!(g.on_rate_limit_answer(&r, &req, 0, &[0x08, 0]).unwrap().is_some());
+    assert!(g.on_rate_limit_answer(&r, &req, 0, &[0x12, 9]).unwrap().is_some());
+    // Without any level (account off, no stage limit, no plan) there is nothing to ask.
+    let none = gateway(json!({"globalRateLimit": {"cluster": "rls"},
+                              "accountSettings": {"throttleSettings": {"rateLimit": -1}}}));
+    let req = request("GET", "/", T0);
+    assert!(none.rate_limit_call(&routed(&none, &req)).is_none());
+    assert!(refused(json!({"globalRateLimit": {"cluster": ""}})).contains("globalRateLimit.cluster: must be a non-empty string"));
+}

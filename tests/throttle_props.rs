@@ -149,6 +149,17 @@ proptest! {
         }
     }
 
+    // The rate limit service's answer, whatever its bytes: parsed or refused, never a panic.
+    #[test]
+    fn rls_answers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64), statuses in prop::collection::vec(0u64..4, 0..4)) {
+        if let Ok(a) = apigw_envoy::throttle::global::parse(&bytes) {
+            let checks = [Check::Bucket(Cow::Borrowed("b"), BucketLimit::new(1, 1))];
+            let _ = apigw_envoy::throttle::global::verdict(&checks, &a);
+        }
+        let answer = apigw_envoy::throttle::global::Answer { overall: 2, statuses };
+        let _ = apigw_envoy::throttle::global::verdict(&[], &answer);
+    }
+
     // Arbitrary `stageSettings` and `accountSettings` are refused or accepted, never a panic.
     #[test]
     fn stage_settings_never_panic(

@@ -96,11 +96,14 @@ pub struct Config {
     /// `iamKeys`: the callers IAM operations verify signatures against (README: "IAM"); without
     /// it IAM operations fail closed.
     pub iam_keys: Option<crate::iam::KeySet>,
+    /// `globalRateLimit`: the levels are asked of a rate limit service instead of counted in the
+    /// process (README: "Throttling").
+    pub global_rate_limit: Option<crate::throttle::global::GlobalSettings>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "accountSettings"];
+const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "accountSettings", "globalRateLimit"];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -206,7 +209,13 @@ impl Config {
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
         let targets = parse_targets(top.get("targets"))?;
+        let global_rate_limit = top
+            .get("globalRateLimit")
+            .map(crate::throttle::global::GlobalSettings::parse)
+            .transpose()
+            .map_err(|(field, e)| ConfigError::new("", field, e))?;
         Ok(Config {
+            global_rate_limit,
             deployments,
             by_name,
             targets,

@@ -15,6 +15,7 @@
 //! targets, AWS's words, and a broken store must not stop all traffic.
 
 pub mod bucket;
+pub mod global;
 pub mod quota;
 pub mod stage;
 pub mod store;
