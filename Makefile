@@ -17,6 +17,8 @@ LOCAL_SERVICES ?= auto
 IAM_KEYS ?=
 # The `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling.
 STAGE_SETTINGS ?=
+# host:port of a rate limit service speaking Envoy's RLS gRPC protocol: throttle across replicas.
+GLOBAL_RATE_LIMIT ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -47,7 +49,7 @@ run: build checker
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" \
 	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" \
-	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))'
+	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)"
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

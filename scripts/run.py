@@ -169,6 +169,8 @@ def main():
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
     ap.add_argument("--stage-settings", default="",
                     help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
+    ap.add_argument("--global-rate-limit", default="",
+                    help="host:port of a rate limit service (Envoy's RLS gRPC protocol): throttle across replicas")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -189,12 +191,18 @@ def main():
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
         extra = {**(iam_keys(a.iam_keys) or {}), **(stage_settings(a.stage_settings) or {})}
+        rls_cluster = None
+        if a.global_rate_limit.strip():
+            rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+            extra.update(rls_config)
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
                                  api_id=a.api_id, account_id=a.account_id, extra=extra)
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
+    if rls_cluster:
+        envoy["static_resources"]["clusters"].append(rls_cluster)
     os.makedirs(a.out, exist_ok=True)
     cfg_path = os.path.join(a.out, "plugin-config.json")
     envoy_path = os.path.join(a.out, "envoy.json")

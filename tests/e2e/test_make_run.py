@@ -244,3 +244,20 @@ def test_make_run_stage_settings(tmp_path):
             'no method GET /pets/{id} in the definition') in r.stderr
     r = generate(tmp_path, "missing", LOCAL_SERVICES="no", STAGE_SETTINGS=str(tmp_path / "none.json"))
     assert r.returncode == 2 and "make run: STAGE_SETTINGS: [Errno 2] No such file or directory" in r.stderr, r.stderr
+
+
+# `make run GLOBAL_RATE_LIMIT=<host:port>`: an HTTP/2 cluster for the rate limit service and the
+# plugin configuration's globalRateLimit naming it; a value that is not host:port stops make run.
+def test_make_run_global_rate_limit(tmp_path):
+    cfg = generate(tmp_path, "global", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="127.0.0.1:8081")
+    assert cfg["globalRateLimit"] == {"cluster": "apigw_ratelimit"}
+    with open(tmp_path / "global" / "envoy.json", encoding="utf-8") as f:
+        clusters = {c["name"]: c for c in json.load(f)["static_resources"]["clusters"]}
+    rls = clusters["apigw_ratelimit"]
+    assert rls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"] == {
+        "socket_address": {"address": "127.0.0.1", "port_value": 8081}}
+    options = rls["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert options["explicit_http_config"] == {"http2_protocol_options": {}}
+    assert "globalRateLimit" not in generate(tmp_path, "local", LOCAL_SERVICES="no")
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="nowhere")
+    assert r.returncode == 2 and "make run: GLOBAL_RATE_LIMIT 'nowhere' is not host:port" in r.stderr, r.stderr
