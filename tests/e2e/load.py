@@ -11,9 +11,10 @@ import time
 
 
 class Answer:
-    __slots__ = ("status", "headers", "body", "path")
+    __slots__ = ("status", "headers", "body", "path", "port")
 
-    def __init__(self, path, response):
+    def __init__(self, port, path, response):
+        self.port = port
         self.path = path
         self.status = response.status
         self.headers = {k.lower(): v for k, v in response.getheaders()}
@@ -22,13 +23,16 @@ class Answer:
 
 def hammer(port, paths, seconds=3.0, connections=16):
     """Sends GET requests to each of `paths` (round robin per connection) on `connections`
-    connections to 127.0.0.1:`port` for `seconds`; returns (elapsed seconds, answers)."""
+    connections to 127.0.0.1:`port` (a list of ports: the connections spread over them) for
+    `seconds`; returns (elapsed seconds, answers)."""
+    ports = port if isinstance(port, (list, tuple)) else [port]
     answers = []
     lock = threading.Lock()
     start = threading.Event()
     deadline = [0.0]
 
     def worker(n):
+        port = ports[n % len(ports)]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine = []
         i = n
@@ -38,7 +42,7 @@ def hammer(port, paths, seconds=3.0, connections=16):
             i += 1
             try:
                 conn.request("GET", path)
-                mine.append(Answer(path, conn.getresponse()))
+                mine.append(Answer(port, path, conn.getresponse()))
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
