@@ -5,6 +5,8 @@
 //! function through the Lambda Invoke API, as AWS_PROXY calls a function. An IAM operation
 //! (README: "IAM") has its caller's SigV4 signature verified against the configured key set
 //! instead, then the resource policy and the key's identity policy evaluated for that caller.
+//! Then the throttles and quotas (README: "Throttling", [`Gateway::throttle`]) and the request
+//! validator ([`Gateway::validate`]), both run by [`Gateway::finish`].
 
 use std::cell::RefCell;
 

@@ -124,6 +124,7 @@ fn unescape(p: &str) -> Result<String, String> {
 /// One `methodSettings` entry: which operations it concerns, how specific it is, what it sets.
 struct Setting {
     specificity: u8,
+    /// Operation indices, ascending.
     operations: Vec<usize>,
     throttle: Partial,
 }
@@ -216,7 +217,7 @@ pub fn compile(input: &DeploymentInput, warnings: &mut Vec<String>) -> Result<De
         .map(|(i, op)| {
             let set = levels
                 .iter()
-                .filter(|s| s.operations.contains(&i))
+                .filter(|s| s.operations.binary_search(&i).is_ok())
                 .fold(Partial::default(), |acc, s| acc.or(s.throttle));
             (set != Partial::default()).then(|| Counted {
                 key: format!("{KEY_PREFIX}s/{}/{}", input.name, op.name),
