@@ -68,6 +68,8 @@ def admitted_rate(answers, path, burst, elapsed):
 
 def assert_rate(answers, path, rate, burst, elapsed):
     got, count = admitted_rate(answers, path, burst, elapsed)
+    sent = sum(1 for a in answers if a.path == path)
+    print(f"{path}: {sent} sent, {count} admitted in {elapsed:.2f} s: {got:.1f}/s after the burst, configured {rate}/s")
     assert abs(got - rate) <= RATE_TOLERANCE * rate, (
         f"{path}: {count} admitted in {elapsed:.2f} s: {got:.1f}/s after the burst of {burst}, configured {rate}/s")
 
