@@ -269,6 +269,26 @@ def cluster(name, url, timeout="30s"):
     return c
 
 
+RATE_LIMIT_CLUSTER = "apigw_ratelimit"
+
+
+def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
+    """Global throttling (README: "Throttling"): the HTTP/2 cluster of a rate limit service that
+    speaks Envoy's RLS gRPC protocol at `host:port`, and the plugin configuration key that makes
+    the filter ask it instead of counting in the process."""
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        raise DefinitionError(f"GLOBAL_RATE_LIMIT {host_port!r} is not host:port")
+    c = cluster(name, f"http://{host}:{port}")
+    c["typed_extension_protocol_options"] = {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "explicit_http_config": {"http2_protocol_options": {}},
+        },
+    }
+    return c, {"globalRateLimit": {"cluster": name}}
+
+
 # What Envoy's async client adds to every callout (README: "Deployments (`envoy/`)") and, with
 # `use_remote_address`, the HCM to proxied requests. API Gateway sends none of them, so the cluster
 # drops them before the request leaves (the router's `suppress_envoy_headers` does not reach

@@ -172,6 +172,21 @@ def requires_key(doc, op):
                for entry in security if isinstance(entry, dict) for name in entry)
 
 
+def stage_settings(value):
+    """`STAGE_SETTINGS=<file or JSON>`: what `aws apigateway get-stage` prints, as the plugin
+    configuration's `stageSettings` (README: "Throttling"), or nothing."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if value.startswith("{"):
+            return {"stageSettings": json.loads(value)}
+        with open(value, encoding="utf-8") as f:
+            return {"stageSettings": json.load(f)}
+    except (OSError, ValueError) as e:
+        raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -202,6 +217,10 @@ def main():
     ap.add_argument("--api-keys", default="", help="AWS's API key import CSV: the plugin configuration's apiKeys")
     ap.add_argument("--usage-plans", default="",
                     help="`aws apigateway get-usage-plans` output (JSON): the plugin configuration's usagePlans")
+    ap.add_argument("--stage-settings", default="",
+                    help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
+    ap.add_argument("--global-rate-limit", default="",
+                    help="host:port of a rate limit service (Envoy's RLS gRPC protocol): throttle across replicas")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -221,7 +240,12 @@ def main():
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
-        extra = {**(iam_keys(a.iam_keys) or {}), **key_files(a.api_keys, a.usage_plans)}
+        extra = {**(iam_keys(a.iam_keys) or {}), **key_files(a.api_keys, a.usage_plans),
+                 **(stage_settings(a.stage_settings) or {})}
+        rls_cluster = None
+        if a.global_rate_limit.strip():
+            rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+            extra.update(rls_config)
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
                                  api_id=a.api_id, account_id=a.account_id, extra=extra or None)
@@ -231,6 +255,8 @@ def main():
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
+    if rls_cluster:
+        envoy["static_resources"]["clusters"].append(rls_cluster)
     os.makedirs(a.out, exist_ok=True)
     cfg_path = os.path.join(a.out, "plugin-config.json")
     envoy_path = os.path.join(a.out, "envoy.json")

@@ -30,6 +30,7 @@ pub mod response_path;
 pub mod routing;
 pub mod selection;
 pub mod template_env;
+pub mod throttle;
 pub mod sigv4;
 pub mod time;
 pub mod trace;

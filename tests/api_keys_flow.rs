@@ -168,11 +168,12 @@ fn refusal_reasons() {
 #[test]
 fn header_case_and_repeats() {
     let g = gateway();
+    // (/root, whose plan throttle has room for all of these at once; /a's admits two.)
     for name in ["X-API-Key", "X-Api-Key", "x-api-key"] {
-        assert_eq!(serve(&g, &request("GET", "/a", &[(name, GOOD)])).status, 200, "{name}");
+        assert_eq!(serve(&g, &request("GET", "/root", &[(name, GOOD)])).status, 200, "{name}");
     }
-    assert_eq!(serve(&g, &request("GET", "/a", &[("x-api-key", "bad"), ("x-api-key", GOOD)])).status, 200);
-    assert_eq!(answer(&serve(&g, &request("GET", "/a", &[("x-api-key", GOOD), ("x-api-key", "bad")]))), FORBIDDEN);
+    assert_eq!(serve(&g, &request("GET", "/root", &[("x-api-key", "bad"), ("x-api-key", GOOD)])).status, 200);
+    assert_eq!(answer(&serve(&g, &request("GET", "/root", &[("x-api-key", GOOD), ("x-api-key", "bad")]))), FORBIDDEN);
 }
 
 // A root-level `security` applies to operations without their own; `security: []` opts out, and
@@ -385,4 +386,34 @@ fn refused_at_load() {
     let mut c = config(json!({}), "prod", false);
     c["apiKeys"] = json!(7);
     assert!(refuse(c).starts_with("invalid configuration: apiKeys: must be the text of AWS's API key file"));
+}
+
+const TOO_MANY: (u16, &str, &str) = (429, "TooManyRequestsException", r#"{"message":"Too Many Requests"}"#);
+const LIMIT_EXCEEDED: (u16, &str, &str) = (429, "LimitExceededException", r#"{"message":"Limit Exceeded"}"#);
+
+// The admitted key's usage plan meters it (README: "Throttling"): plan-prod's throttle for GET /a
+// (burst 2) refuses the third request at once; its own throttle (burst 10, per key, over every
+// method) then admits the 8 tokens the two /a requests left, on GET /root.
+#[test]
+fn the_usage_plan_throttles_the_key() {
+    let g = gateway();
+    let a = |_| answer(&serve(&g, &request("GET", "/a", &[("x-api-key", GOOD)]))).0;
+    assert_eq!((0..3).map(a).collect::<Vec<_>>(), [200, 200, 429]);
+    assert_eq!(answer(&serve(&g, &request("GET", "/a", &[("x-api-key", GOOD)]))), TOO_MANY);
+    let root: Vec<u16> = (0..9).map(|_| answer(&serve(&g, &request("GET", "/root", &[("x-api-key", GOOD)]))).0).collect();
+    assert_eq!(root, [200, 200, 200, 200, 200, 200, 200, 200, 429]);
+}
+
+// A plan's quota counts each key's requests in its period; the next is AWS's Limit Exceeded.
+#[test]
+fn the_usage_plan_quota() {
+    let mut c = config(json!({}), "prod", true);
+    c["usagePlans"] = json!({"items": [{"id": "plan-prod", "apiStages": [{"apiId": "abc123", "stage": "prod"}],
+                                        "quota": {"limit": 3, "offset": 0, "period": "MONTH"}},
+                                       {"id": "plan-dev", "apiStages": []}, {"id": "plan-other", "apiStages": []}]});
+    let g = gateway_of(&c);
+    for _ in 0..3 {
+        assert_eq!(answer(&serve(&g, &request("GET", "/a", &[("x-api-key", GOOD)]))).0, 200);
+    }
+    assert_eq!(answer(&serve(&g, &request("GET", "/root", &[("x-api-key", GOOD)]))), LIMIT_EXCEEDED);
 }

@@ -24,8 +24,8 @@ impl Gateway {
             KeySource::Authorizer => routed.authorizer.as_ref().and_then(|a| a.usage_identifier_key.as_deref()),
         };
         // Without `apiKeys` every key is unknown: the operation fails closed (README).
-        match self.config.api_keys.as_ref().map(|keys| keys.check(routed.deployment, presented)) {
-            Some(Ok((key, _plan))) => Ok(Routed { api_key: Some(key.identity()), ..routed }),
+        match self.config.api_keys.as_ref().map(|keys| keys.admit(routed.deployment, routed.operation, presented)) {
+            Some(Ok((key, metered))) => Ok(Routed { api_key: Some(key), metered, ..routed }),
             Some(Err(_)) | None => Err(self.error_reply(Some(dep), req, Some(&routed), ResponseType::InvalidApiKey, "Forbidden", None)),
         }
     }

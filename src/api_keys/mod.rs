@@ -17,6 +17,7 @@
 pub mod admission;
 pub mod csv;
 pub mod key_file;
+pub mod limits;
 pub mod usage_plans;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use serde_json::Value;
 use crate::config::Deployment;
 use crate::context::ApiKeyIdentity;
 use crate::error::ConfigError;
+use crate::throttle::Metered;
 pub use key_file::ApiKey;
 pub use usage_plans::UsagePlan;
 
@@ -82,6 +84,8 @@ pub struct ApiKeys {
     /// Per deployment, per key (index in `keys`): the plan (index in `plans`) attached to the
     /// deployment's API and stage that the key is in.
     stages: Vec<Vec<Option<usize>>>,
+    /// By deployment, then plan: the plan's limits there, compiled at load ([`limits::PlanLimits`]).
+    limits: Vec<Vec<limits::PlanLimits>>,
 }
 
 /// The `apiKeys` and `usagePlans` configuration keys' names (errors name them).
@@ -129,23 +133,47 @@ impl ApiKeys {
         }
         let by_value = keys.iter().enumerate().map(|(i, k)| (k.value.clone(), i)).collect();
         let by_id = keys.iter().enumerate().map(|(i, k)| (k.id.clone(), i)).collect();
-        Ok((ApiKeys { keys, by_value, by_id, plans, stages }, warnings))
+        let limits = deployments
+            .iter()
+            .map(|dep| plans.iter().map(|plan| limits::PlanLimits::compile(plan, dep)).collect())
+            .collect();
+        Ok((ApiKeys { keys, by_value, by_id, plans, stages, limits }, warnings))
     }
 
     /// The check of a presented key for a deployment (README: "API keys and usage plans").
     pub fn check(&self, deployment: usize, presented: Option<&str>) -> Result<(&ApiKey, &UsagePlan), Refused> {
+        let (key, plan) = self.find(deployment, presented)?;
+        Ok((key, self.plans.get(plan).ok_or(Refused::NotInPlan)?))
+    }
+
+    /// The key presented on operation `operation` of a deployment, admitted: its identity and what
+    /// its usage plan meters there (`None` when the plan sets no limit on it).
+    pub fn admit(&self, deployment: usize, operation: usize, presented: Option<&str>)
+        -> Result<(ApiKeyIdentity, Option<Box<Metered>>), Refused> {
+        let (key, plan) = self.find(deployment, presented)?;
+        let limits = self.limits.get(deployment).and_then(|l| l.get(plan));
+        let metered = limits.and_then(|l| {
+            let method_throttle = l.methods.get(operation).copied().flatten();
+            (l.throttle.is_some() || l.quota.is_some() || method_throttle.is_some()).then(|| Box::new(Metered {
+                key_id: key.id.clone(),
+                plan_id: self.plans.get(plan).map(|p| p.id.clone()).unwrap_or_default(),
+                throttle: l.throttle,
+                method_throttle,
+                quota: l.quota,
+            }))
+        });
+        Ok((key.identity(), metered))
+    }
+
+    /// The key presented and the index of its plan on the deployment, or why it is refused.
+    fn find(&self, deployment: usize, presented: Option<&str>) -> Result<(&ApiKey, usize), Refused> {
         let presented = presented.filter(|k| !k.is_empty()).ok_or(Refused::Missing)?;
         let index = *self.by_value.get(presented).ok_or(Refused::Unknown)?;
         let key = self.keys.get(index).ok_or(Refused::Unknown)?;
         if !key.enabled {
             return Err(Refused::Disabled);
         }
-        let plan = self
-            .stages
-            .get(deployment)
-            .and_then(|s| s.get(index).copied().flatten())
-            .and_then(|p| self.plans.get(p))
-            .ok_or(Refused::NotInPlan)?;
+        let plan = self.stages.get(deployment).and_then(|s| s.get(index).copied().flatten()).ok_or(Refused::NotInPlan)?;
         Ok((key, plan))
     }
 

@@ -8,12 +8,13 @@
 //!   "deployments": [
 //!     { "name": "pets-prod", "api": "pets", "stage": "prod", "stagePrefix": false,
 //!       "stageVariables": { "v": "1" }, "apiId": "a1b2c3d4e5", "accountId": "123456789012",
-//!       "region": "us-east-1" }
+//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } } }
 //!   ],
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
 //!   "skipUnenforcedAuth": false,
-//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ]
+//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ],
+//!   "accountSettings": { "throttleSettings": { "rateLimit": 10000.0, "burstLimit": 5000 } }
 //! }
 //! ```
 //! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
@@ -51,6 +52,9 @@ pub struct Deployment {
     pub account_id: String,
     pub region: String,
     pub deployment_id: String,
+    /// The stage's limit for each operation and the account's (`stageSettings`,
+    /// `accountSettings`), compiled (README: "Throttling").
+    pub limits: crate::throttle::DeploymentLimits,
 }
 
 /// `stagePrefix`: `false` (default), `true`, or `"optional"` (strip `/{stage}` when the path starts
@@ -95,11 +99,17 @@ pub struct Config {
     /// `apiKeys` and `usagePlans` (README: "API keys and usage plans"); without them key-required
     /// operations fail closed (every key is unknown).
     pub api_keys: Option<crate::api_keys::ApiKeys>,
+    /// `globalRateLimit`: the levels are asked of a rate limit service instead of counted in the
+    /// process (README: "Throttling").
+    pub global_rate_limit: Option<crate::throttle::global::GlobalSettings>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "apiKeys", "usagePlans"];
+const TOP_KEYS: &[&str] = &[
+    "apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "apiKeys", "usagePlans", "accountSettings",
+    "globalRateLimit",
+];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -110,6 +120,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "accountId",
     "region",
     "deploymentId",
+    "stageSettings",
 ];
 
 impl Config {
@@ -168,10 +179,13 @@ impl Config {
         if deployment_values.is_empty() {
             return Err(ConfigError::new("", "deployments", "at least one deployment is needed"));
         }
+        // AWS's account throttle unless `accountSettings` (get-account's output) says otherwise.
+        let account = crate::throttle::stage::account(top.get("accountSettings"))
+            .map_err(|(field, e)| ConfigError::new("", field, e))?;
         let mut deployments = Vec::new();
         let mut by_name = HashMap::new();
         for d in deployment_values {
-            let dep = parse_deployment(d, flat, &apis, &mut warnings)?;
+            let dep = parse_deployment(d, flat, &apis, account, &mut warnings)?;
             if by_name.insert(dep.name.clone(), deployments.len()).is_some() {
                 return Err(ConfigError::new(
                     format!("deployment {:?}", dep.name),
@@ -194,7 +208,13 @@ impl Config {
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
         let targets = parse_targets(top.get("targets"))?;
+        let global_rate_limit = top
+            .get("globalRateLimit")
+            .map(crate::throttle::global::GlobalSettings::parse)
+            .transpose()
+            .map_err(|(field, e)| ConfigError::new("", field, e))?;
         Ok(Config {
+            global_rate_limit,
             deployments,
             by_name,
             targets,
@@ -270,6 +290,7 @@ fn parse_deployment(
     d: &Map<String, Value>,
     flat: bool,
     apis: &HashMap<String, Rc<Api>>,
+    account: Option<crate::throttle::BucketLimit>,
     warnings: &mut Vec<String>,
 ) -> Result<Deployment, ConfigError> {
     if !flat {
@@ -329,11 +350,27 @@ fn parse_deployment(
         }
         Some(_) => return Err(ConfigError::new(place, "stageVariables", "must be an object")),
     }
+    let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
+    let region = string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let limits = crate::throttle::stage::compile(
+        &crate::throttle::stage::DeploymentInput {
+            name: &name,
+            stage: &stage,
+            account_id: &account_id,
+            region: &region,
+            api: &api,
+            stage_settings: d.get("stageSettings"),
+            account,
+        },
+        warnings,
+    )
+    .map_err(|(field, e)| ConfigError::new(place.clone(), field, e))?;
     Ok(Deployment {
         api_id: string_field(d, "apiId", &place)?.unwrap_or_else(|| DEFAULT_API_ID.to_string()),
-        account_id: string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string()),
-        region: string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        account_id,
+        region,
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
+        limits,
         name,
         api,
         stage,
