@@ -22,7 +22,8 @@ class Answer:
 
 
 def hammer(port, paths, seconds=3.0, connections=16):
-    """Sends GET requests to each of `paths` (round robin per connection) on `connections`
+    """Sends GET requests to each of `paths` (round robin per connection; an item may be a tuple
+    (label, path, headers): the answers carry the label as their path) on `connections`
     connections to 127.0.0.1:`port` (a list of ports: the connections spread over them) for
     `seconds`; returns (elapsed seconds, answers)."""
     ports = port if isinstance(port, (list, tuple)) else [port]
@@ -38,11 +39,12 @@ def hammer(port, paths, seconds=3.0, connections=16):
         i = n
         start.wait()
         while time.monotonic() < deadline[0]:
-            path = paths[i % len(paths)]
+            item = paths[i % len(paths)]
+            label, path, headers = item if isinstance(item, tuple) else (item, item, {})
             i += 1
             try:
-                conn.request("GET", path)
-                mine.append(Answer(port, path, conn.getresponse()))
+                conn.request("GET", path, headers=headers)
+                mine.append(Answer(port, label, conn.getresponse()))
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

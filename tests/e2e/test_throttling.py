@@ -161,3 +161,44 @@ def test_customised_throttled_response(gateway_factory):
     assert r.content == b'{"error":"slow down","type":"THROTTLED"}'
     assert r.headers["Retry-After"] == "1"
     assert r.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+
+
+# --- usage plans: the limits of an admitted API key (access-control notes §5) -----------------------
+
+KEY_A, KEY_B = "plan-key-a-0123456789abcdef", "plan-key-b-0123456789abcdef"
+
+
+def keyed_api():
+    definition = api({"/metered": {"get": mock('{"metered": true}')}, "/quota": {"get": mock('{"q": true}')}})
+    definition["components"] = {"securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}}
+    definition["security"] = [{"api_key": []}]
+    return definition
+
+
+# A usage plan's throttle applies to each key of the plan on its own (AWS docs: "per API key"),
+# across both workers: two keys of one plan each get the plan's rate at the same time.
+def test_usage_plan_throttle_per_key(gateway_factory):
+    plans = {"items": [{"id": "gold", "name": "gold", "apiStages": [{"apiId": "thr0ttle01", "stage": "prod"}],
+                        "throttle": {"burstLimit": 6, "rateLimit": 30.0}}]}
+    keys = f"Name,Key,Enabled,UsagePlanIds\na,{KEY_A},TRUE,gold\nb,{KEY_B},TRUE,gold\n"
+    g = gateway_factory(keyed_api(), extra={"apiId": "thr0ttle01", "apiKeys": keys, "usagePlans": plans},
+                        concurrency=2)
+    elapsed, answers = hammer(g.port, [("a", "/metered", {"x-api-key": KEY_A}), ("b", "/metered", {"x-api-key": KEY_B})],
+                              SECONDS)
+    assert_rate(answers, "a", 30, 6, elapsed)
+    assert_rate(answers, "b", 30, 6, elapsed)
+
+
+# A plan's quota: its limit of requests per key in the period, then AWS's QUOTA_EXCEEDED 429.
+def test_usage_plan_quota_runs_out(gateway_factory):
+    plans = {"items": [{"id": "tiny", "apiStages": [{"apiId": "thr0ttle01", "stage": "prod"}],
+                        "quota": {"limit": 5, "offset": 0, "period": "DAY"}}]}
+    keys = f"Name,Key,Enabled,UsagePlanIds\na,{KEY_A},TRUE,tiny\nb,{KEY_B},TRUE,tiny\n"
+    g = gateway_factory(keyed_api(), extra={"apiId": "thr0ttle01", "apiKeys": keys, "usagePlans": plans})
+    got = [g.request("GET", "/quota", headers={"x-api-key": KEY_A}).status_code for _ in range(5)]
+    assert got == [200] * 5
+    r = g.request("GET", "/quota", headers={"x-api-key": KEY_A})
+    assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
+        429, "LimitExceededException", b'{"message":"Limit Exceeded"}')
+    # The other key of the plan has its own quota.
+    assert g.request("GET", "/quota", headers={"x-api-key": KEY_B}).status_code == 200
