@@ -133,10 +133,15 @@ pub struct Routed {
     /// What the operation's Lambda authorizer granted ([`Gateway::admit`]).
     pub authorizer: Option<crate::context::AuthorizerFacts>,    /// The IAM caller whose signature [`Gateway::admit`] verified.
     pub iam: Option<crate::context::IamIdentity>,
+    /// A Cognito operation: the payload Envoy's `jwt_authn` verified, read by the adapter for the
+    /// keys [`Gateway::verified_token_keys`] names (README: "Cognito user pool authorizers").
+    pub verified: Option<Box<crate::authorizer::cognito::VerifiedPayload>>,
 }
 
-/// What to do after the request headers.
+/// What to do after the request headers. Made once per request and moved straight into the
+/// filter's state, so the size of `Routed` is not worth a box (and an allocation) per request.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Start {
     /// Answer now (403 for an unknown route, closed auth...).
     Respond(Reply),
@@ -216,9 +221,11 @@ impl Gateway {
             needs_body: false,
             authorizer: None,
             iam: None,
+            verified: None,
         };
         let plan = self.plans.operation(deployment, operation);
-        let enforced = plan.is_some_and(|p| p.authorizer.is_some()) || (op.iam_only && self.config.iam_keys.is_some());
+        let enforced = plan.is_some_and(|p| p.authorizer.is_some() || p.cognito.is_some())
+            || (op.iam_only && self.config.iam_keys.is_some());
         if let (Some(auth), false, false) = (op.auth, enforced, self.config.skip_unenforced_auth) {
             // Fail closed: answer what AWS answers a caller without credentials (README:
             // "Behaviour", Auth fails closed).

@@ -13,7 +13,8 @@
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
 //!   "skipUnenforcedAuth": false,
-//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ]
+//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ],
+//!   "cognitoUserPools": [ "us-east-1_AbC123" ]
 //! }
 //! ```
 //! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
@@ -92,11 +93,15 @@ pub struct Config {
     /// `iamKeys`: the callers IAM operations verify signatures against (README: "IAM"); without
     /// it IAM operations fail closed.
     pub iam_keys: Option<crate::iam::KeySet>,
+    /// `cognitoUserPools`: the user pools (ids or ARNs) whose tokens Envoy's `jwt_authn` filter
+    /// verifies before this filter (README: "Cognito user pool authorizers"); operations of other
+    /// pools fail closed.
+    pub cognito_user_pools: Vec<String>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys"];
+const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "cognitoUserPools"];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -198,12 +203,14 @@ impl Config {
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
         let targets = parse_targets(top.get("targets"))?;
+        let cognito_user_pools = cognito_user_pools(top.get("cognitoUserPools"))?;
         Ok(Config {
             deployments,
             by_name,
             targets,
             skip_unenforced_auth,
             iam_keys,
+            cognito_user_pools,
             warnings,
         })
     }
@@ -299,6 +306,18 @@ fn parse_deployment(
         stage_prefix,
         stage_variables,
     })
+}
+
+/// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).
+fn cognito_user_pools(v: Option<&Value>) -> Result<Vec<String>, ConfigError> {
+    const FIELD: &str = "cognitoUserPools";
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let invalid = || ConfigError::new("", FIELD, "must be a list of user pool ids or ARNs (\"us-east-1_AbC123\")");
+    v.as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|p| p.as_str().filter(|p| !p.is_empty()).map(str::to_string).ok_or_else(invalid))
+        .collect()
 }
 
 fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {
