@@ -15,6 +15,7 @@ CFN_PARAMS ?=
 LOCAL_LAMBDA ?= auto
 LOCAL_SERVICES ?= auto
 IAM_KEYS ?=
+COGNITO_JWKS ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,7 +45,7 @@ run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" \
 	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
-	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)"
+	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" --cognito-jwks "$(COGNITO_JWKS)"
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

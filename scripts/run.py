@@ -101,7 +101,74 @@ def start_demo_services(a, children, start=True):
             time.sleep(0.1)
     boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
                  aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
+    demo_user_pool(a, url)
     return ",".join(f"{k}={v}" for k, v in variables.items())
+
+
+def demo_user_pool(a, url):
+    """The demo's Cognito user pool in moto (its `/me` route): a pool, an app client and a user
+    `demo`; the pool's ARN fills the demo's `${DemoUserPoolArn}` and its keys come from moto. Sets
+    `a.demo_token` (an ID token, valid one hour) for the banner."""
+    import boto3  # noqa: PLC0415
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
+                       aws_secret_access_key="demo")
+    pool = idp.create_user_pool(PoolName="demo-pool", Schema=[
+        {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="demo",
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="demo", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:role", "Value": "admin"}])
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="demo", Password="Demo-passw0rd", Permanent=True)
+    auth = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "demo", "PASSWORD": "Demo-passw0rd"})
+    a.demo_token = auth["AuthenticationResult"]["IdToken"]
+    params = apigw.parse_pairs(a.cfn_params)
+    params.setdefault("DemoUserPoolArn", pool["Arn"])
+    a.cfn_params = ",".join(f"{k}={v}" for k, v in params.items())
+    os.environ.setdefault("AWS_ENDPOINT_URL_COGNITO_IDP", url)
+
+
+def cognito_jwks(path):
+    """`COGNITO_JWKS=<file>`: a JWKS document holding the user pools' keys, used instead of
+    fetching them (README: "Cognito user pool authorizers"), or nothing."""
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    keys = json.loads(text).get("keys")
+    if not isinstance(keys, list):
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})")
+    return text
+
+
+def cognito_report(doc, jwks_file, check):
+    """One line per user pool the definition's Cognito authorizers name: where its keys come from
+    and, with `check`, whether they can be fetched now (its operations answer 401 until they can).
+    A providerARN that is still a `${Name}` placeholder says how to supply it."""
+    lines = []
+    for scheme in apigw._security_schemes(doc).values():
+        ext = scheme.get("x-amazon-apigateway-authorizer") or {}
+        for arn in ext.get("providerARNs") or [] if isinstance(ext, dict) else []:
+            if isinstance(arn, str) and not apigw.USER_POOL_ARN.match(arn):
+                name = re.fullmatch(r"\$\{([A-Za-z0-9_.:]+)\}", arn)
+                how = f"pass CFN_PARAMS={name.group(1)}=<its ARN>" if name else "fix the ARN"
+                lines.append(f"Cognito: {arn!r} is not a user pool ARN: its operations answer 401 ({how})")
+    for pool in apigw.cognito_pools(doc):
+        if jwks_file:
+            lines.append(f"Cognito user pool {pool['id']}: keys from COGNITO_JWKS={jwks_file}")
+            continue
+        url = apigw.cognito_jwks_url(pool["region"], pool["id"])
+        line = f"Cognito user pool {pool['id']}: keys from {url}"
+        if check:
+            import urllib.request  # noqa: PLC0415
+            try:
+                with urllib.request.urlopen(url, timeout=3) as resp:  # noqa: S310 (http(s) only)
+                    json.load(resp)["keys"]
+            except Exception as e:  # noqa: BLE001 (any failure is reported the same way)
+                line += (f" -- cannot be fetched now ({e}): its operations answer 401 until they can "
+                         "(set COGNITO_JWKS=<jwks file> or AWS_ENDPOINT_URL_COGNITO_IDP)")
+        lines.append(line)
+    return lines
 
 
 def identifier(what):
@@ -152,6 +219,9 @@ def main():
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
+    ap.add_argument("--cognito-jwks", default="",
+                    help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
+                         "(README: \"Cognito user pool authorizers\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -171,10 +241,12 @@ def main():
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
+        jwks = cognito_jwks(a.cognito_jwks)
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys))
-    except apigw.DefinitionError as e:
+                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys),
+                                 cognito_jwks=jwks)
+    except (apigw.DefinitionError, OSError, ValueError) as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
     os.makedirs(a.out, exist_ok=True)
@@ -208,6 +280,10 @@ def main():
         if shown >= 12:
             break
     print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    if getattr(a, "demo_token", None):
+        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
+    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+        print(line)
     print("Stop with Ctrl-C.\n", flush=True)
     server = None
     for c in children:
