@@ -202,11 +202,9 @@ fn cognito_plans(config: &Config, plans: &mut [Vec<OperationPlan>], warnings: &m
             let Some(requirement) = &op.cognito else { continue };
             let Some(authorizer) = dep.api.cognito_authorizers.get(requirement.authorizer) else { continue };
             match crate::authorizer::cognito::CognitoPlan::compile(requirement, authorizer, &config.cognito_user_pools) {
-                Ok(plan) => {
-                    slot.cognito = Some(plan);
-                    // The token's expiry needs the time; a resource policy the caller's address.
-                    slot.needs_details = true;
-                }
+                // The adapter reads the clock for the token's expiry itself (no need for the
+                // caller's address: a resource policy makes every request read it anyway).
+                Ok(plan) => slot.cognito = Some(plan),
                 Err(why) => warnings.push(format!(
                     "deployment {:?}: {}: {why}: requests answer 401 Unauthorized", dep.name, op.name)),
             }

@@ -348,7 +348,14 @@ impl HttpContext for Filter {
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
                 }
-                routed.verified = verified_payload(gateway.verified_token_keys(&routed));
+                let token_keys = gateway.verified_token_keys(&routed);
+                if !token_keys.is_empty() {
+                    routed.verified = verified_payload(token_keys);
+                    // The token's expiry is checked against the request time.
+                    if request.now_ms == 0 {
+                        request.now_ms = now_ms();
+                    }
+                }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
                     // Needs allow_on_headers_stop_iteration: the body callbacks still run.

@@ -402,3 +402,54 @@ def test_demo_without_a_pool_fails_closed(demo, idp):
         assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert demo.request("GET", "/pets").status_code == 200
     assert "not a user pool ARN" in demo.envoy.logs()
+
+
+# Without AWS_ENDPOINT_URL_COGNITO_IDP nor COGNITO_JWKS, `make run` fetches each pool's keys from
+# Cognito's public URL, through a cluster that checks the server's certificate (system CAs, host
+# name); the issuer stays the pool's. Envoy accepts the config (`--mode validate`).
+def test_make_run_uses_the_public_key_url(tmp_path):
+    doc = {"swagger": "2.0", "info": {"title": "public", "version": "1"},
+           "securityDefinitions": {"pool": pool_scheme(OFFLINE_POOL, header="X-Token")},
+           "paths": {"/x": {"get": mock([{"pool": []}])}}}
+    api = tmp_path / "api.json"
+    api.write_text(json.dumps(doc))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/run.py"), "--api", str(api), "--wasm", WASM,
+                        "--checker", CHECKER, "--envoy", ENVOY, "--port", str(free_port()), "--generate-only",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    with open(r.stdout.strip(), encoding="utf-8") as f:
+        config = json.load(f)
+    filters = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
+    assert [f["name"] for f in filters] == ["envoy.filters.http.jwt_authn", "envoy.filters.http.wasm",
+                                            "envoy.filters.http.router"]
+    provider = filters[0]["typed_config"]["providers"]["cognito_eu-west-1_Offline1"]
+    assert provider["issuer"] == OFFLINE_ISS and provider["payload_in_metadata"] == OFFLINE_ISS
+    assert provider["from_headers"] == [{"name": "x-token"}, {"name": "x-token", "value_prefix": "Bearer "}]
+    assert provider["remote_jwks"]["http_uri"]["uri"] == (
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Offline1/.well-known/jwks.json")
+    assert filters[0]["typed_config"]["rules"] == [{"match": {"prefix": "/"}, "requires": {"allow_missing_or_failed": {}}}]
+    cluster = next(c for c in config["static_resources"]["clusters"]
+                   if c["name"] == provider["remote_jwks"]["http_uri"]["cluster"])
+    tls = cluster["transport_socket"]["typed_config"]
+    assert tls["sni"] == "cognito-idp.eu-west-1.amazonaws.com"
+    assert tls["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"] == [
+        {"san_type": "DNS", "matcher": {"exact": "cognito-idp.eu-west-1.amazonaws.com"}}]
+    plugin = json.loads(filters[1]["typed_config"]["config"]["configuration"]["value"])
+    assert plugin["cognitoUserPools"] == ["eu-west-1_Offline1"]
+    v = subprocess.run([ENVOY, "--mode", "validate", "-c", r.stdout.strip()], capture_output=True, text=True)
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
+# An API without Cognito gets no jwt_authn filter at all (nothing changes for it).
+def test_no_jwt_authn_without_cognito(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/run.py"), "--api",
+                        os.path.join(ROOT, "tests/real-apis/localstack--simple-petstore-http-binary.json"),
+                        "--wasm", WASM, "--checker", CHECKER, "--envoy", ENVOY, "--port", str(free_port()),
+                        "--generate-only", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with open(r.stdout.strip(), encoding="utf-8") as f:
+        config = json.load(f)
+    filters = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
+    assert [f["name"] for f in filters] == ["envoy.filters.http.wasm", "envoy.filters.http.router"]
+    assert "cognitoUserPools" not in json.loads(filters[0]["typed_config"]["config"]["configuration"]["value"])
