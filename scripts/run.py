@@ -192,6 +192,28 @@ def iam_keys(path):
         return {"iamKeys": json.load(f)}
 
 
+def banner(a, cfg):
+    """What is served, example requests, and where the Cognito user pools' keys come from."""
+    base = f"http://localhost:{a.port}"
+    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
+    print("Try:")
+    shown = 0
+    for path, method, _ in apigw._operations(cfg["api"]):
+        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
+        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
+        shown += 1
+        if shown >= 12:
+            break
+    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    if getattr(a, "demo_token", None):
+        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
+    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+        print(line)
+    print("Stop with Ctrl-C.\n", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -267,24 +289,7 @@ def main():
         print(envoy_path)
         return 0
 
-    base = f"http://localhost:{a.port}"
-    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
-    print("Try:")
-    shown = 0
-    for path, method, _ in apigw._operations(cfg["api"]):
-        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
-        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
-        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
-        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
-        shown += 1
-        if shown >= 12:
-            break
-    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
-    if getattr(a, "demo_token", None):
-        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
-    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
-        print(line)
-    print("Stop with Ctrl-C.\n", flush=True)
+    banner(a, cfg)
     server = None
     for c in children:
         print(c.describe)

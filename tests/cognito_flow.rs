@@ -196,3 +196,35 @@ fn unverified_pool_fails_closed() {
     let Start::Respond(reply) = g.start(0, &req) else { panic!("served") };
     assert_eq!((reply.response.status, body(&reply.response)), (401, r#"{"message":"Unauthorized"}"#));
 }
+
+// The root `security` applies to operations without their own; a Cognito scheme beside another
+// one keeps the operation closed (every listed scheme is enforced: README "Auth fails closed"); a
+// scopes list that is not a list is refused at load, naming the field.
+#[test]
+fn requirements_from_the_definition() {
+    let both = json!({"api": {
+        "security": [{"pool": []}],
+        "components": {"securitySchemes": {
+            "pool": {"type": "apiKey", "name": "Authorization", "in": "header",
+                     "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [POOL_ARN]}},
+            "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+        "paths": {"/root": {"get": {"x-amazon-apigateway-integration": {"type": "mock",
+                      "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                      "responses": {"default": {"statusCode": "200"}}}}},
+                  "/me": {"get": mock("x", json!([{"pool": [], "api_key": []}]))},
+                  "/pets": {"get": mock("x", json!([{"pool": ["pets/read"]}]))}}}});
+    let g = gateway(both);
+    let p = id_payload();
+    let out = answer(&g, &request("/root", Some(&token(&p))), Some(&p));
+    assert_eq!(out.status, 200);
+    let req = request("/me", Some(&token(&p)));
+    let Start::Respond(reply) = g.start(0, &req) else { panic!("served") };
+    assert_eq!((reply.response.status, body(&reply.response)), (401, r#"{"message":"Unauthorized"}"#));
+
+    let bad = json!({"api": {"openapi": "3.0.1", "info": {"title": "x", "version": "1"},
+        "components": {"securitySchemes": {"pool": {"type": "apiKey", "name": "Authorization", "in": "header",
+            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [POOL_ARN]}}}},
+        "paths": {"/me": {"get": mock("x", json!([{"pool": "email"}]))}}}});
+    let err = Gateway::from_bytes(bad.to_string().as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("GET /me") && err.contains("security.pool") && err.contains("must be a list of scopes"), "{err}");
+}

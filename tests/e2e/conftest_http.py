@@ -149,19 +149,25 @@ class CognitoIdp:
         self.idp = boto3.client("cognito-idp", endpoint_url=self.url, region_name=REGION,
                                 aws_access_key_id="test", aws_secret_access_key="test")
         self.pool, self.client = self.make_pool("main", "alice", groups=["admins"])
-        self.other_pool, self.other_client = self.make_pool("other", "bob")
+        self.other_pool, self.other_client = self.make_pool("other", "bob", sign_up=True)
 
-    def make_pool(self, name, user, groups=()):
+    def make_pool(self, name, user, groups=(), sign_up=False):
+        """A pool, its app client and `user`: made by an admin, or signed up by the user and
+        confirmed by an admin (`sign_up`)."""
         idp = self.idp
         pool = idp.create_user_pool(PoolName=name, Schema=[
             {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
         client = idp.create_user_pool_client(
             UserPoolId=pool["Id"], ClientName=f"{name}-app", ReadAttributes=["email", "email_verified", "custom:role"],
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]
-        idp.admin_create_user(UserPoolId=pool["Id"], Username=user, MessageAction="SUPPRESS", UserAttributes=[
-            {"Name": "email", "Value": f"{user}@example.com"}, {"Name": "email_verified", "Value": "true"},
-            {"Name": "custom:role", "Value": "admin"}])
-        idp.admin_set_user_password(UserPoolId=pool["Id"], Username=user, Password=PASSWORD, Permanent=True)
+        attributes = [{"Name": "email", "Value": f"{user}@example.com"}, {"Name": "custom:role", "Value": "admin"}]
+        if sign_up:
+            idp.sign_up(ClientId=client["ClientId"], Username=user, Password=PASSWORD, UserAttributes=attributes)
+            idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username=user)
+        else:
+            idp.admin_create_user(UserPoolId=pool["Id"], Username=user, MessageAction="SUPPRESS",
+                                  UserAttributes=attributes + [{"Name": "email_verified", "Value": "true"}])
+            idp.admin_set_user_password(UserPoolId=pool["Id"], Username=user, Password=PASSWORD, Permanent=True)
         for g in groups:
             idp.create_group(UserPoolId=pool["Id"], GroupName=g)
             idp.admin_add_user_to_group(UserPoolId=pool["Id"], Username=user, GroupName=g)
