@@ -102,7 +102,74 @@ def start_demo_services(a, children, start=True):
             time.sleep(0.1)
     boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
                  aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
+    demo_user_pool(a, url)
     return ",".join(f"{k}={v}" for k, v in variables.items())
+
+
+def demo_user_pool(a, url):
+    """The demo's Cognito user pool in moto (its `/me` route): a pool, an app client and a user
+    `demo`; the pool's ARN fills the demo's `${DemoUserPoolArn}` and its keys come from moto. Sets
+    `a.demo_token` (an ID token, valid one hour) for the banner."""
+    import boto3  # noqa: PLC0415
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
+                       aws_secret_access_key="demo")
+    pool = idp.create_user_pool(PoolName="demo-pool", Schema=[
+        {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="demo",
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="demo", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:role", "Value": "admin"}])
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="demo", Password="Demo-passw0rd", Permanent=True)
+    auth = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "demo", "PASSWORD": "Demo-passw0rd"})
+    a.demo_token = auth["AuthenticationResult"]["IdToken"]
+    params = apigw.parse_pairs(a.cfn_params)
+    params.setdefault("DemoUserPoolArn", pool["Arn"])
+    a.cfn_params = ",".join(f"{k}={v}" for k, v in params.items())
+    os.environ.setdefault("AWS_ENDPOINT_URL_COGNITO_IDP", url)
+
+
+def cognito_jwks(path):
+    """`COGNITO_JWKS=<file>`: a JWKS document holding the user pools' keys, used instead of
+    fetching them (README: "Cognito user pool authorizers"), or nothing."""
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    keys = json.loads(text).get("keys")
+    if not isinstance(keys, list):
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})")
+    return text
+
+
+def cognito_report(doc, jwks_file, check):
+    """One line per user pool the definition's Cognito authorizers name: where its keys come from
+    and, with `check`, whether they can be fetched now (its operations answer 401 until they can).
+    A providerARN that is still a `${Name}` placeholder says how to supply it."""
+    lines = []
+    for scheme in apigw._security_schemes(doc).values():
+        ext = scheme.get("x-amazon-apigateway-authorizer") or {}
+        for arn in ext.get("providerARNs") or [] if isinstance(ext, dict) else []:
+            if isinstance(arn, str) and not apigw.USER_POOL_ARN.match(arn):
+                name = re.fullmatch(r"\$\{([A-Za-z0-9_.:]+)\}", arn)
+                how = f"pass CFN_PARAMS={name.group(1)}=<its ARN>" if name else "fix the ARN"
+                lines.append(f"Cognito: {arn!r} is not a user pool ARN: its operations answer 401 ({how})")
+    for pool in apigw.cognito_pools(doc):
+        if jwks_file:
+            lines.append(f"Cognito user pool {pool['id']}: keys from COGNITO_JWKS={jwks_file}")
+            continue
+        url = apigw.cognito_jwks_url(pool["region"], pool["id"])
+        line = f"Cognito user pool {pool['id']}: keys from {url}"
+        if check:
+            import urllib.request  # noqa: PLC0415
+            try:
+                with urllib.request.urlopen(url, timeout=3) as resp:  # noqa: S310 (http(s) only)
+                    json.load(resp)["keys"]
+            except Exception as e:  # noqa: BLE001 (any failure is reported the same way)
+                line += (f" -- cannot be fetched now ({e}): its operations answer 401 until they can "
+                         "(set COGNITO_JWKS=<jwks file> or AWS_ENDPOINT_URL_COGNITO_IDP)")
+        lines.append(line)
+    return lines
 
 
 def identifier(what):
@@ -187,6 +254,35 @@ def stage_settings(value):
         raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
 
 
+def banner(a, cfg):
+    """What is served, example requests, and where the Cognito user pools' keys come from."""
+    base = f"http://localhost:{a.port}"
+    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
+    print("Try:")
+    shown = 0
+    key = first_key(a.api_keys)
+    for path, method, _ in apigw._operations(cfg["api"]):
+        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
+        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        note = ""
+        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
+            if key:
+                extra += f" -H 'x-api-key: {key}'"
+            else:
+                note = "      # 403 without API_KEYS= and USAGE_PLANS="
+        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}{note}")
+        shown += 1
+        if shown >= 12:
+            break
+    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    if getattr(a, "demo_token", None):
+        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
+    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+        print(line)
+    print("Stop with Ctrl-C.\n", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api", required=True)
@@ -221,6 +317,9 @@ def main():
                     help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
     ap.add_argument("--global-rate-limit", default="",
                     help="host:port of a rate limit service (Envoy's RLS gRPC protocol): throttle across replicas")
+    ap.add_argument("--cognito-jwks", default="",
+                    help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
+                         "(README: \"Cognito user pool authorizers\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -246,13 +345,15 @@ def main():
         if a.global_rate_limit.strip():
             rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
             extra.update(rls_config)
+        jwks = cognito_jwks(a.cognito_jwks)
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=extra or None)
+                                 api_id=a.api_id, account_id=a.account_id, extra=extra or None,
+                                 cognito_jwks=jwks)
     except OSError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
-    except apigw.DefinitionError as e:
+    except (apigw.DefinitionError, ValueError) as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
     if rls_cluster:
@@ -279,27 +380,7 @@ def main():
         print(envoy_path)
         return 0
 
-    base = f"http://localhost:{a.port}"
-    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
-    print("Try:")
-    shown = 0
-    key = first_key(a.api_keys)
-    for path, method, _ in apigw._operations(cfg["api"]):
-        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
-        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
-        note = ""
-        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
-            if key:
-                extra += f" -H 'x-api-key: {key}'"
-            else:
-                note = "      # 403 without API_KEYS= and USAGE_PLANS="
-        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
-        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}{note}")
-        shown += 1
-        if shown >= 12:
-            break
-    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
-    print("Stop with Ctrl-C.\n", flush=True)
+    banner(a, cfg)
     server = None
     for c in children:
         print(c.describe)

@@ -4,9 +4,12 @@
 //! policy, evaluated again for every request's method ARN, never the verdict), or a call to its
 //! function through the Lambda Invoke API, as AWS_PROXY calls a function. An IAM operation
 //! (README: "IAM") has its caller's SigV4 signature verified against the configured key set
-//! instead, then the resource policy and the key's identity policy evaluated for that caller.
+//! instead, then the resource policy and the key's identity policy evaluated for that caller. A
+//! Cognito operation's token is checked first ([`cognito`]), then the resource policy must allow.
 //! Then the throttles and quotas (README: "Throttling", [`Gateway::throttle`]) and the request
 //! validator ([`Gateway::validate`]), both run by [`Gateway::finish`].
+
+mod cognito;
 
 use std::cell::RefCell;
 
@@ -73,8 +76,18 @@ impl Gateway {
         let policy = self.plans.resource_policies.get(routed.deployment).and_then(Option::as_ref);
         let authorizer = self.authorizer_of(routed);
         let iam = self.iam_keys_of(routed);
+        // Cognito authenticates the caller before the resource policy is evaluated, which must then
+        // allow as without an authorizer (AWS docs: "How API Gateway resource policies affect
+        // authorization workflow", Amazon Cognito).
+        let cognito = match self.cognito_of(routed) {
+            Some(c) => match self.authenticate_cognito(dep, routed, req, c) {
+                Ok(facts) => Some(facts),
+                Err(reply) => return Admission::Refuse(reply),
+            },
+            None => None,
+        };
         if policy.is_none() && authorizer.is_none() && iam.is_none() {
-            return Admission::Admit(None);
+            return Admission::Admit(cognito);
         }
         let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
         let Ok(method_arn) = arn.method_arn(&dep.stage, &req.method, &routed.path) else {
@@ -108,7 +121,7 @@ impl Gateway {
         }
         match authorizer {
             Some((_, authorizer, lambda)) => self.call_authorizer(dep, routed, req, (authorizer, lambda), &arn, method_arn),
-            None => Admission::Admit(None),
+            None => Admission::Admit(cognito),
         }
     }
 
@@ -372,6 +385,7 @@ impl Gateway {
                 context: authorized.context.clone(),
                 integration_latency: latency,
                 usage_identifier_key: authorized.usage_identifier_key.clone(),
+                claims: None,
             })),
         }
     }

@@ -38,8 +38,8 @@ pub struct RequestContext {
     pub source_ip: String,
     /// `identity.userAgent`; `None` when the client sent no User-Agent.
     pub user_agent: Option<String>,
-    /// `authorizer`: what a Lambda authorizer granted; `None` on methods without one (the key is
-    /// then absent, as on AWS).
+    /// `authorizer`: what a Lambda authorizer granted or a Cognito token's claims; `None` on
+    /// methods without one (the key is then absent, as on AWS).
     pub authorizer: Option<AuthorizerFacts>,
     /// `identity.accessKey|accountId|caller|user|userArn`: the IAM caller whose signature the
     /// gateway verified (README: "IAM"); `None` (all null) for other callers.
@@ -75,7 +75,8 @@ pub struct IamIdentity {
     pub user_arn: String,
 }
 
-/// What a Lambda authorizer passed on (README: "Authorizers").
+/// What an authorizer passed on: a Lambda authorizer's principal, context and latency (README:
+/// "Authorizers"), or a Cognito token's claims (README: "Cognito user pool authorizers").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthorizerFacts {
     pub principal_id: String,
@@ -86,11 +87,24 @@ pub struct AuthorizerFacts {
     /// The answer's `usageIdentifierKey`: the API key of a key-required method when the API's key
     /// source is `AUTHORIZER` (README: "API keys and usage plans"). Not in `$context.authorizer`.
     pub usage_identifier_key: Option<String>,
+    /// Cognito: the claims map, every value a string, in the token's order. `authorizer` is then
+    /// `{"claims": {...}}` and nothing else (AWS capture: no principalId).
+    pub claims: Option<Vec<(String, String)>>,
 }
 
 impl AuthorizerFacts {
-    /// `authorizer.<key>`: `principalId`, `integrationLatency` or a context key.
+    /// A Cognito token's facts.
+    pub fn cognito(claims: Vec<(String, String)>) -> AuthorizerFacts {
+        AuthorizerFacts { claims: Some(claims), ..AuthorizerFacts::default() }
+    }
+
+    /// `authorizer.<key>`: `principalId`, `integrationLatency` or a context key; for Cognito
+    /// `claims.<name>`.
     fn lookup(&self, key: &str) -> Option<String> {
+        if let Some(claims) = &self.claims {
+            let name = key.strip_prefix("claims.")?;
+            return claims.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        }
         match key {
             "principalId" => Some(self.principal_id.clone()),
             "integrationLatency" => Some(self.integration_latency.to_string()),

@@ -143,6 +143,9 @@ pub struct Routed {
     /// The API key and usage plan limits that meter this caller (README: "Throttling"); boxed,
     /// since most requests have none.
     pub metered: Option<Box<crate::throttle::Metered>>,
+    /// A Cognito operation: the payload Envoy's `jwt_authn` verified, read by the adapter for the
+    /// keys [`Gateway::verified_token_keys`] names (README: "Cognito user pool authorizers").
+    pub verified: Option<Box<crate::authorizer::cognito::VerifiedPayload>>,
 }
 
 /// What to do after the request headers.
@@ -237,9 +240,11 @@ impl Gateway {
             iam: None,
             api_key: None,
             metered: None,
+            verified: None,
         };
         let plan = self.plans.operation(deployment, operation);
-        let enforced = plan.is_some_and(|p| p.authorizer.is_some()) || (op.iam_only && self.config.iam_keys.is_some());
+        let enforced = plan.is_some_and(|p| p.authorizer.is_some() || p.cognito.is_some())
+            || (op.iam_only && self.config.iam_keys.is_some());
         if let (Some(auth), false, false) = (op.auth, enforced, self.config.skip_unenforced_auth) {
             // Fail closed: answer what AWS answers a caller without credentials (README:
             // "Behaviour", Auth fails closed).

@@ -114,9 +114,18 @@ pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     m
 }
 
-/// `$context.authorizer`: `principalId`, the answer's context (strings), `integrationLatency`.
+/// `$context.authorizer`: `principalId`, the answer's context (strings), `integrationLatency`; for
+/// Cognito only `claims` (README: "Cognito user pool authorizers").
 fn authorizer_value(a: &AuthorizerFacts) -> Value {
     let m = Value::Map(MapRef::new_opaque());
+    if let Some(claims) = &a.claims {
+        let c = Value::Map(MapRef::new_opaque());
+        for (k, v) in claims {
+            c.map_insert(k, Value::from(v.as_str()));
+        }
+        m.map_insert("claims", c);
+        return m;
+    }
     m.map_insert("principalId", Value::from(a.principal_id.as_str()));
     for (k, v) in &a.context {
         m.map_insert(k, Value::from(v.as_str()));

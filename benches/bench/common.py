@@ -178,8 +178,11 @@ def direct_response_route():
 
 
 def check_scenario(s):
-    key, label, port, method, path, _, status, check = s
+    """A scenario is (key, label, port, method, path, wrk script, status, check[, request headers the
+    wrk script sends])."""
+    key, label, port, method, path, _, status, check, *sent = s
     headers = {"Origin": "https://example.com", "Access-Control-Request-Method": "GET"} if method == "OPTIONS" else {}
+    headers.update(sent[0] if sent else {})
     got, hdrs, body = request(port, method, path, headers)
     if got != status:
         raise BenchError(f"{label}: {method} {path} gave {got}, expected {status}: {body[:300]!r}")

@@ -14,7 +14,8 @@
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
 //!   "skipUnenforcedAuth": false,
 //!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ],
-//!   "accountSettings": { "throttleSettings": { "rateLimit": 10000.0, "burstLimit": 5000 } }
+//!   "accountSettings": { "throttleSettings": { "rateLimit": 10000.0, "burstLimit": 5000 } },
+//!   "cognitoUserPools": [ "us-east-1_AbC123" ]
 //! }
 //! ```
 //! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
@@ -102,13 +103,17 @@ pub struct Config {
     /// `globalRateLimit`: the levels are asked of a rate limit service instead of counted in the
     /// process (README: "Throttling").
     pub global_rate_limit: Option<crate::throttle::global::GlobalSettings>,
+    /// `cognitoUserPools`: the user pools (ids or ARNs) whose tokens Envoy's `jwt_authn` filter
+    /// verifies before this filter (README: "Cognito user pool authorizers"); operations of other
+    /// pools fail closed.
+    pub cognito_user_pools: Vec<String>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
 const TOP_KEYS: &[&str] = &[
     "apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "apiKeys", "usagePlans", "accountSettings",
-    "globalRateLimit",
+    "globalRateLimit", "cognitoUserPools",
 ];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
@@ -213,6 +218,7 @@ impl Config {
             .map(crate::throttle::global::GlobalSettings::parse)
             .transpose()
             .map_err(|(field, e)| ConfigError::new("", field, e))?;
+        let cognito_user_pools = cognito_user_pools(top.get("cognitoUserPools"))?;
         Ok(Config {
             global_rate_limit,
             deployments,
@@ -221,6 +227,7 @@ impl Config {
             skip_unenforced_auth,
             iam_keys,
             api_keys,
+            cognito_user_pools,
             warnings,
         })
     }
@@ -377,6 +384,18 @@ fn parse_deployment(
         stage_prefix,
         stage_variables,
     })
+}
+
+/// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).
+fn cognito_user_pools(v: Option<&Value>) -> Result<Vec<String>, ConfigError> {
+    const FIELD: &str = "cognitoUserPools";
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let invalid = || ConfigError::new("", FIELD, "must be a list of user pool ids or ARNs (\"us-east-1_AbC123\")");
+    v.as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|p| p.as_str().filter(|p| !p.is_empty()).map(str::to_string).ok_or_else(invalid))
+        .collect()
 }
 
 fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {

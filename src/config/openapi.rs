@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map, Value};
 
 use super::integration::Integration;
-use crate::authorizer::definition::{Authorizer, LambdaAuthorizer};
+use crate::authorizer::cognito::Requirement as CognitoRequirement;
+use crate::authorizer::definition::{Authorizer, CognitoAuthorizer, LambdaAuthorizer};
 use crate::error::ConfigError;
 use crate::validation::{Compiler as ValidationCompiler, Validation};
 use crate::gateway_responses::GatewayResponses;
@@ -69,6 +70,9 @@ pub struct Operation {
     /// `security` lists an API key scheme: the key is checked after the caller check (README: "API
     /// keys and usage plans"; every listed scheme is enforced).
     pub api_key_required: bool,
+    /// The Cognito authorizer and scopes of an operation whose only requirement it is (README:
+    /// "Cognito user pool authorizers").
+    pub cognito: Option<CognitoRequirement>,
     /// The request validator's checks (`x-amazon-apigateway-request-validator`), compiled.
     pub validation: Option<Validation>,
 }
@@ -84,6 +88,8 @@ pub struct Api {
     pub router: Router,
     /// The TOKEN and REQUEST authorizers of the security schemes, in definition order.
     pub authorizers: Vec<LambdaAuthorizer>,
+    /// The Cognito user pool authorizers of the security schemes, in definition order.
+    pub cognito_authorizers: Vec<CognitoAuthorizer>,
     /// `x-amazon-apigateway-policy`, the API's resource policy as written (each deployment's plan
     /// compiles it with its own API ARN).
     pub resource_policy: Option<Value>,
@@ -269,6 +275,8 @@ impl<'a> Compilation<'a> {
             self.warnings.push(format!("{name}: {why}"));
         }
         let validation = self.validation(path, &name, value)?;
+        let cognito = cognito_requirement(op, self.root_security, &self.schemes)
+            .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
         Ok(Operation {
             name,
             method: method.to_string(),
@@ -279,6 +287,7 @@ impl<'a> Compilation<'a> {
             authorizer: found.authorizer,
             iam_only: found.iam_only,
             api_key_required: found.api_key_required,
+            cognito,
             validation,
         })
     }
@@ -306,7 +315,7 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     let binary_media_types = binary_media_types(root, api_name)?;
     let api_key_source = crate::api_keys::KeySource::parse(root.get(crate::api_keys::KEY_SOURCE_EXTENSION))
         .map_err(|m| ConfigError::new(place(api_name, "definition"), crate::api_keys::KEY_SOURCE_EXTENSION, m))?;
-    let (schemes, authorizers, mut scheme_warnings) = security_schemes(root);
+    let (schemes, (authorizers, cognito_authorizers), mut scheme_warnings) = security_schemes(root);
     let validation = ValidationCompiler::new(doc)
         .map_err(|(field, msg)| ConfigError::new(place(api_name, "definition"), field, msg))?;
     let mut compilation = Compilation {
@@ -351,6 +360,7 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     Ok(Api {
         router,
         authorizers,
+        cognito_authorizers,
         resource_policy: root.get("x-amazon-apigateway-policy").filter(|v| !v.is_null()).cloned(),
         resources,
         operations,
@@ -361,20 +371,26 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     })
 }
 
-/// A security scheme: what it asks for, and its Lambda authorizer when the gateway runs it.
+/// A security scheme: what it asks for, and its Lambda or Cognito authorizer when the gateway runs it.
 #[derive(Debug, Clone, Copy)]
 struct Scheme {
     auth: Auth,
     /// Index in the API's authorizers.
     lambda: Option<usize>,
+    /// Index in the API's Cognito authorizers.
+    cognito: Option<usize>,
 }
 
+/// The authorizers the gateway runs: Lambda (TOKEN, REQUEST) and Cognito.
+type SchemeAuthorizers = (Vec<LambdaAuthorizer>, Vec<CognitoAuthorizer>);
+
 /// Security scheme name -> what it asks for (Swagger 2 `securityDefinitions`, OpenAPI 3
-/// `components.securitySchemes`), the Lambda authorizers, and a warning for each authorizer that
+/// `components.securitySchemes`), the authorizers, and a warning for each authorizer that
 /// cannot be read (its operations stay closed: README "Authorizers").
-fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, Vec<LambdaAuthorizer>, Vec<String>) {
+fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, SchemeAuthorizers, Vec<String>) {
     let mut out = HashMap::new();
     let mut authorizers = Vec::new();
+    let mut cognito_authorizers = Vec::new();
     let mut warnings = Vec::new();
     let sources = [
         root.get("securityDefinitions"),
@@ -384,21 +400,61 @@ fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, Vec<
         let Some(defs) = defs.as_object() else { continue };
         for (name, scheme) in defs {
             let auth = scheme_auth(scheme);
-            let lambda = match Authorizer::parse(name, scheme) {
+            let (mut lambda, mut cognito) = (None, None);
+            match Authorizer::parse(name, scheme) {
                 Ok(Some(Authorizer::Lambda(a))) => {
                     authorizers.push(a);
-                    Some(authorizers.len().saturating_sub(1))
+                    lambda = Some(authorizers.len().saturating_sub(1));
                 }
-                Ok(_) => None,
+                Ok(Some(Authorizer::Cognito(c))) => {
+                    cognito_authorizers.push(c);
+                    cognito = Some(cognito_authorizers.len().saturating_sub(1));
+                }
+                Ok(None) => {}
                 Err(e) => {
                     warnings.push(format!("security scheme {name:?}: {e}; its operations answer as without credentials"));
-                    None
                 }
-            };
-            out.insert(name.clone(), Scheme { auth, lambda });
+            }
+            out.insert(name.clone(), Scheme { auth, lambda, cognito });
         }
     }
-    (out, authorizers, warnings)
+    (out, (authorizers, cognito_authorizers), warnings)
+}
+
+/// The Cognito authorizer of an operation whose only caller check it is, with the scopes its
+/// `security` entry lists (`authorizationScopes` in AWS's export: `[{"pool": ["email"]}]`); an
+/// operation with `x-amazon-apigateway-auth` or any other scheme listed has none (README: "Auth
+/// fails closed": every listed scheme is enforced).
+fn cognito_requirement(
+    op: &Map<String, Value>,
+    root_security: Option<&Value>,
+    schemes: &HashMap<String, Scheme>,
+) -> Result<Option<CognitoRequirement>, (String, String)> {
+    if op.get("x-amazon-apigateway-auth").and_then(|a| a.get("type")).and_then(Value::as_str)
+        .is_some_and(|t| !t.eq_ignore_ascii_case("NONE"))
+    {
+        return Ok(None);
+    }
+    let Some(Value::Array(list)) = op.get("security").or(root_security) else { return Ok(None) };
+    // A required API key beside it is checked after it (README: "API keys and usage plans").
+    let entries: Vec<(&String, &Value)> = list
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|e| e.iter())
+        .filter(|(name, _)| schemes.get(name.as_str()).is_none_or(|s| s.auth != Auth::ApiKey))
+        .collect();
+    let [(name, scopes)] = entries.as_slice() else { return Ok(None) };
+    let Some(authorizer) = schemes.get(name.as_str()).and_then(|s| s.cognito) else { return Ok(None) };
+    let field = || format!("security.{name}");
+    let scopes = match scopes {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items
+            .iter()
+            .map(|s| s.as_str().map(str::to_string).ok_or_else(|| (field(), format!("scope {s} is not a string"))))
+            .collect::<Result<_, _>>()?,
+        other => return Err((field(), format!("must be a list of scopes, not {other}"))),
+    };
+    Ok(Some(CognitoRequirement { authorizer, scopes }))
 }
 
 /// What a scheme asks for.
@@ -462,7 +518,7 @@ fn operation_auth(
     };
     let mut callers: Vec<(&str, Scheme)> = listed.into_iter().filter(|(_, s)| s.auth != Auth::ApiKey).collect();
     if iam_extension {
-        callers.push(("x-amazon-apigateway-auth", Scheme { auth: Auth::Iam, lambda: None }));
+        callers.push(("x-amazon-apigateway-auth", Scheme { auth: Auth::Iam, lambda: None, cognito: None }));
     }
     // Authorizer (401) before IAM (403): what a caller without credentials meets first; an
     // operation the extension makes AWS_IAM answers as IAM.

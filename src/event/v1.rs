@@ -107,9 +107,20 @@ fn request_context(out: &mut String, input: &ProxyInput) {
 }
 
 /// `authorizer` of a Lambda authorizer: `principalId`, the answer's context (strings), then
-/// `integrationLatency` (README: "Authorizers").
+/// `integrationLatency` (README: "Authorizers"); of a Cognito authorizer `{"claims": {...}}` only
+/// (README: "Cognito user pool authorizers").
 fn authorizer(out: &mut String, a: &AuthorizerFacts) {
     out.push('{');
+    if let Some(claims) = &a.claims {
+        json::field(out, "claims");
+        out.push('{');
+        for (k, v) in claims {
+            json::key(out, k);
+            json::string(out, v);
+        }
+        out.push_str("}}");
+        return;
+    }
     json::field(out, "principalId");
     json::string(out, &a.principal_id);
     for (k, v) in &a.context {

@@ -255,6 +255,17 @@ fn fill_details(request: &mut Request) {
     request.now_ms = now_ms();
 }
 
+/// The payload Envoy's `jwt_authn` verified under one of `issuers` (its dynamic metadata, written
+/// only after verification: README "Cognito user pool authorizers"); no host call for an
+/// operation without a Cognito authorizer (`issuers` empty).
+fn verified_payload(issuers: &[String]) -> Option<Box<crate::authorizer::cognito::VerifiedPayload>> {
+    use crate::authorizer::cognito::{VerifiedPayload, JWT_AUTHN_NAMESPACE};
+    issuers.iter().find_map(|issuer| {
+        host::property(&["metadata", "filter_metadata", JWT_AUTHN_NAMESPACE, issuer])
+            .map(|bytes| Box::new(VerifiedPayload { issuer: issuer.clone(), bytes }))
+    })
+}
+
 fn source_ip() -> String {
     host::property(&["source", "address"])
         .map(|raw| crate::request_path::source_ip(&String::from_utf8_lossy(&raw)))
@@ -396,12 +407,20 @@ impl HttpContext for Filter {
         }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
-            Start::Routed(routed) => {
+            Start::Routed(mut routed) => {
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
                 } else if request.now_ms == 0 && gateway.throttles(&routed) {
                     // The buckets refill by the host's clock.
                     request.now_ms = now_ms();
+                }
+                let token_keys = gateway.verified_token_keys(&routed);
+                if !token_keys.is_empty() {
+                    routed.verified = verified_payload(token_keys);
+                    // The token's expiry is checked against the request time.
+                    if request.now_ms == 0 {
+                        request.now_ms = now_ms();
+                    }
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));

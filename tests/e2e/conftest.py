@@ -109,10 +109,12 @@ class Gateway:
 
 
 def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=False, extra=None,
-                  clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False, concurrency=1):
+                  clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False, concurrency=1,
+                  before=()):
     """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway. With
     `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials);
-    `concurrency` its worker threads."""
+    `concurrency` its worker threads; `before`: HTTP filters ahead of the wasm filter (Envoy's
+    jwt_authn for Cognito user pools)."""
     port, admin = free_port(), free_port()
     cfg = apigw.plugin_config(definition, stage, stage_variables or {}, stage_prefix,
                               origins_to_clusters=origins, lambda_url=lambda_url, extra=extra,
@@ -121,7 +123,7 @@ def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=F
     if lambda_url:
         c = apigw.cluster("lambda", lambda_url)
         clusters.append(apigw.envoy_signing(c, "lambda", "us-east-1") if envoy_signs_lambda else c)
-    config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1")
+    config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1", before=before)
     envoy = Envoy(config, env=env, concurrency=concurrency).wait_ready()
     return Gateway(envoy, port)
 

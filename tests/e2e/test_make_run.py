@@ -84,6 +84,14 @@ def test_two_make_runs_serve_at_once():
             assert sorted(os.listdir(out)) == ["envoy.json", "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
+            # The demo's Cognito route: each run its own pool in its own moto, the token in its banner.
+            token = re.search(r"-H 'Authorization: ([A-Za-z0-9_.-]+)' http://localhost:\d+/me", banner)
+            assert token, banner
+            r = requests.get(url + "/me", headers={"Authorization": token.group(1)}, timeout=10)
+            assert r.status_code == 200, r.text
+            assert (r.json()["username"], r.json()["role"]) == ("demo", "admin")
+            r = requests.get(url + "/me", timeout=10)
+            assert (r.status_code, r.content) == (401, b'{"message":"Unauthorized"}')
             admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", banner)
             assert admin, banner
             assert f"Serving envoy/demo-api.yaml (stage 'prod') on http://localhost:{port}" in banner
