@@ -1,6 +1,7 @@
 """`make run`: serve an exported API Gateway definition with Envoy in the foreground."""
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -101,7 +102,74 @@ def start_demo_services(a, children, start=True):
             time.sleep(0.1)
     boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
                  aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
+    demo_user_pool(a, url)
     return ",".join(f"{k}={v}" for k, v in variables.items())
+
+
+def demo_user_pool(a, url):
+    """The demo's Cognito user pool in moto (its `/me` route): a pool, an app client and a user
+    `demo`; the pool's ARN fills the demo's `${DemoUserPoolArn}` and its keys come from moto. Sets
+    `a.demo_token` (an ID token, valid one hour) for the banner."""
+    import boto3  # noqa: PLC0415
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
+                       aws_secret_access_key="demo")
+    pool = idp.create_user_pool(PoolName="demo-pool", Schema=[
+        {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="demo",
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="demo", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:role", "Value": "admin"}])
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="demo", Password="Demo-passw0rd", Permanent=True)
+    auth = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "demo", "PASSWORD": "Demo-passw0rd"})
+    a.demo_token = auth["AuthenticationResult"]["IdToken"]
+    params = apigw.parse_pairs(a.cfn_params)
+    params.setdefault("DemoUserPoolArn", pool["Arn"])
+    a.cfn_params = ",".join(f"{k}={v}" for k, v in params.items())
+    os.environ.setdefault("AWS_ENDPOINT_URL_COGNITO_IDP", url)
+
+
+def cognito_jwks(path):
+    """`COGNITO_JWKS=<file>`: a JWKS document holding the user pools' keys, used instead of
+    fetching them (README: "Cognito user pool authorizers"), or nothing."""
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    keys = json.loads(text).get("keys")
+    if not isinstance(keys, list):
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})")
+    return text
+
+
+def cognito_report(doc, jwks_file, check):
+    """One line per user pool the definition's Cognito authorizers name: where its keys come from
+    and, with `check`, whether they can be fetched now (its operations answer 401 until they can).
+    A providerARN that is still a `${Name}` placeholder says how to supply it."""
+    lines = []
+    for scheme in apigw._security_schemes(doc).values():
+        ext = scheme.get("x-amazon-apigateway-authorizer") or {}
+        for arn in ext.get("providerARNs") or [] if isinstance(ext, dict) else []:
+            if isinstance(arn, str) and not apigw.USER_POOL_ARN.match(arn):
+                name = re.fullmatch(r"\$\{([A-Za-z0-9_.:]+)\}", arn)
+                how = f"pass CFN_PARAMS={name.group(1)}=<its ARN>" if name else "fix the ARN"
+                lines.append(f"Cognito: {arn!r} is not a user pool ARN: its operations answer 401 ({how})")
+    for pool in apigw.cognito_pools(doc):
+        if jwks_file:
+            lines.append(f"Cognito user pool {pool['id']}: keys from COGNITO_JWKS={jwks_file}")
+            continue
+        url = apigw.cognito_jwks_url(pool["region"], pool["id"])
+        line = f"Cognito user pool {pool['id']}: keys from {url}"
+        if check:
+            import urllib.request  # noqa: PLC0415
+            try:
+                with urllib.request.urlopen(url, timeout=3) as resp:  # noqa: S310 (http(s) only)
+                    json.load(resp)["keys"]
+            except Exception as e:  # noqa: BLE001 (any failure is reported the same way)
+                line += (f" -- cannot be fetched now ({e}): its operations answer 401 until they can "
+                         "(set COGNITO_JWKS=<jwks file> or AWS_ENDPOINT_URL_COGNITO_IDP)")
+        lines.append(line)
+    return lines
 
 
 def identifier(what):
@@ -123,6 +191,96 @@ def iam_keys(path):
         return None
     with open(path, encoding="utf-8") as f:
         return {"iamKeys": json.load(f)}
+
+
+def key_files(api_keys, usage_plans):
+    """`API_KEYS=<csv>` and `USAGE_PLANS=<json>`: the plugin configuration's `apiKeys` (the file's
+    text, unchanged) and `usagePlans` (the JSON as `aws apigateway get-usage-plans` prints it)
+    (README: "API keys and usage plans")."""
+    extra = {}
+    if api_keys:
+        with open(api_keys, encoding="utf-8", newline="") as f:
+            extra["apiKeys"] = f.read()
+    if usage_plans:
+        with open(usage_plans, encoding="utf-8") as f:
+            try:
+                extra["usagePlans"] = json.load(f)
+            except json.JSONDecodeError as e:
+                raise apigw.DefinitionError(f"USAGE_PLANS={usage_plans}: not JSON: {e}") from e
+    return extra
+
+
+def first_key(api_keys):
+    """An enabled key of the API_KEYS file, for the curl examples (None when there is none)."""
+    if not api_keys:
+        return None
+    try:
+        with open(api_keys, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if not rows:
+        return None
+    titles = [t.strip().lower() for t in rows[0]]
+    for row in rows[1:]:
+        values = dict(zip(titles, row))
+        if values.get("key") and values.get("enabled", "").strip().lower() != "false":
+            return values["key"]
+    return None
+
+
+def requires_key(doc, op):
+    """Whether an operation's `security` (or the root's) lists an API key scheme."""
+    schemes = dict(doc.get("securityDefinitions") or {})
+    schemes.update((doc.get("components") or {}).get("securitySchemes") or {})
+    security = op.get("security", doc.get("security")) or []
+    return any(isinstance(s := schemes.get(name), dict) and s.get("type") == "apiKey"
+               and "x-amazon-apigateway-authorizer" not in s and not s.get("x-amazon-apigateway-authtype")
+               for entry in security if isinstance(entry, dict) for name in entry)
+
+
+def stage_settings(value):
+    """`STAGE_SETTINGS=<file or JSON>`: what `aws apigateway get-stage` prints, as the plugin
+    configuration's `stageSettings` (README: "Throttling"), or nothing."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if value.startswith("{"):
+            return {"stageSettings": json.loads(value)}
+        with open(value, encoding="utf-8") as f:
+            return {"stageSettings": json.load(f)}
+    except (OSError, ValueError) as e:
+        raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
+
+
+def banner(a, cfg):
+    """What is served, example requests, and where the Cognito user pools' keys come from."""
+    base = f"http://localhost:{a.port}"
+    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
+    print("Try:")
+    shown = 0
+    key = first_key(a.api_keys)
+    for path, method, _ in apigw._operations(cfg["api"]):
+        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
+        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        note = ""
+        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
+            if key:
+                extra += f" -H 'x-api-key: {key}'"
+            else:
+                note = "      # 403 without API_KEYS= and USAGE_PLANS="
+        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}{note}")
+        shown += 1
+        if shown >= 12:
+            break
+    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    if getattr(a, "demo_token", None):
+        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
+    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+        print(line)
+    print("Stop with Ctrl-C.\n", flush=True)
 
 
 def main():
@@ -152,6 +310,16 @@ def main():
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
+    ap.add_argument("--api-keys", default="", help="AWS's API key import CSV: the plugin configuration's apiKeys")
+    ap.add_argument("--usage-plans", default="",
+                    help="`aws apigateway get-usage-plans` output (JSON): the plugin configuration's usagePlans")
+    ap.add_argument("--stage-settings", default="",
+                    help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
+    ap.add_argument("--global-rate-limit", default="",
+                    help="host:port of a rate limit service (Envoy's RLS gRPC protocol): throttle across replicas")
+    ap.add_argument("--cognito-jwks", default="",
+                    help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
+                         "(README: \"Cognito user pool authorizers\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -171,12 +339,25 @@ def main():
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
     try:
+        extra = {**(iam_keys(a.iam_keys) or {}), **key_files(a.api_keys, a.usage_plans),
+                 **(stage_settings(a.stage_settings) or {})}
+        rls_cluster = None
+        if a.global_rate_limit.strip():
+            rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+            extra.update(rls_config)
+        jwks = cognito_jwks(a.cognito_jwks)
         cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
                                  a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=iam_keys(a.iam_keys))
-    except apigw.DefinitionError as e:
+                                 api_id=a.api_id, account_id=a.account_id, extra=extra or None,
+                                 cognito_jwks=jwks)
+    except OSError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
+    except (apigw.DefinitionError, ValueError) as e:
+        print(f"make run: {e}", file=sys.stderr)
+        return 2
+    if rls_cluster:
+        envoy["static_resources"]["clusters"].append(rls_cluster)
     os.makedirs(a.out, exist_ok=True)
     cfg_path = os.path.join(a.out, "plugin-config.json")
     envoy_path = os.path.join(a.out, "envoy.json")
@@ -189,26 +370,17 @@ def main():
     check = subprocess.run([a.checker, cfg_path], capture_output=True, text=True)
     sys.stderr.write(check.stderr)
     if check.returncode != 0:
-        print(f"make run: {a.api} cannot be served: see the error above", file=sys.stderr)
+        files = [f"{name} comes from {var}={path}" for name, var, path in
+                 (("apiKeys", "API_KEYS", a.api_keys), ("usagePlans", "USAGE_PLANS", a.usage_plans))
+                 if path and name in check.stderr]
+        print(f"make run: {a.api} cannot be served: see the error above" + "".join(f" ({f})" for f in files),
+              file=sys.stderr)
         return 2
     if a.generate_only:
         print(envoy_path)
         return 0
 
-    base = f"http://localhost:{a.port}"
-    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
-    print("Try:")
-    shown = 0
-    for path, method, _ in apigw._operations(cfg["api"]):
-        m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
-        extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
-        body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
-        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
-        shown += 1
-        if shown >= 12:
-            break
-    print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
-    print("Stop with Ctrl-C.\n", flush=True)
+    banner(a, cfg)
     server = None
     for c in children:
         print(c.describe)

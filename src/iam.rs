@@ -175,9 +175,15 @@ struct Signed<'a> {
 /// The key that signed the request, or why it is refused.
 pub fn verify<'k>(keys: &'k KeySet, req: &Incoming) -> Result<&'k IamKey, Failure> {
     let query = crate::query::decode(req.query);
-    let signed = match header(req.headers, "authorization") {
-        Some(authorization) => from_header(authorization, header(req.headers, "x-amz-date"))?,
-        None if query.iter().any(|(k, _)| k.starts_with("X-Amz-")) => from_query(&query)?,
+    // SigV4 takes the time from `X-Amz-Date`, else from the HTTP `Date` header (AWS SigV4 docs:
+    // "Handling dates"), whose IMF-fixdate the string to sign carries in the basic ISO-8601 form.
+    let (date_header, date_source) = match header(req.headers, "x-amz-date") {
+        Some(amz) => (Some(amz.to_string()), "X-Amz-Date"),
+        None => (header(req.headers, "date").map(|d| imf_fixdate_as_amz(d).unwrap_or_else(|| d.to_string())), "Date"),
+    };
+    let (signed, date_source) = match header(req.headers, "authorization") {
+        Some(authorization) => (from_header(authorization, date_header.as_deref())?, date_source),
+        None if query.iter().any(|(k, _)| k.starts_with("X-Amz-")) => (from_query(&query)?, "X-Amz-Date"),
         None => return Err(Failure::Missing),
     };
     let (key_id, scope) = signed
@@ -191,7 +197,7 @@ pub fn verify<'k>(keys: &'k KeySet, req: &Incoming) -> Result<&'k IamKey, Failur
             signed.amz_date
         ))
     })?;
-    let date = check_scope(scope, signed.amz_date, req.region)?;
+    let date = check_scope(scope, signed.amz_date, date_source, req.region)?;
     check_time(signed.amz_date, signed_ms, signed.expires, req.now_ms)?;
     let payload_hash = payload_hash(req)?;
     let path = if req.path.is_empty() { "/" } else { req.path };
@@ -277,7 +283,7 @@ fn from_query<'a>(query: &'a [(String, String)]) -> Result<Signed<'a>, Failure> 
 
 /// `<date>/<region>/execute-api/aws4_request`, checked in AWS's words (AWS docs: "Troubleshoot
 /// signed requests for AWS APIs", credential scope errors). Returns the date.
-fn check_scope<'s>(scope: &'s str, amz_date: &str, region: &str) -> Result<&'s str, Failure> {
+fn check_scope<'s>(scope: &'s str, amz_date: &str, date_source: &str, region: &str) -> Result<&'s str, Failure> {
     let mut parts = scope.splitn(4, '/');
     let (date, scope_region, service, terminator) = (
         parts.next().unwrap_or(""),
@@ -297,7 +303,7 @@ fn check_scope<'s>(scope: &'s str, amz_date: &str, region: &str) -> Result<&'s s
     let http_date = amz_date.get(..8).unwrap_or(amz_date);
     if date != http_date {
         return Err(Failure::Invalid(format!(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{http_date}', from 'X-Amz-Date'."
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{http_date}', from '{date_source}'."
         )));
     }
     Ok(date)
@@ -321,6 +327,23 @@ fn check_time(amz_date: &str, signed_ms: u64, expires: Option<u64>, now_ms: u64)
         return Err(Failure::Invalid(format!("Signature expired: {amz_date} is now earlier than {limit} ({now} - {window})")));
     }
     Ok(())
+}
+
+/// An HTTP `Date` (IMF-fixdate, `Wed, 25 Nov 2026 06:20:28 GMT`) as `yyyyMMddTHHmmssZ`; `None` for
+/// any other form (then the text itself is refused as not ISO-8601, our choice).
+fn imf_fixdate_as_amz(text: &str) -> Option<String> {
+    let (_weekday, rest) = text.trim().split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let (day, month, year, time, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || zone != "GMT" || day.len() != 2 || year.len() != 4 || time.len() != 8 {
+        return None;
+    }
+    let month = crate::time::month_number(month)?;
+    let (hms, digits) = (time.replace(':', ""), |t: &str| t.bytes().all(|c| c.is_ascii_digit()));
+    if !digits(day) || !digits(year) || hms.len() != 6 || !digits(&hms) {
+        return None;
+    }
+    Some(format!("{year}{month:02}{day}T{hms}Z"))
 }
 
 /// `yyyyMMddTHHmmssZ` → epoch milliseconds.

@@ -39,6 +39,11 @@ pub fn civil_from_epoch_ms(ms: u64) -> Civil {
     }
 }
 
+/// `Jan` → 1 … `Dec` → 12.
+pub fn month_number(name: &str) -> Option<usize> {
+    MONTHS.iter().position(|m| *m == name).map(|i| i.saturating_add(1))
+}
+
 /// `$context.requestTime`: `dd/MMM/yyyy:HH:mm:ss +0000`.
 pub fn request_time(ms: u64) -> String {
     let c = civil_from_epoch_ms(ms);

@@ -22,7 +22,8 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("X-Amz-Algorithm=AWS4-HMAC-SHA256".to_string()), Just("X-Amz-Credential=AKID%2F20260101%2F".to_string()),
         Just("X-Amz-Date=20260101T000000Z".to_string()), Just("X-Amz-Expires=999999999999999999999".to_string()),
         Just("X-Amz-SignedHeaders=host".to_string()), Just("X-Amz-Signature=".to_string()),
-        Just("20260101T000000Z".to_string()), Just("%".to_string()), Just("/".to_string()), Just("=".to_string()),
+        Just("20260101T000000Z".to_string()), Just("Thu, 01 Jan 2026 00:00:00 GMT".to_string()),
+        Just("Thu, 01 Jan 2026 ".to_string()), Just("%".to_string()), Just("/".to_string()), Just("=".to_string()),
         Just(",".to_string()), Just("&".to_string()), Just(" ".to_string()), Just("é".to_string()),
         "[ -~]{0,10}", ".{0,4}",
     ]
@@ -34,8 +35,8 @@ fn text() -> impl Strategy<Value = String> {
 
 fn header_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("authorization".to_string()), Just("x-amz-date".to_string()), Just("host".to_string()),
-        Just(":authority".to_string()), Just("x-amz-content-sha256".to_string()), Just("x-amz-security-token".to_string()),
+        Just("authorization".to_string()), Just("x-amz-date".to_string()), Just("date".to_string()),
+        Just("host".to_string()), Just(":authority".to_string()), Just("x-amz-content-sha256".to_string()), Just("x-amz-security-token".to_string()),
         "[a-z-]{1,8}",
     ]
 }

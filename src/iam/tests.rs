@@ -183,3 +183,14 @@ fn constant_time_comparison() {
     assert!(!constant_time_eq(b"abc", b"abd"));
     assert!(!constant_time_eq(b"abc", b"ab"));
 }
+
+// The HTTP Date header in the string to sign: IMF-fixdate only, as yyyyMMddTHHmmssZ.
+#[test]
+fn date_header_forms() {
+    assert_eq!(imf_fixdate_as_amz("Thu, 01 Jan 2026 00:00:00 GMT").as_deref(), Some("20260101T000000Z"));
+    assert_eq!(imf_fixdate_as_amz("Wed, 25 Nov 2026 06:20:28 GMT").as_deref(), Some("20261125T062028Z"));
+    for other in ["", "Thu, 1 Jan 2026 00:00:00 GMT", "Thu, 01 Jan 2026 00:00:00 UTC", "Thu, 01 Foo 2026 00:00:00 GMT",
+                  "Thursday, 01-Jan-26 00:00:00 GMT", "Thu, 01 Jan 2026 0a:00:00 GMT", "Thu, 01 Jan 2026 00:00:00 GMT x"] {
+        assert_eq!(imf_fixdate_as_amz(other), None, "{other}");
+    }
+}

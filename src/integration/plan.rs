@@ -85,6 +85,9 @@ pub struct OperationPlan {
     /// that reaches its function from this deployment. `None` with an authorizer listed: it
     /// cannot be called, and the operation answers as without credentials (fails closed).
     pub authorizer: Option<(usize, LambdaPlan)>,
+    /// The operation's Cognito check; `None` with a Cognito authorizer listed: none of its pools
+    /// is verified by Envoy, and the operation answers as without credentials (fails closed).
+    pub cognito: Option<crate::authorizer::cognito::CognitoPlan>,
 }
 
 impl OperationPlan {
@@ -94,11 +97,12 @@ impl OperationPlan {
         needs_details: false,
         reads: Reads { headers: false, clock: false, peer: false },
         authorizer: None,
+        cognito: None,
     };
 
     fn of(i: &Integration, target: Plan) -> OperationPlan {
         let reads = integration_reads(i);
-        OperationPlan { target, needs_body: reads_body(i), needs_details: false, reads, authorizer: None }
+        OperationPlan { target, needs_body: reads_body(i), needs_details: false, reads, authorizer: None, cognito: None }
     }
 
     /// What the adapter reads from the host for a routed request of this operation.
@@ -214,6 +218,7 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
             }
         }
     }
+    cognito_plans(config, &mut plans, &mut warnings);
     if config.iam_keys.is_some() {
         for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
             for (_, slot) in dep.api.operations.iter().zip(out.iter_mut()).filter(|(op, _)| op.iam_only) {
@@ -226,6 +231,24 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
     }
     let resource_policies = config.deployments.iter().map(resource_policy).collect::<Result<_, _>>()?;
     Ok(Plans { plans, resource_policies, warnings })
+}
+
+/// Each Cognito operation's check (README: "Cognito user pool authorizers"); one whose pools Envoy
+/// does not verify stays closed, with a warning.
+fn cognito_plans(config: &Config, plans: &mut [Vec<OperationPlan>], warnings: &mut Vec<String>) {
+    for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
+        for (op, slot) in dep.api.operations.iter().zip(out.iter_mut()) {
+            let Some(requirement) = &op.cognito else { continue };
+            let Some(authorizer) = dep.api.cognito_authorizers.get(requirement.authorizer) else { continue };
+            match crate::authorizer::cognito::CognitoPlan::compile(requirement, authorizer, &config.cognito_user_pools) {
+                // The adapter reads the clock for the token's expiry itself (no need for the
+                // caller's address: a resource policy makes every request read it anyway).
+                Ok(plan) => slot.cognito = Some(plan),
+                Err(why) => warnings.push(format!(
+                    "deployment {:?}: {}: {why}: requests answer 401 Unauthorized", dep.name, op.name)),
+            }
+        }
+    }
 }
 
 /// A deployment's resource policy; one that does not parse refuses the configuration, as AWS's

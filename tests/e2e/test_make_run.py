@@ -84,6 +84,14 @@ def test_two_make_runs_serve_at_once():
             assert sorted(os.listdir(out)) == ["envoy.json", "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
+            # The demo's Cognito route: each run its own pool in its own moto, the token in its banner.
+            token = re.search(r"-H 'Authorization: ([A-Za-z0-9_.-]+)' http://localhost:\d+/me", banner)
+            assert token, banner
+            r = requests.get(url + "/me", headers={"Authorization": token.group(1)}, timeout=10)
+            assert r.status_code == 200, r.text
+            assert (r.json()["username"], r.json()["role"]) == ("demo", "admin")
+            r = requests.get(url + "/me", timeout=10)
+            assert (r.status_code, r.content) == (401, b'{"message":"Unauthorized"}')
             admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", banner)
             assert admin, banner
             assert f"Serving envoy/demo-api.yaml (stage 'prod') on http://localhost:{port}" in banner
@@ -215,3 +223,102 @@ def test_make_run_api_id_account_id_region(tmp_path):
         os.unlink(log.name)
         shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
     assert proc.returncode == 0
+
+
+def signed_get(url, access_key, secret):
+    """A GET signed by botocore as an AWS SDK signs an execute-api call (us-east-1, the demo's region)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(access_key, secret), "execute-api", "us-east-1").add_auth(req)
+    return requests.get(url, headers=dict(req.headers), timeout=10)
+
+
+# `make run IAM_KEYS=envoy/iam-keys.example.json` on the demo API: its protected routes as the README
+# shows them. /secret runs the demo's Lambda TOKEN authorizer (envoy/functions/token_authorizer.py) on
+# the local Invoke API; /iam verifies botocore's signature against the key file.
+def test_make_run_demo_protected_routes():
+    with open(os.path.join(ROOT, "envoy/iam-keys.example.json"), encoding="utf-8") as f:
+        [demo_key] = json.load(f)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = make_run_command(API="envoy/demo-api.yaml", PORT=port, IAM_KEYS="envoy/iam-keys.example.json")
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_serving(proc, url, log.name)
+        r = requests.get(url + "/secret", headers={"Authorization": "allow"}, timeout=10)
+        assert (r.status_code, r.content) == (200, b'{"principalId": "demo-user", "plan": "gold"}')
+        # The demo customises DEFAULT_4XX (a header only), so ACCESS_DENIED takes its default
+        # template, `{"message":$context.error.messageString}`: lower-case, unlike AWS's own default.
+        r = requests.get(url + "/secret", headers={"Authorization": "deny"}, timeout=10)
+        assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
+            403, "AccessDeniedException",
+            b'{"message":"User is not authorized to access this resource with an explicit deny"}')
+        for headers in ({}, {"Authorization": "nobody"}):
+            r = requests.get(url + "/secret", headers=headers, timeout=10)
+            assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
+                401, "UnauthorizedException", b'{"message":"Unauthorized"}')
+        r = signed_get(url + "/iam", demo_key["accessKeyId"], demo_key["secretAccessKey"])
+        assert (r.status_code, r.content) == (200, b'{"caller": "arn:aws:iam::123456789012:user/demo"}')
+        r = signed_get(url + "/iam", "AKIAUNKNOWNEXAMPLE01", "whatever")
+        assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
+            403, "UnrecognizedClientException", b'{"message":"The security token included in the request is invalid."}')
+        r = requests.get(url + "/iam", timeout=10)
+        assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
+            403, "MissingAuthenticationTokenException", b'{"message":"Missing Authentication Token"}')
+    finally:
+        stop(proc)
+        log.close()
+        os.unlink(log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+    assert proc.returncode == 0
+
+
+# --- STAGE_SETTINGS -------------------------------------------------------------------------------
+
+GET_STAGE = {"stageName": "prod", "deploymentId": "rbh1fj", "cacheClusterEnabled": False,
+             "methodSettings": {"*/*": {"throttlingBurstLimit": 1000, "throttlingRateLimit": 500.0,
+                                        "loggingLevel": "INFO", "metricsEnabled": True},
+                                "~1pets~1{petId}/GET": {"throttlingBurstLimit": 5, "throttlingRateLimit": 2.5}},
+             "tracingEnabled": False, "createdDate": 1460682074, "lastUpdatedDate": 1466802961}
+
+
+# `make run STAGE_SETTINGS=<file>` (or the JSON itself) passes the `aws apigateway get-stage` output
+# unchanged as the plugin configuration's stageSettings; empty is none; a file the filter cannot
+# use stops make run with exit code 2 and the checker's line naming the key and the field.
+def test_make_run_stage_settings(tmp_path):
+    path = tmp_path / "stage.json"
+    path.write_text(json.dumps(GET_STAGE))
+    assert generate(tmp_path, "file", LOCAL_SERVICES="no", STAGE_SETTINGS=str(path))["stageSettings"] == GET_STAGE
+    assert generate(tmp_path, "text", LOCAL_SERVICES="no",
+                    STAGE_SETTINGS=json.dumps(GET_STAGE))["stageSettings"] == GET_STAGE
+    assert "stageSettings" not in generate(tmp_path, "none", LOCAL_SERVICES="no", STAGE_SETTINGS="")
+    bad = dict(GET_STAGE, methodSettings={"~1pets~1{id}/GET": {"throttlingRateLimit": 1}})
+    path.write_text(json.dumps(bad))
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", STAGE_SETTINGS=str(path))
+    assert r.returncode == 2, r.stderr
+    assert ('error: invalid definition: deployment "prod": field stageSettings.methodSettings.~1pets~1{id}/GET: '
+            'no method GET /pets/{id} in the definition') in r.stderr
+    r = generate(tmp_path, "missing", LOCAL_SERVICES="no", STAGE_SETTINGS=str(tmp_path / "none.json"))
+    assert r.returncode == 2 and "make run: STAGE_SETTINGS: [Errno 2] No such file or directory" in r.stderr, r.stderr
+
+
+# `make run GLOBAL_RATE_LIMIT=<host:port>`: an HTTP/2 cluster for the rate limit service and the
+# plugin configuration's globalRateLimit naming it; a value that is not host:port stops make run.
+def test_make_run_global_rate_limit(tmp_path):
+    cfg = generate(tmp_path, "global", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="127.0.0.1:8081")
+    assert cfg["globalRateLimit"] == {"cluster": "apigw_ratelimit"}
+    with open(tmp_path / "global" / "envoy.json", encoding="utf-8") as f:
+        clusters = {c["name"]: c for c in json.load(f)["static_resources"]["clusters"]}
+    rls = clusters["apigw_ratelimit"]
+    assert rls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"] == {
+        "socket_address": {"address": "127.0.0.1", "port_value": 8081}}
+    options = rls["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert options["explicit_http_config"] == {"http2_protocol_options": {}}
+    assert "globalRateLimit" not in generate(tmp_path, "local", LOCAL_SERVICES="no")
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="nowhere")
+    assert r.returncode == 2 and "make run: GLOBAL_RATE_LIMIT 'nowhere' is not host:port" in r.stderr, r.stderr
