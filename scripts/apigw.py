@@ -128,7 +128,11 @@ def load_definition(path, params=None, region="us-east-1", account_id=None):
         try:
             doc = yaml.load(text, Loader=_cfn_loader(yaml))  # noqa: S506 (safe loader subclass)
         except yaml.YAMLError as e:
-            raise DefinitionError(f"{path} is neither JSON nor YAML: {e}") from e
+            # One line, as every refusal make run prints: the problem and where.
+            mark = getattr(e, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise DefinitionError(f"{path} is neither JSON nor YAML: {problem}{where}") from e
     if not isinstance(doc, dict):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
@@ -396,6 +400,65 @@ def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0
     }
 
 
+# --- configuration Envoy watches (make run) ----------------------------------------------------
+# `make run` serves with the filter's configuration and the clusters in files Envoy watches: the
+# filter through extension config discovery (ECDS), the clusters through cluster discovery (CDS),
+# both from the filesystem. Writing a new file (by rename: Envoy watches for the file being moved
+# into place) applies it without a restart: connections stay open and requests under way finish
+# with the configuration they started with (README: "Changes while it serves").
+
+EXTENSION_CONFIG_TYPE = "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
+CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+
+
+def discovery_response(version, type_url, resources):
+    """A file for a filesystem xDS subscription: an envoy.service.discovery.v3.DiscoveryResponse."""
+    return {"version_info": str(version), "type_url": type_url,
+            "resources": [dict({"@type": type_url}, **r) for r in resources]}
+
+
+def extension_config(wasm_path, plugin_cfg, version, name=FILTER_NAME):
+    """The filter as an ECDS resource: an envoy.config.core.v3.TypedExtensionConfig named `name`
+    holding the same Wasm filter configuration `wasm_filter` writes inline."""
+    typed = wasm_filter(wasm_path, json.dumps(plugin_cfg), name)["typed_config"]
+    return discovery_response(version, EXTENSION_CONFIG_TYPE, [{"name": name, "typed_config": typed}])
+
+
+def cluster_config(clusters, version):
+    return discovery_response(version, CLUSTER_TYPE, clusters)
+
+
+def path_source(path):
+    return {"path_config_source": {"path": path}, "resource_api_version": "V3"}
+
+
+def watched_envoy_config(filter_path, clusters_path, port, admin_port, node_id, address="0.0.0.0",
+                         name=FILTER_NAME):
+    """An Envoy bootstrap whose listener is fixed (the port needs a restart) and whose filter
+    configuration (the TypedExtensionConfig `name`) and clusters are read from `filter_path` (ECDS)
+    and `clusters_path` (CDS)."""
+    discovered = {"name": name, "config_discovery": {
+        "config_source": path_source(filter_path),
+        "type_urls": [WASM_TYPE],
+    }}
+    return {
+        # Envoy's xDS subscriptions need a node id and cluster, even from files.
+        "node": {"id": node_id, "cluster": FILTER_NAME},
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "dynamic_resources": {"cds_config": path_source(clusters_path)},
+        "static_resources": {"listeners": [listener(FILTER_NAME, port, [discovered], gateway_routes(), address)]},
+    }
+
+
+def write_atomically(path, obj):
+    """Writes JSON to `path` by rename, so a reader (Envoy) never sees half a file."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
           stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", api_id=None, account_id=None,
           extra=None):
@@ -403,8 +466,17 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
     the filter's defaults, `local` and 123456789012) are the deployment's `$context.apiId` and
     `$context.accountId`; `region` (None: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1) its
     region. All three are in its method ARNs. `extra`: more plugin configuration keys."""
+    cfg, clusters = build_parts(definition_path, stage, stage_variables_text, stage_prefix, region, cfn_params,
+                                api_id, account_id, extra)
+    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)
+
+
+def build_parts(definition_path, stage="prod", stage_variables="", stage_prefix="optional", region=None,
+                cfn_params=None, api_id=None, account_id=None, extra=None):
+    """(plugin config, clusters) for a definition file, as `build` describes; `stage_variables` is
+    `k=v,...` text or a dict."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    stage_variables = parse_pairs(stage_variables_text)
+    stage_variables = dict(stage_variables) if isinstance(stage_variables, dict) else parse_pairs(stage_variables)
     doc = load_definition(definition_path, cfn_params, region, account_id)
     origins = http_origins(doc, stage_variables)
     mapping = {o: cluster_name(o) for o in origins}
@@ -419,4 +491,4 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
     ids = {k: v for k, v in (("apiId", api_id), ("accountId", account_id)) if v}
     cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra={**ids, **(extra or {})},
                         aws_urls=aws_urls)
-    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)
+    return cfg, clusters

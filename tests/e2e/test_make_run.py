@@ -81,7 +81,7 @@ def test_two_make_runs_serve_at_once():
             r = requests.get(url + "/no/such/thing", timeout=10)
             assert (r.status_code, r.content) == (403, b'{"message":"Missing Authentication Token"}')
             out = os.path.join(ROOT, "build", "run", str(port))
-            assert sorted(os.listdir(out)) == ["envoy.json", "plugin-config.json"]
+            assert sorted(os.listdir(out)) == ["clusters.json", "envoy.json", "filter.json", "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
             admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", banner)

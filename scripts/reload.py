@@ -1,0 +1,231 @@
+"""`make run` while it serves: watches its input files and applies a change to the running Envoy
+without a restart (README: "Changes while it serves").
+
+The filter's configuration reaches Envoy through extension config discovery (ECDS) and the clusters
+through cluster discovery (CDS), both from files in the run's directory (`scripts/apigw.py`:
+`watched_envoy_config`). A change is generated again, checked by `apigw-check` (the code the filter
+runs in `on_configure`), and only then written, clusters first, by rename. Envoy builds the new
+filter configuration beside the old one: connections stay open, requests under way finish with the
+configuration they started with, and a configuration the filter refuses leaves the old one serving."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import apigw
+
+# How often the inputs are looked at, and how long a change must hold still before it is read
+# (an editor's save may be several writes, or a delete and a create).
+POLL_SECONDS = 0.2
+SETTLE_SECONDS = 0.05
+SETTLE_ROUNDS = 10
+# How long Envoy may take to take a written file up before make run says so.
+APPLY_TIMEOUT_SECONDS = 10
+
+ECDS_STATS = f"extension_config_discovery.http_filter.{apigw.FILTER_NAME}"
+CDS_STATS = "cluster_manager.cds"
+
+
+def signature(path):
+    """What changes when a file is saved in place (size, mtime) or by rename (the inode); None
+    when it is missing."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class Watcher:
+    """Polls the files `make run` reads; `changes()` names those that changed since the last call."""
+
+    def __init__(self, paths):
+        self.paths = list(dict.fromkeys(paths))
+        self.seen = {p: signature(p) for p in self.paths}
+
+    def changes(self):
+        now = {p: signature(p) for p in self.paths}
+        if now == self.seen:
+            return []
+        for _ in range(SETTLE_ROUNDS):
+            time.sleep(SETTLE_SECONDS)
+            again = {p: signature(p) for p in self.paths}
+            # Missing or empty is what a save in progress looks like (an editor's delete and
+            # create, or a rewrite in place between its truncation and its write): wait it out.
+            if again == now and all(sig and sig[1] for sig in again.values()):
+                break
+            now = again
+        changed = [p for p in self.paths if now[p] != self.seen[p]]
+        self.seen = now
+        return changed
+
+    def still(self):
+        """Whether the files are as `changes()` last saw them (not saved again since)."""
+        return all(signature(p) == self.seen[p] for p in self.paths)
+
+
+class Files:
+    """The generated files of one run (`build/run/<PORT>/` unless --out says otherwise)."""
+
+    def __init__(self, out):
+        self.out = os.path.abspath(out)
+        self.plugin_config = os.path.join(self.out, "plugin-config.json")
+        self.candidate = os.path.join(self.out, "plugin-config.next.json")
+        self.envoy = os.path.join(self.out, "envoy.json")
+        self.filter = os.path.join(self.out, "filter.json")
+        self.clusters = os.path.join(self.out, "clusters.json")
+
+
+def check(checker, path):
+    """Runs apigw-check on a plugin configuration file: (ok, the lines it printed)."""
+    r = subprocess.run([checker, path], capture_output=True, text=True)
+    return r.returncode == 0, [line for line in r.stderr.splitlines() if line.strip()]
+
+
+def stats(admin_port, prefix):
+    """Envoy's counters under `prefix` (admin `/stats`), {} when the admin does not answer."""
+    url = f"http://127.0.0.1:{admin_port}/stats?filter=^{prefix}\\."
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(": ")
+        if value.strip().isdigit():
+            out[name[len(prefix) + 1:]] = int(value)
+    return out
+
+
+def wait_applied(admin_port, prefix, before):
+    """Waits until Envoy took up a file its subscription `prefix` reads: "applied", "rejected" or
+    "timeout"."""
+    deadline = time.time() + APPLY_TIMEOUT_SECONDS
+    while time.time() < deadline:
+        now = stats(admin_port, prefix)
+        if now.get("update_rejected", 0) > before.get("update_rejected", 0):
+            return "rejected"
+        if now.get("update_success", 0) > before.get("update_success", 0):
+            return "applied"
+        time.sleep(0.02)
+    return "timeout"
+
+
+def wait_warm(admin_port):
+    """New clusters warm up (a DNS answer) before the filter names them."""
+    deadline = time.time() + APPLY_TIMEOUT_SECONDS
+    while time.time() < deadline and stats(admin_port, "cluster_manager").get("warming_clusters", 0):
+        time.sleep(0.02)
+
+
+def say(line, err=False):
+    print(line, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+class Served:
+    """What the running Envoy serves, and how a change replaces it. `generate()` returns (plugin
+    config, clusters) from the inputs as they are now, or raises apigw.DefinitionError."""
+
+    def __init__(self, files, generate, wasm, checker, admin_port):
+        self.files, self.generate, self.wasm, self.checker = files, generate, wasm, checker
+        self.admin_port = admin_port
+        self.version = 1
+        self.cfg = self.clusters = None
+
+    def write_initial(self, cfg, clusters):
+        """The first configuration, before Envoy starts (already checked)."""
+        self.cfg, self.clusters = cfg, clusters
+        apigw.write_atomically(self.files.clusters, apigw.cluster_config(clusters, self.version))
+        apigw.write_atomically(self.files.filter, apigw.extension_config(self.wasm, cfg, self.version))
+
+    def apply(self, changed, still=lambda: True):
+        """Generates, checks and applies the configuration after `changed` files changed; says what
+        happened in one line (`reloaded: ...`, or the error and `refused: ...`). When `still()` says
+        the files were saved again while they were read, nothing is said: what was read may be
+        half a save, and the next look applies the whole one."""
+        names = ", ".join(changed)
+        try:
+            cfg, clusters = self.generate()
+        except apigw.DefinitionError as e:
+            if still():
+                say(f"error: {e}", err=True)
+                self.refused(names)
+            return None
+        if not still():
+            return None
+        if (cfg, clusters) == (self.cfg, self.clusters):
+            return say(f"unchanged: {names}: the configuration is the same")
+        apigw.write_atomically(self.files.candidate, cfg)
+        ok, lines = check(self.checker, self.files.candidate)
+        if not ok:
+            for line in lines:
+                say(line, err=True)
+            os.remove(self.files.candidate)
+            return self.refused(names)
+        outcome = self.push(cfg, clusters)
+        if outcome != "applied":
+            os.remove(self.files.candidate)
+            say(f"error: Envoy {'refused' if outcome == 'rejected' else 'did not confirm'} the change (see its log)",
+                err=True)
+            return self.refused(names)
+        os.replace(self.files.candidate, self.files.plugin_config)
+        self.cfg, self.clusters = cfg, clusters
+        for line in lines:
+            if not line.startswith("ok: "):
+                say(line)
+        summary = "; ".join(line[len("ok: "):] for line in lines if line.startswith("ok: "))
+        return say(f"reloaded: {names}: {summary}")
+
+    def push(self, cfg, clusters):
+        """Writes the clusters (when they changed) then the filter's configuration, each once Envoy
+        took up the one before: "applied", "rejected" or "timeout"."""
+        version = self.version + 1
+        if clusters != self.clusters:
+            before = stats(self.admin_port, CDS_STATS)
+            apigw.write_atomically(self.files.clusters, apigw.cluster_config(clusters, version))
+            outcome = wait_applied(self.admin_port, CDS_STATS, before)
+            if outcome != "applied":
+                return outcome
+            wait_warm(self.admin_port)
+        before = stats(self.admin_port, ECDS_STATS)
+        apigw.write_atomically(self.files.filter, apigw.extension_config(self.wasm, cfg, version))
+        self.version = version
+        return wait_applied(self.admin_port, ECDS_STATS, before)
+
+    @staticmethod
+    def refused(names):
+        say(f"refused: {names}: still serving the previous configuration", err=True)
+
+
+def serve(envoy_args, watcher, served):
+    """Runs Envoy in the foreground, applying changes of the watched files; returns Envoy's exit
+    code, or 0 after Ctrl-C (Envoy, in the same process group, gets the SIGINT too)."""
+    envoy = subprocess.Popen(envoy_args)
+    try:
+        while True:
+            try:
+                return envoy.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            changed = watcher.changes()
+            if changed:
+                served.apply(changed, watcher.still)
+    except KeyboardInterrupt:
+        stop(envoy)
+        return 0
+
+
+def stop(proc):
+    for wait, then in ((2, proc.terminate), (10, proc.kill), (10, None)):
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            if then:
+                then()
+        except KeyboardInterrupt:
+            if then:
+                then()
