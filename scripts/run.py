@@ -171,7 +171,7 @@ def stage_variables(text):
             if "=" not in line:
                 raise apigw.DefinitionError(f"{path}: stage variable {line!r} is not name=value")
             name, value = line.split("=", 1)
-            variables[name.strip()] = value
+            variables[name.strip()] = value.lstrip()
     return variables
 
 

@@ -390,3 +390,22 @@ def test_istio_wasmplugin_update(tmp_path):
                 'unknown integration type "htp"') in envoy.logs()
     finally:
         envoy.stop()
+
+
+# STAGE_VARIABLES naming a file: a JSON object of strings or `name=value` lines; anything else stops
+# make run with exit code 2 and one line. Text with a `=` is read as before.
+def test_stage_variables_file_forms(tmp_path):
+    from test_make_run import generate
+    as_json, as_lines, bad = tmp_path / "v.json", tmp_path / "v.txt", tmp_path / "bad.json"
+    as_json.write_text('{"a": "1", "b": "x,y"}')
+    as_lines.write_text("# comment\na=1\n\nb = x,y\n")
+    bad.write_text('{"a": 1}')
+    for path in (as_json, as_lines):
+        cfg = generate(tmp_path, path.name + "-out", LOCAL_SERVICES="no", STAGE_VARIABLES=str(path))
+        assert cfg["stageVariables"] == {"a": "1", "b": "x,y"}
+    assert generate(tmp_path, "text", LOCAL_SERVICES="no", STAGE_VARIABLES="a=1,b=2")["stageVariables"] == \
+        {"a": "1", "b": "2"}
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", STAGE_VARIABLES=str(bad))
+    assert (r.returncode, r.stderr) == (2, f"make run: {bad}: stage variables must be a JSON object of strings\n")
+    r = generate(tmp_path, "missing", LOCAL_SERVICES="no", STAGE_VARIABLES=str(tmp_path / "nope"))
+    assert (r.returncode, r.stderr) == (2, f"make run: cannot read {tmp_path / 'nope'}: No such file or directory\n")
