@@ -389,9 +389,24 @@ def gateway_routes():
     }]
 
 
+# The filter's metrics carry their labels in their names, `<label>=.=<value>;.;` (src/metrics.rs);
+# Envoy's tag extraction takes each out of the name into a label of /stats/prometheus
+# (README: "Metrics"). Each regex's first group is what is taken out, its second the label's value.
+METRIC_LABELS = ["api", "stage", "resource", "method"]
+
+
+def stats_config():
+    tags = []
+    for i, label in enumerate(METRIC_LABELS):
+        before = "".join(rf"{other}=\.=.*?;\.;" for other in METRIC_LABELS[:i])
+        tags.append({"tag_name": label, "regex": rf"^wasmcustom\.apigateway\.{before}({label}=\.=(.*?);\.;)"})
+    return {"stats_tags": tags}
+
+
 def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0"):
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "stats_config": stats_config(),
         "static_resources": {
             "listeners": [listener(FILTER_NAME, port, [wasm_filter(wasm_path, json.dumps(plugin_cfg))],
                                    gateway_routes(), address)],
@@ -446,6 +461,7 @@ def watched_envoy_config(filter_path, clusters_path, port, admin_port, node_id, 
         # Envoy's xDS subscriptions need a node id and cluster, even from files.
         "node": {"id": node_id, "cluster": FILTER_NAME},
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "stats_config": stats_config(),
         "dynamic_resources": {"cds_config": path_source(clusters_path)},
         "static_resources": {"listeners": [listener(FILTER_NAME, port, [discovered], gateway_routes(), address)]},
     }

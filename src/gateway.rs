@@ -24,6 +24,8 @@ pub struct Gateway {
     pub credentials: Option<Credentials>,
     /// What the checks before the integration remember between requests (authorizer answers).
     pub admission: crate::admission::AdmissionState,
+    /// The metrics each deployment records (README: "Metrics").
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// What to do once the request (and its body, when needed) is known.
@@ -156,7 +158,8 @@ impl Gateway {
         let mut config = Config::parse(bytes)?;
         let mut plans = crate::integration::plan::compile_all(&config)?;
         config.warnings.append(&mut plans.warnings);
-        Ok(Gateway { config, plans, credentials: None, admission: Default::default() })
+        let metrics = crate::metrics::Metrics::compile(&config);
+        Ok(Gateway { config, plans, credentials: None, admission: Default::default(), metrics })
     }
 
     fn deployment(&self, index: usize) -> Option<&Deployment> {
