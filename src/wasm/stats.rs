@@ -1,7 +1,9 @@
 //! The metrics' host side (README: "Metrics"): defines them in Envoy's stats, adds what the core's
-//! [`Tally`](crate::metrics::Tally) says each request records. Counters are added up in the VM and
-//! handed to Envoy once a second (and when the configuration goes away): a host call costs more than
-//! the rest of the metrics' work, and every request adds to a counter.
+//! [`Tally`](crate::metrics::Tally) says each request records. What requests record is held in the
+//! VM and handed to Envoy once a second (and when the configuration goes away): counters added up,
+//! histogram samples one by one. Host calls are most of the metrics' cost, and made in one go they
+//! cost less than one by one across requests (measured with `make bench` row c0: README,
+//! "Benchmarks").
 
 use std::cell::RefCell;
 
@@ -10,6 +12,9 @@ use crate::metrics::{Kind, Metrics, Sample};
 
 /// How often the counters added up in the VM reach Envoy's stats.
 pub const FLUSH_PERIOD_MS: u32 = 1000;
+/// Histogram samples held between two flushes at most (256 KiB); past that they are recorded as
+/// they come.
+const MAX_HELD: usize = 16 * 1024;
 
 /// Envoy's ids of a configuration's metrics, and what its counters have not handed over yet.
 #[derive(Default)]
@@ -17,6 +22,8 @@ pub struct Stats {
     ids: Vec<u32>,
     /// Per metric (counters only), the count not yet in Envoy's stats.
     pending: RefCell<Vec<u64>>,
+    /// Histogram samples not yet in Envoy's stats: (metric id, value).
+    samples: RefCell<Vec<(u32, u64)>>,
 }
 
 impl Stats {
@@ -42,10 +49,10 @@ impl Stats {
         }
         if !ids.is_empty() && host::set_tick_period(FLUSH_PERIOD_MS) != 0 {
             host::log(host::LOG_WARN, "apigateway: no tick from Envoy: counters reach its stats as they happen");
-            return Stats { ids, pending: RefCell::new(Vec::new()) };
+            return Stats { ids, ..Stats::default() };
         }
         let pending = RefCell::new(vec![0; ids.len()]);
-        Stats { ids, pending }
+        Stats { ids, pending, samples: RefCell::new(Vec::new()) }
     }
 
     /// Whether metrics are recorded at all.
@@ -53,9 +60,12 @@ impl Stats {
         !self.ids.is_empty()
     }
 
-    /// A finished request's samples: counters added up here, histograms recorded at once.
+    /// A finished request's samples, held for the next [`flush`](Self::flush) (recorded at once
+    /// when there is no tick, or too many are held).
     pub fn record(&self, samples: impl IntoIterator<Item = Sample>) {
         let mut pending = self.pending.borrow_mut();
+        let mut held = self.samples.borrow_mut();
+        let ticking = !pending.is_empty();
         for sample in samples {
             let Some(&id) = self.ids.get(sample.metric) else { continue };
             let status = match (sample.kind, pending.get_mut(sample.metric)) {
@@ -64,6 +74,10 @@ impl Stats {
                     0
                 }
                 (Kind::Counter, None) => host::increment_metric(id, i64::try_from(sample.value).unwrap_or(i64::MAX)),
+                (Kind::Histogram, _) if ticking && held.len() < MAX_HELD => {
+                    held.push((id, sample.value));
+                    0
+                }
                 (Kind::Histogram, _) => host::record_metric(id, sample.value),
             };
             if status != 0 {
@@ -72,8 +86,14 @@ impl Stats {
         }
     }
 
-    /// Hands the counters added up in the VM to Envoy.
+    /// Hands what the VM holds to Envoy.
     pub fn flush(&self) {
+        for (id, value) in self.samples.borrow_mut().drain(..) {
+            let status = host::record_metric(id, value);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: recording metric {id} failed ({status})"));
+            }
+        }
         let mut pending = self.pending.borrow_mut();
         for (count, &id) in pending.iter_mut().zip(&self.ids) {
             if *count > 0 {
