@@ -158,7 +158,9 @@ def parse_pairs(text):
 # --- targets ---------------------------------------------------------------------------------
 
 def _operations(doc):
-    for path, item in (doc.get("paths") or {}).items():
+    paths = doc.get("paths")
+    # Anything but an object is the checker's to refuse, with the filter's own message.
+    for path, item in (paths if isinstance(paths, dict) else {}).items():
         if not isinstance(item, dict):
             continue
         for method, op in item.items():

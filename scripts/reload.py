@@ -149,9 +149,10 @@ class Served:
         names = ", ".join(changed)
         try:
             cfg, clusters = self.generate()
-        except apigw.DefinitionError as e:
+        except Exception as e:  # noqa: BLE001 (a save the generator trips on must not stop the server)
             if still():
-                say(f"error: {e}", err=True)
+                say(f"error: {e}" if isinstance(e, apigw.DefinitionError) else
+                    f"error: cannot generate a configuration from it: {type(e).__name__}: {e}", err=True)
                 self.refused(names)
             return None
         if not still():
@@ -214,11 +215,13 @@ def serve(envoy_args, watcher, served):
             if changed:
                 served.apply(changed, watcher.still)
     except KeyboardInterrupt:
-        stop(envoy)
         return 0
+    finally:
+        stop(envoy)
 
 
 def stop(proc):
+    """Waits for Envoy to exit (after Ctrl-C it got the SIGINT too), then terminates, then kills it."""
     for wait, then in ((2, proc.terminate), (10, proc.kill), (10, None)):
         try:
             proc.wait(timeout=wait)

@@ -202,7 +202,7 @@ def test_change_under_load_drops_nothing(run):
 # A change the filter would refuse is refused before Envoy sees it: make run prints the checker's
 # error (a bad field, a broken template, YAML that does not parse), and the previous configuration
 # keeps serving.
-@pytest.mark.parametrize("bad", ["field", "template", "yaml"])
+@pytest.mark.parametrize("bad", ["field", "template", "yaml", "structure"])
 def test_invalid_change_is_refused(run, bad):
     before = answer(run)
     assert before[0] == 200
@@ -218,6 +218,10 @@ def test_invalid_change_is_refused(run, bad):
         assert lines == ['error: invalid definition: GET /answer: field x-amazon-apigateway-integration.responses.'
                          'default.responseTemplates.application/json: line 1, column 7: missing #end',
                          '#if($x) {"v": 9}', "      ^",
+                         f"refused: {run.api}: still serving the previous configuration"]
+    elif bad == "structure":
+        lines = run.change(text='{"openapi": "3.0.1", "paths": [1]}')
+        assert lines == ["error: invalid definition: definition: field paths: is required and must be an object",
                          f"refused: {run.api}: still serving the previous configuration"]
     else:
         lines = run.change(text="paths: [\n", how="rename")
