@@ -15,6 +15,14 @@ CFN_PARAMS ?=
 LOCAL_LAMBDA ?= auto
 LOCAL_SERVICES ?= auto
 IAM_KEYS ?=
+# AWS's API key import CSV and `aws apigateway get-usage-plans` output (README: "API keys and usage plans").
+API_KEYS ?=
+USAGE_PLANS ?=
+# The `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling.
+STAGE_SETTINGS ?=
+# host:port of a rate limit service speaking Envoy's RLS gRPC protocol: throttle across replicas.
+GLOBAL_RATE_LIMIT ?=
+COGNITO_JWKS ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,7 +52,9 @@ run: build checker
 	@$(PY) scripts/run.py --api "$(API)" --port "$(PORT)" --admin-port "$(ADMIN_PORT)" --stage "$(STAGE)" \
 	  --stage-variables "$(STAGE_VARIABLES)" --stage-prefix "$(STAGE_PREFIX)" \
 	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
-	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)"
+	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" --cognito-jwks "$(COGNITO_JWKS)" \
+	  --api-keys "$(API_KEYS)" --usage-plans "$(USAGE_PLANS)" \
+	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)"
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

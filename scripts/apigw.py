@@ -223,6 +223,115 @@ def _authority(url):
     return parts.hostname if port == default else f"{parts.hostname}:{port}"
 
 
+# --- Cognito user pools (README: "Cognito user pool authorizers") -------------------------------
+
+JWT_AUTHN_NAMESPACE = "envoy.filters.http.jwt_authn"  # where jwt_authn leaves verified payloads
+USER_POOL_ARN = re.compile(r"^arn:[^:]+:cognito-idp:([A-Za-z0-9-]+):[^:]*:userpool/([A-Za-z0-9_-]+)$")
+# The CA bundle that checks the public key-set endpoints' certificates (Debian's ca-certificates).
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def _security_schemes(doc):
+    schemes = dict(doc.get("securityDefinitions") or {})
+    schemes.update(((doc.get("components") or {}).get("securitySchemes")) or {})
+    return {k: v for k, v in schemes.items() if isinstance(v, dict)}
+
+
+def cognito_pools(doc):
+    """The user pools the definition's `cognito_user_pools` authorizers name, in order: dicts with
+    `region`, `id`, `arn`, `issuer` and `headers` (the lower-case names of the headers their
+    schemes read). ARNs that are not user pool ARNs are skipped (the filter warns about them)."""
+    pools = {}
+    for scheme in _security_schemes(doc).values():
+        ext = scheme.get("x-amazon-apigateway-authorizer")
+        if not isinstance(ext, dict) or str(ext.get("type", "")).lower() != "cognito_user_pools":
+            continue
+        header = str(scheme.get("name") or "").strip().lower()
+        for arn in ext.get("providerARNs") or []:
+            m = USER_POOL_ARN.match(arn) if isinstance(arn, str) else None
+            if not m:
+                continue
+            region, pool_id = m.groups()
+            pool = pools.setdefault(pool_id, {"region": region, "id": pool_id, "arn": arn,
+                                              "issuer": cognito_issuer(region, pool_id), "headers": []})
+            if header and header not in pool["headers"]:
+                pool["headers"].append(header)
+    return list(pools.values())
+
+
+def cognito_issuer(region, pool_id):
+    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+
+
+def cognito_jwks_url(region, pool_id):
+    """A pool's key set: under AWS_ENDPOINT_URL_COGNITO_IDP when set (moto's server serves it
+    there), else Cognito's public URL."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDP")
+    base = endpoint.rstrip("/") if endpoint else f"https://cognito-idp.{region}.amazonaws.com"
+    return f"{base}/{pool_id}/.well-known/jwks.json"
+
+
+def jwks_cluster(name, url):
+    """The cluster a remote key set is fetched through; over https the server's certificate is
+    checked against the system's CAs and the host name (the keys decide who is admitted). No
+    upstream filter chain: jwt_authn fetches at start from the main thread, and there a cluster
+    with upstream HTTP filters resets the request (probed on Envoy 1.40); the fetch is Envoy's own,
+    not a request API Gateway makes on a client's behalf."""
+    c = cluster(name, url)
+    c.pop("typed_extension_protocol_options", None)
+    if urlsplit(url).scheme == "https":
+        host = urlsplit(url).hostname
+        c["transport_socket"]["typed_config"]["common_tls_context"] = {"validation_context": {
+            "trusted_ca": {"filename": CA_BUNDLE},
+            "match_typed_subject_alt_names": [{"san_type": "DNS", "matcher": {"exact": host}}]}}
+    return c
+
+
+def jwt_authn(pools, local_jwks=None):
+    """Envoy's jwt_authn filter for the user pools (one provider each) and the clusters its remote
+    key sets need: it verifies signatures and leaves each verified payload in dynamic metadata
+    under the pool's issuer, and never answers itself (`allow_missing_or_failed`); the filter makes
+    every API Gateway check. Its clock-skew allowance is the largest there is, so that an expired
+    but genuine token still reaches the filter, which answers "The incoming token has expired".
+    `local_jwks`: a JWKS document (text) used for every pool instead of fetching keys."""
+    providers, clusters = {}, {}
+    for pool in pools:
+        locations = []
+        for header in pool["headers"] or ["authorization"]:
+            locations += [{"name": header}, {"name": header, "value_prefix": "Bearer "}]
+        provider = {
+            "issuer": pool["issuer"],
+            "from_headers": locations,
+            "forward": True,
+            "payload_in_metadata": pool["issuer"],
+            "clock_skew_seconds": 4294967295,
+            "jwt_cache_config": {"jwt_cache_size": 1024},
+        }
+        if local_jwks is not None:
+            provider["local_jwks"] = {"inline_string": local_jwks}
+        else:
+            url = cognito_jwks_url(pool["region"], pool["id"])
+            parts = urlsplit(url)
+            name = "jwks_" + re.sub(r"[^A-Za-z0-9]+", "_", parts.netloc).strip("_")
+            clusters.setdefault(name, jwks_cluster(name, url))
+            provider["remote_jwks"] = {
+                # Fetched at start from Envoy's main thread, which compiles the wasm module at the
+                # same time (seconds on a busy machine): hence the generous timeout.
+                "http_uri": {"uri": url, "cluster": name, "timeout": "10s"},
+                "cache_duration": "600s",
+                # A failure is logged (a warning) and retried every 30 s, and at each request that
+                # needs the keys meanwhile: until then tokens of the pool are refused.
+                "async_fetch": {"fast_listener": True, "failed_refetch_duration": "30s"},
+            }
+        providers["cognito_" + pool["id"]] = provider
+    http_filter = {"name": "envoy.filters.http.jwt_authn", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+        "providers": providers,
+        "rules": [{"match": {"prefix": "/"}, "requires": {"allow_missing_or_failed": {}}}],
+    }}
+    return http_filter, list(clusters.values())
+
+
 # --- configs ---------------------------------------------------------------------------------
 
 def plugin_config(doc, stage="prod", stage_variables=None, stage_prefix="optional", region="us-east-1",
@@ -273,6 +382,26 @@ def cluster(name, url, timeout="30s"):
         }
     del timeout
     return c
+
+
+RATE_LIMIT_CLUSTER = "apigw_ratelimit"
+
+
+def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
+    """Global throttling (README: "Throttling"): the HTTP/2 cluster of a rate limit service that
+    speaks Envoy's RLS gRPC protocol at `host:port`, and the plugin configuration key that makes
+    the filter ask it instead of counting in the process."""
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        raise DefinitionError(f"GLOBAL_RATE_LIMIT {host_port!r} is not host:port")
+    c = cluster(name, f"http://{host}:{port}")
+    c["typed_extension_protocol_options"] = {
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "explicit_http_config": {"http2_protocol_options": {}},
+        },
+    }
+    return c, {"globalRateLimit": {"cluster": name}}
 
 
 # What Envoy's async client adds to every callout (README: "Deployments (`envoy/`)") and, with
@@ -405,12 +534,13 @@ def stats_config():
     return {"stats_tags": tags}
 
 
-def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0"):
+def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0", before=()):
+    """`before`: HTTP filters ahead of the wasm filter (jwt_authn for Cognito user pools)."""
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
         "stats_config": stats_config(),
         "static_resources": {
-            "listeners": [listener(FILTER_NAME, port, [wasm_filter(wasm_path, json.dumps(plugin_cfg))],
+            "listeners": [listener(FILTER_NAME, port, [*before, wasm_filter(wasm_path, json.dumps(plugin_cfg))],
                                    gateway_routes(), address)],
             "clusters": clusters,
         },
@@ -427,6 +557,11 @@ def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0
 EXTENSION_CONFIG_TYPE = "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
 CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+# The HTTP filters make run's Envoy discovers, by type: the name each has in a static config.
+FILTER_NAMES = {
+    WASM_TYPE: "envoy.filters.http.wasm",
+    "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication": "envoy.filters.http.jwt_authn",
+}
 
 
 def discovery_response(version, type_url, resources):
@@ -435,11 +570,10 @@ def discovery_response(version, type_url, resources):
             "resources": [dict({"@type": type_url}, **r) for r in resources]}
 
 
-def extension_config(wasm_path, plugin_cfg, version, name=FILTER_NAME):
-    """The filter as an ECDS resource: an envoy.config.core.v3.TypedExtensionConfig named `name`
-    holding the same Wasm filter configuration `wasm_filter` writes inline."""
-    typed = wasm_filter(wasm_path, json.dumps(plugin_cfg), name)["typed_config"]
-    return discovery_response(version, EXTENSION_CONFIG_TYPE, [{"name": name, "typed_config": typed}])
+def extension_config(name, http_filter, version):
+    """An HTTP filter (`{"name", "typed_config"}`, as written inline) as an ECDS resource: an
+    envoy.config.core.v3.TypedExtensionConfig named `name`."""
+    return discovery_response(version, EXTENSION_CONFIG_TYPE, [{"name": name, "typed_config": http_filter["typed_config"]}])
 
 
 def cluster_config(clusters, version):
@@ -450,23 +584,41 @@ def path_source(path):
     return {"path_config_source": {"path": path}, "resource_api_version": "V3"}
 
 
-def watched_envoy_config(filter_path, clusters_path, port, admin_port, node_id, address="0.0.0.0",
-                         name=FILTER_NAME):
-    """An Envoy bootstrap whose listener is fixed (the port needs a restart) and whose filter
-    configuration (the TypedExtensionConfig `name`) and clusters are read from `filter_path` (ECDS)
-    and `clusters_path` (CDS)."""
-    discovered = {"name": name, "config_discovery": {
-        "config_source": path_source(filter_path),
-        "type_urls": [WASM_TYPE],
-    }}
+def discovered_filter(name, path, type_url):
+    """An HTTP filter whose configuration Envoy reads from `path` (ECDS) and takes up again each
+    time a new file is renamed into place."""
+    return {"name": name, "config_discovery": {"config_source": path_source(path), "type_urls": [type_url]}}
+
+
+def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0"):
+    """An Envoy bootstrap whose listener is fixed (the port needs a restart), its HTTP filters
+    `filters` (`discovered_filter`s, in chain order, before the router) and its clusters read from
+    `clusters_path` (CDS)."""
     return {
         # Envoy's xDS subscriptions need a node id and cluster, even from files.
         "node": {"id": node_id, "cluster": FILTER_NAME},
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
         "stats_config": stats_config(),
         "dynamic_resources": {"cds_config": path_source(clusters_path)},
-        "static_resources": {"listeners": [listener(FILTER_NAME, port, [discovered], gateway_routes(), address)]},
+        "static_resources": {"listeners": [listener(FILTER_NAME, port, list(filters), gateway_routes(), address)]},
     }
+
+
+def inlined(config):
+    """A `watched_envoy_config` with what its files hold now written in: the static config it
+    serves (the filters under their usual names, the clusters under static_resources)."""
+    config = json.loads(json.dumps(config))
+    hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    for i, f in enumerate(hcm["http_filters"]):
+        if "config_discovery" in f:
+            with open(f["config_discovery"]["config_source"]["path_config_source"]["path"], encoding="utf-8") as fh:
+                typed = json.load(fh)["resources"][0]["typed_config"]
+            hcm["http_filters"][i] = {"name": FILTER_NAMES.get(typed["@type"], f["name"]), "typed_config": typed}
+    with open(config["dynamic_resources"]["cds_config"]["path_config_source"]["path"], encoding="utf-8") as fh:
+        clusters = [{k: v for k, v in c.items() if k != "@type"} for c in json.load(fh)["resources"]]
+    config["static_resources"]["clusters"] = clusters
+    del config["dynamic_resources"], config["node"]
+    return config
 
 
 def write_atomically(path, obj):
@@ -479,20 +631,22 @@ def write_atomically(path, obj):
 
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
           stage_prefix="optional", region=None, cfn_params=None, address="0.0.0.0", api_id=None, account_id=None,
-          extra=None):
+          extra=None, cognito_jwks=None):
     """Everything `make run` needs: (plugin config, Envoy config). `api_id` and `account_id` (None:
     the filter's defaults, `local` and 123456789012) are the deployment's `$context.apiId` and
     `$context.accountId`; `region` (None: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1) its
-    region. All three are in its method ARNs. `extra`: more plugin configuration keys."""
-    cfg, clusters = build_parts(definition_path, stage, stage_variables_text, stage_prefix, region, cfn_params,
-                                api_id, account_id, extra)
-    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address)
+    region. All three are in its method ARNs. `extra`: more plugin configuration keys. A definition
+    with Cognito user pool authorizers gets Envoy's jwt_authn filter for its pools, their keys
+    from `cognito_jwks` (JWKS text) when given, else fetched (`cognito_jwks_url`)."""
+    cfg, clusters, before = build_parts(definition_path, stage, stage_variables_text, stage_prefix, region,
+                                        cfn_params, api_id, account_id, extra, cognito_jwks)
+    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address, before)
 
 
 def build_parts(definition_path, stage="prod", stage_variables="", stage_prefix="optional", region=None,
-                cfn_params=None, api_id=None, account_id=None, extra=None):
-    """(plugin config, clusters) for a definition file, as `build` describes; `stage_variables` is
-    `k=v,...` text or a dict."""
+                cfn_params=None, api_id=None, account_id=None, extra=None, cognito_jwks=None):
+    """(plugin config, clusters, the HTTP filters ahead of the wasm filter) for a definition file,
+    as `build` describes; `stage_variables` is `k=v,...` text or a dict."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     stage_variables = dict(stage_variables) if isinstance(stage_variables, dict) else parse_pairs(stage_variables)
     doc = load_definition(definition_path, cfn_params, region, account_id)
@@ -507,6 +661,13 @@ def build_parts(definition_path, stage="prod", stage_variables="", stage_prefix=
             aws_urls[service] = aws_endpoint(service, svc_region)
             clusters.append(cluster(f"aws_{service}", aws_urls[service]))
     ids = {k: v for k, v in (("apiId", api_id), ("accountId", account_id)) if v}
+    pools = cognito_pools(doc)
+    before = []
+    if pools:
+        jwt_filter, jwks_clusters = jwt_authn(pools, cognito_jwks)
+        before.append(jwt_filter)
+        clusters += jwks_clusters
+        ids["cognitoUserPools"] = [p["id"] for p in pools]
     cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra={**ids, **(extra or {})},
                         aws_urls=aws_urls)
-    return cfg, clusters
+    return cfg, clusters, before

@@ -41,7 +41,8 @@ def readable(config, plugin_cfg):
     """Pretty-prints the plugin configuration inside the Envoy config (a YAML block, not one long line)."""
     listener = config["static_resources"]["listeners"][0]
     hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
-    hcm["http_filters"][0]["typed_config"]["config"]["configuration"]["value"] = json.dumps(plugin_cfg, indent=2)
+    wasm = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.wasm")
+    wasm["typed_config"]["config"]["configuration"]["value"] = json.dumps(plugin_cfg, indent=2)
     return config
 
 

@@ -1,13 +1,15 @@
 """`make run` while it serves: watches its input files and applies a change to the running Envoy
 without a restart (README: "Changes while it serves").
 
-The filter's configuration reaches Envoy through extension config discovery (ECDS) and the clusters
-through cluster discovery (CDS), both from files in the run's directory (`scripts/apigw.py`:
-`watched_envoy_config`). A change is generated again, checked by `apigw-check` (the code the filter
-runs in `on_configure`), and only then written, clusters first, by rename. Envoy builds the new
+The filter's configuration (and jwt_authn's, ahead of it, for Cognito user pools) reaches Envoy
+through extension config discovery (ECDS) and the clusters through cluster discovery (CDS), all from
+files in the run's directory (`scripts/apigw.py`: `watched_envoy_config`). A change is generated
+again, checked by `apigw-check` (the code the filter runs in `on_configure`), and only then written,
+clusters first, by rename. Envoy builds the new
 filter configuration beside the old one: connections stay open, requests under way finish with the
 configuration they started with, and a configuration the filter refuses leaves the old one serving."""
 
+import json
 import os
 import subprocess
 import sys
@@ -24,8 +26,14 @@ SETTLE_ROUNDS = 10
 # How long Envoy may take to take a written file up before make run says so.
 APPLY_TIMEOUT_SECONDS = 10
 
-ECDS_STATS = f"extension_config_discovery.http_filter.{apigw.FILTER_NAME}"
 CDS_STATS = "cluster_manager.cds"
+# The ECDS names of the filters make run's Envoy discovers.
+JWT_AUTHN = "cognito"
+JWT_AUTHN_TYPE = "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"
+
+
+def ecds_stats(name):
+    return f"extension_config_discovery.http_filter.{name}"
 
 
 def signature(path):
@@ -75,6 +83,7 @@ class Files:
         self.candidate = os.path.join(self.out, "plugin-config.next.json")
         self.envoy = os.path.join(self.out, "envoy.json")
         self.filter = os.path.join(self.out, "filter.json")
+        self.jwt_authn = os.path.join(self.out, "jwt-authn.json")
         self.clusters = os.path.join(self.out, "clusters.json")
 
 
@@ -127,19 +136,33 @@ def say(line, err=False):
 
 class Served:
     """What the running Envoy serves, and how a change replaces it. `generate()` returns (plugin
-    config, clusters) from the inputs as they are now, or raises apigw.DefinitionError."""
+    config, clusters, HTTP filters ahead of the wasm filter) from the inputs as they are now, or
+    raises apigw.DefinitionError."""
 
     def __init__(self, files, generate, wasm, checker, admin_port):
         self.files, self.generate, self.wasm, self.checker = files, generate, wasm, checker
         self.admin_port = admin_port
         self.version = 1
-        self.cfg = self.clusters = None
+        self.served = None
+        # Whether Envoy's chain has jwt_authn (Cognito user pools at start): fixed while it runs.
+        self.jwt_slot = False
 
-    def write_initial(self, cfg, clusters):
+    def wasm_filter(self, cfg):
+        return apigw.wasm_filter(self.wasm, json.dumps(cfg))
+
+    def write_initial(self, cfg, clusters, before):
         """The first configuration, before Envoy starts (already checked)."""
-        self.cfg, self.clusters = cfg, clusters
+        self.served, self.jwt_slot = (cfg, clusters, before), bool(before)
         apigw.write_atomically(self.files.clusters, apigw.cluster_config(clusters, self.version))
-        apigw.write_atomically(self.files.filter, apigw.extension_config(self.wasm, cfg, self.version))
+        if before:
+            apigw.write_atomically(self.files.jwt_authn, apigw.extension_config(JWT_AUTHN, before[0], self.version))
+        apigw.write_atomically(self.files.filter,
+                               apigw.extension_config(apigw.FILTER_NAME, self.wasm_filter(cfg), self.version))
+
+    def filters(self):
+        """The discovered HTTP filters of Envoy's chain, in order."""
+        jwt = [apigw.discovered_filter(JWT_AUTHN, self.files.jwt_authn, JWT_AUTHN_TYPE)] if self.jwt_slot else []
+        return jwt + [apigw.discovered_filter(apigw.FILTER_NAME, self.files.filter, apigw.WASM_TYPE)]
 
     def apply(self, changed, still=lambda: True):
         """Generates, checks and applies the configuration after `changed` files changed; says what
@@ -148,7 +171,7 @@ class Served:
         half a save, and the next look applies the whole one."""
         names = ", ".join(changed)
         try:
-            cfg, clusters = self.generate()
+            generated = self.generate()
         except Exception as e:  # noqa: BLE001 (a save the generator trips on must not stop the server)
             if still():
                 say(f"error: {e}" if isinstance(e, apigw.DefinitionError) else
@@ -157,8 +180,13 @@ class Served:
             return None
         if not still():
             return None
-        if (cfg, clusters) == (self.cfg, self.clusters):
+        if generated == self.served:
             return say(f"unchanged: {names}: the configuration is the same")
+        cfg, clusters, before = generated
+        if before and not self.jwt_slot:
+            say("error: the definition now names Cognito user pools: Envoy's jwt_authn filter is only added "
+                "at start (Ctrl-C and make run again)", err=True)
+            return self.refused(names)
         apigw.write_atomically(self.files.candidate, cfg)
         ok, lines = check(self.checker, self.files.candidate)
         if not ok:
@@ -166,35 +194,44 @@ class Served:
                 say(line, err=True)
             os.remove(self.files.candidate)
             return self.refused(names)
-        outcome = self.push(cfg, clusters)
+        outcome = self.push(cfg, clusters, before)
         if outcome != "applied":
             os.remove(self.files.candidate)
             say(f"error: Envoy {'refused' if outcome == 'rejected' else 'did not confirm'} the change (see its log)",
                 err=True)
             return self.refused(names)
         os.replace(self.files.candidate, self.files.plugin_config)
-        self.cfg, self.clusters = cfg, clusters
+        self.served = generated
         for line in lines:
             if not line.startswith("ok: "):
                 say(line)
         summary = "; ".join(line[len("ok: "):] for line in lines if line.startswith("ok: "))
         return say(f"reloaded: {names}: {summary}")
 
-    def push(self, cfg, clusters):
-        """Writes the clusters (when they changed) then the filter's configuration, each once Envoy
-        took up the one before: "applied", "rejected" or "timeout"."""
+    def push(self, cfg, clusters, before):
+        """Writes what changed, each once Envoy took up the one before: the clusters, jwt_authn (no
+        user pools left: one with no provider, which lets every request through), the filter.
+        "applied", "rejected" or "timeout"."""
         version = self.version + 1
-        if clusters != self.clusters:
-            before = stats(self.admin_port, CDS_STATS)
-            apigw.write_atomically(self.files.clusters, apigw.cluster_config(clusters, version))
-            outcome = wait_applied(self.admin_port, CDS_STATS, before)
+        _, old_clusters, old_before = self.served
+        steps = []
+        if clusters != old_clusters:
+            steps.append((CDS_STATS, self.files.clusters, apigw.cluster_config(clusters, version)))
+        if self.jwt_slot and before != old_before:
+            jwt = before[0] if before else apigw.jwt_authn([])[0]
+            steps.append((ecds_stats(JWT_AUTHN), self.files.jwt_authn, apigw.extension_config(JWT_AUTHN, jwt, version)))
+        steps.append((ecds_stats(apigw.FILTER_NAME), self.files.filter,
+                      apigw.extension_config(apigw.FILTER_NAME, self.wasm_filter(cfg), version)))
+        self.version = version
+        for prefix, path, content in steps:
+            before_stats = stats(self.admin_port, prefix)
+            apigw.write_atomically(path, content)
+            outcome = wait_applied(self.admin_port, prefix, before_stats)
             if outcome != "applied":
                 return outcome
-            wait_warm(self.admin_port)
-        before = stats(self.admin_port, ECDS_STATS)
-        apigw.write_atomically(self.files.filter, apigw.extension_config(self.wasm, cfg, version))
-        self.version = version
-        return wait_applied(self.admin_port, ECDS_STATS, before)
+            if prefix == CDS_STATS:
+                wait_warm(self.admin_port)
+        return "applied"
 
     @staticmethod
     def refused(names):

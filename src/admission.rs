@@ -4,7 +4,12 @@
 //! policy, evaluated again for every request's method ARN, never the verdict), or a call to its
 //! function through the Lambda Invoke API, as AWS_PROXY calls a function. An IAM operation
 //! (README: "IAM") has its caller's SigV4 signature verified against the configured key set
-//! instead, then the resource policy and the key's identity policy evaluated for that caller.
+//! instead, then the resource policy and the key's identity policy evaluated for that caller. A
+//! Cognito operation's token is checked first ([`cognito`]), then the resource policy must allow.
+//! Then the throttles and quotas (README: "Throttling", [`Gateway::throttle`]) and the request
+//! validator ([`Gateway::validate`]), both run by [`Gateway::finish`].
+
+mod cognito;
 
 use std::cell::RefCell;
 
@@ -40,6 +45,15 @@ pub enum Admission {
     Call(Callout, Pending),
 }
 
+/// A call to the rate limit service (global mode): `envoy.service.ratelimit.v3.RateLimitService/
+/// ShouldRateLimit` on `cluster` with this `RateLimitRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitCall {
+    pub cluster: String,
+    pub message: Vec<u8>,
+    pub timeout_ms: u32,
+}
+
 /// An authorizer call in flight: what its answer is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -62,8 +76,18 @@ impl Gateway {
         let policy = self.plans.resource_policies.get(routed.deployment).and_then(Option::as_ref);
         let authorizer = self.authorizer_of(routed);
         let iam = self.iam_keys_of(routed);
+        // Cognito authenticates the caller before the resource policy is evaluated, which must then
+        // allow as without an authorizer (AWS docs: "How API Gateway resource policies affect
+        // authorization workflow", Amazon Cognito).
+        let cognito = match self.cognito_of(routed) {
+            Some(c) => match self.authenticate_cognito(dep, routed, req, c) {
+                Ok(facts) => Some(facts),
+                Err(reply) => return Admission::Refuse(reply),
+            },
+            None => None,
+        };
         if policy.is_none() && authorizer.is_none() && iam.is_none() {
-            return Admission::Admit(None);
+            return Admission::Admit(cognito);
         }
         let arn = ApiArn { region: &dep.region, account_id: &dep.account_id, api_id: &dep.api_id };
         let Ok(method_arn) = arn.method_arn(&dep.stage, &req.method, &routed.path) else {
@@ -97,7 +121,7 @@ impl Gateway {
         }
         match authorizer {
             Some((_, authorizer, lambda)) => self.call_authorizer(dep, routed, req, (authorizer, lambda), &arn, method_arn),
-            None => Admission::Admit(None),
+            None => Admission::Admit(cognito),
         }
     }
 
@@ -240,6 +264,80 @@ impl Gateway {
         }
     }
 
+    /// Throttles and quotas (README: "Throttling"), after the API key and the authorizer and
+    /// before request validation: the answer when a level refuses the request. The levels that
+    /// apply were compiled at configure time; the usage plan's come with the caller
+    /// ([`Routed::metered`]).
+    pub fn throttle(&self, routed: &Routed, req: &Request) -> Option<Reply> {
+        if self.config.global_rate_limit.is_some() {
+            // Global mode: the rate limit service was asked before ([`Gateway::rate_limit_call`]).
+            return None;
+        }
+        let (dep, checks) = self.throttle_checks(routed)?;
+        let verdict = crate::throttle::admit(self.counters.as_ref(), &checks, req.now_ms);
+        self.throttle_refusal(dep, routed, req, verdict)
+    }
+
+    /// The levels that apply to a routed request, `None` when none does.
+    fn throttle_checks(&self, routed: &Routed) -> Option<(&Deployment, Vec<crate::throttle::Check<'_>>)> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        let op = dep.api.operations.get(routed.operation)?;
+        let checks = crate::throttle::checks(&dep.name, &op.name, &dep.limits, routed.operation, routed.metered.as_deref());
+        (!checks.is_empty()).then_some((dep, checks))
+    }
+
+    /// AWS's 429 for a refusing verdict.
+    fn throttle_refusal(&self, dep: &Deployment, routed: &Routed, req: &Request,
+                        verdict: crate::throttle::Verdict) -> Option<Reply> {
+        let (kind, message) = match verdict {
+            crate::throttle::Verdict::Admit => return None,
+            crate::throttle::Verdict::Throttled => (ResponseType::Throttled, "Too Many Requests"),
+            crate::throttle::Verdict::QuotaExceeded => (ResponseType::QuotaExceeded, "Limit Exceeded"),
+        };
+        Some(self.error_reply(Some(dep), req, Some(routed), kind, message, None))
+    }
+
+    /// Global mode (README: "Throttling"): the gRPC call that asks the rate limit service about
+    /// this request's levels, made by the adapter after admission and before
+    /// [`Gateway::finish`]; `None` when the mode is off or no level applies.
+    pub fn rate_limit_call(&self, routed: &Routed) -> Option<RateLimitCall> {
+        let settings = self.config.global_rate_limit.as_ref()?;
+        let (_, checks) = self.throttle_checks(routed)?;
+        Some(RateLimitCall {
+            cluster: settings.cluster.clone(),
+            message: crate::throttle::global::request(&settings.domain, &checks),
+            timeout_ms: settings.timeout_ms,
+        })
+    }
+
+    /// The rate limit service's answer (`grpc_status` 0 and the response message, or the call's
+    /// failure status): `Err` is AWS's 429; `Ok` admits, with a line to log when the service could
+    /// not decide (the request is then admitted, as Envoy's own `ratelimit` filter does by default).
+    pub fn on_rate_limit_answer(&self, routed: &Routed, req: &Request, grpc_status: u32, body: &[u8])
+                                -> Result<Option<String>, Reply> {
+        let Some((dep, checks)) = self.throttle_checks(routed) else { return Ok(None) };
+        let verdict = if grpc_status == 0 {
+            crate::throttle::global::parse(body).and_then(|a| crate::throttle::global::verdict(&checks, &a))
+        } else {
+            Err(format!("the rate limit call failed with gRPC status {grpc_status}"))
+        };
+        match verdict {
+            Ok(v) => self.throttle_refusal(dep, routed, req, v).map_or(Ok(None), Err),
+            Err(why) => Ok(Some(format!("{}: {why}: admitted", routed_name(dep, routed)))),
+        }
+    }
+
+    /// Whether a routed request is throttled in the process (a level applies): the adapter then
+    /// reads the clock for it.
+    pub fn throttles(&self, routed: &Routed) -> bool {
+        self.config.global_rate_limit.is_none()
+            && self.config.deployments.get(routed.deployment).is_some_and(|d| {
+                d.limits.account.is_some()
+                    || routed.metered.is_some()
+                    || d.limits.methods.get(routed.operation).is_some_and(Option::is_some)
+            })
+    }
+
     /// The request validator (the last check before the integration, its body read): the
     /// answer when it refuses the request (README: "Request validation").
     pub fn validate(&self, routed: &Routed, req: &Request) -> Option<Reply> {
@@ -286,6 +384,8 @@ impl Gateway {
                 principal_id: authorized.principal_id.clone(),
                 context: authorized.context.clone(),
                 integration_latency: latency,
+                usage_identifier_key: authorized.usage_identifier_key.clone(),
+                claims: None,
             })),
         }
     }
@@ -303,7 +403,15 @@ impl Gateway {
             stage_variables: &dep.stage_variables,
             binary_media_types: &dep.api.binary_media_types,
         };
-        request_event(&crate::event::v1::build(&input), method_arn, None)
+        request_event(&crate::event::v1::build(&input), method_arn, self.api_key_for_authorizer(dep, op, req))
+    }
+
+    /// The REQUEST authorizer event's `identity.apiKey`: the `x-api-key` header of a key-required
+    /// method whose key source is `HEADER`, not checked yet (the authorizer runs first); else null
+    /// (README: "API keys and usage plans").
+    fn api_key_for_authorizer<'r>(&self, dep: &Deployment, op: Option<&crate::config::Operation>, req: &'r Request) -> Option<&'r str> {
+        let header_key = op.is_some_and(|o| o.api_key_required) && dep.api.api_key_source == crate::api_keys::KeySource::Header;
+        header_key.then(|| crate::api_keys::admission::presented_header(req)).flatten()
     }
 
     /// A refusal as the deployment's gateway response.

@@ -38,12 +38,31 @@ pub struct RequestContext {
     pub source_ip: String,
     /// `identity.userAgent`; `None` when the client sent no User-Agent.
     pub user_agent: Option<String>,
-    /// `authorizer`: what a Lambda authorizer granted; `None` on methods without one (the key is
-    /// then absent, as on AWS).
+    /// `authorizer`: what a Lambda authorizer granted or a Cognito token's claims; `None` on
+    /// methods without one (the key is then absent, as on AWS).
     pub authorizer: Option<AuthorizerFacts>,
     /// `identity.accessKey|accountId|caller|user|userArn`: the IAM caller whose signature the
     /// gateway verified (README: "IAM"); `None` (all null) for other callers.
     pub iam: Option<IamIdentity>,
+    /// `identity.apiKey|apiKeyId`: the API key admitted on a key-required method (README: "API
+    /// keys and usage plans"); `None` elsewhere, where the two keys are not in the identity map.
+    pub api_key: Option<ApiKeyIdentity>,
+}
+
+/// The API key a key-required method admitted (README: "API keys and usage plans").
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ApiKeyIdentity {
+    /// `$context.identity.apiKey`: the key as the caller presented it.
+    pub key: String,
+    /// `$context.identity.apiKeyId`.
+    pub id: String,
+}
+
+impl std::fmt::Debug for ApiKeyIdentity {
+    // Never the key itself, not even in a debug line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyIdentity").field("id", &self.id).finish()
+    }
 }
 
 /// Who signed an IAM operation's request (README: "IAM").
@@ -56,7 +75,8 @@ pub struct IamIdentity {
     pub user_arn: String,
 }
 
-/// What a Lambda authorizer passed on (README: "Authorizers").
+/// What an authorizer passed on: a Lambda authorizer's principal, context and latency (README:
+/// "Authorizers"), or a Cognito token's claims (README: "Cognito user pool authorizers").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthorizerFacts {
     pub principal_id: String,
@@ -64,11 +84,27 @@ pub struct AuthorizerFacts {
     pub context: Vec<(String, String)>,
     /// Milliseconds the authorizer call took (0 for a cached answer).
     pub integration_latency: u64,
+    /// The answer's `usageIdentifierKey`: the API key of a key-required method when the API's key
+    /// source is `AUTHORIZER` (README: "API keys and usage plans"). Not in `$context.authorizer`.
+    pub usage_identifier_key: Option<String>,
+    /// Cognito: the claims map, every value a string, in the token's order. `authorizer` is then
+    /// `{"claims": {...}}` and nothing else (AWS capture: no principalId).
+    pub claims: Option<Vec<(String, String)>>,
 }
 
 impl AuthorizerFacts {
-    /// `authorizer.<key>`: `principalId`, `integrationLatency` or a context key.
+    /// A Cognito token's facts.
+    pub fn cognito(claims: Vec<(String, String)>) -> AuthorizerFacts {
+        AuthorizerFacts { claims: Some(claims), ..AuthorizerFacts::default() }
+    }
+
+    /// `authorizer.<key>`: `principalId`, `integrationLatency` or a context key; for Cognito
+    /// `claims.<name>`.
     fn lookup(&self, key: &str) -> Option<String> {
+        if let Some(claims) = &self.claims {
+            let name = key.strip_prefix("claims.")?;
+            return claims.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        }
         match key {
             "principalId" => Some(self.principal_id.clone()),
             "integrationLatency" => Some(self.integration_latency.to_string()),
@@ -87,7 +123,7 @@ impl RequestContext {
         RequestContext {
             domain_name: host.to_string(),
             domain_prefix: domain_prefix(host),
-            extended_request_id: req.request_id.clone(),
+            extended_request_id: req.extended_request_id.clone(),
             http_method: req.method.clone(),
             path: req.path_only().to_string(),
             protocol: "HTTP/1.1".to_string(),
@@ -108,7 +144,7 @@ impl RequestContext {
             return self.authorizer.as_ref()?.lookup(key);
         }
         if let Some(key) = name.strip_prefix("identity.") {
-            let field = IDENTITY_SOURCES.iter().flat_map(|l| l.iter()).find(|f| f.key == key)?;
+            let field = IDENTITY_EVENT_ORDER_WITH_KEY.iter().find(|f| f.key == key)?;
             return Some((field.value)(self).unwrap_or("").to_string());
         }
         match (TEMPLATE_ORDER.iter().find(|f| f.key == name)?.value)(self) {
@@ -250,18 +286,29 @@ iam_identity!(
 unset_identity!(
     COGNITO_PROVIDER = "cognitoAuthenticationProvider", COGNITO_TYPE = "cognitoAuthenticationType",
     COGNITO_ID = "cognitoIdentityId", COGNITO_POOL = "cognitoIdentityPoolId",
-    PRINCIPAL_ORG = "principalOrgId",
-    API_KEY = "apiKey", API_KEY_ID = "apiKeyId"
+    PRINCIPAL_ORG = "principalOrgId"
 );
+const API_KEY: IdentityFact = IdentityFact { key: "apiKey", value: |c| c.api_key.as_ref().map(|k| k.key.as_str()) };
+const API_KEY_ID: IdentityFact = IdentityFact { key: "apiKeyId", value: |c| c.api_key.as_ref().map(|k| k.id.as_str()) };
 const SOURCE_IP: IdentityFact = IdentityFact { key: "sourceIp", value: |c| Some(&c.source_ip) };
 const USER_AGENT: IdentityFact = IdentityFact { key: "userAgent", value: |c| c.user_agent.as_deref() };
 
 /// `$context.identity` of an unauthenticated caller in a template: everything null but `sourceIp`
 /// and `userAgent`, in the order of AWS's `keySet()`. `apiKey` and `apiKeyId` come only on
-/// API-key methods.
+/// key-required methods ([`IDENTITY_TEMPLATE_ORDER_WITH_KEY`]).
 pub const IDENTITY_TEMPLATE_ORDER: &[IdentityFact] = &[
     COGNITO_POOL, ACCOUNT, COGNITO_ID, CALLER, SOURCE_IP, PRINCIPAL_ORG, ACCESS_KEY, COGNITO_TYPE,
     COGNITO_PROVIDER, USER_ARN, USER_AGENT, USER,
+];
+
+/// The same on a key-required method, with `apiKey` and `apiKeyId`. Their place in AWS's
+/// `keySet()` is not recorded; our choice (README: "API keys and usage plans"): the recorded 12-key
+/// order and `$context`'s own are both the iteration order of a Java `HashMap` filled with those
+/// keys, so this is the order such a map gives the 14 keys (its table grows from 16 to 32 buckets
+/// past 12 keys, which reorders them all).
+pub const IDENTITY_TEMPLATE_ORDER_WITH_KEY: &[IdentityFact] = &[
+    COGNITO_POOL, COGNITO_ID, PRINCIPAL_ORG, API_KEY, COGNITO_TYPE, USER_ARN, API_KEY_ID, USER_AGENT,
+    ACCOUNT, CALLER, SOURCE_IP, ACCESS_KEY, COGNITO_PROVIDER, USER,
 ];
 
 /// The same in a payload 1.0 event (AWS's documented event: alphabetical).
@@ -270,8 +317,24 @@ pub const IDENTITY_EVENT_ORDER: &[IdentityFact] = &[
     PRINCIPAL_ORG, SOURCE_IP, USER, USER_AGENT, USER_ARN,
 ];
 
-/// Every identity key a mapping source may name.
-const IDENTITY_SOURCES: &[&[IdentityFact]] = &[IDENTITY_EVENT_ORDER, &[API_KEY, API_KEY_ID]];
+/// The event's on a key-required method: alphabetical too, `apiKey` and `apiKeyId` included. Every
+/// identity key a mapping source may name is here.
+pub const IDENTITY_EVENT_ORDER_WITH_KEY: &[IdentityFact] = &[
+    ACCESS_KEY, ACCOUNT, API_KEY, API_KEY_ID, CALLER, COGNITO_PROVIDER, COGNITO_TYPE, COGNITO_ID,
+    COGNITO_POOL, PRINCIPAL_ORG, SOURCE_IP, USER, USER_AGENT, USER_ARN,
+];
+
+impl RequestContext {
+    /// `$context.identity`'s keys in a template, in order.
+    pub fn identity_template_order(&self) -> &'static [IdentityFact] {
+        if self.api_key.is_some() { IDENTITY_TEMPLATE_ORDER_WITH_KEY } else { IDENTITY_TEMPLATE_ORDER }
+    }
+
+    /// `requestContext.identity`'s keys in a payload 1.0 event, in order.
+    pub fn identity_event_order(&self) -> &'static [IdentityFact] {
+        if self.api_key.is_some() { IDENTITY_EVENT_ORDER_WITH_KEY } else { IDENTITY_EVENT_ORDER }
+    }
+}
 
 /// First DNS label of a host (`abc.execute-api...` -> `abc`); the port is dropped.
 pub fn domain_prefix(host: &str) -> String {
@@ -363,6 +426,39 @@ mod fact_table_tests {
         assert_eq!(event, template);
         let identity: Vec<_> = IDENTITY_EVENT_ORDER.iter().map(|f| f.key).collect();
         assert_eq!(identity, sorted(IDENTITY_TEMPLATE_ORDER.iter().map(|f| f.key)));
+        let with_key: Vec<_> = IDENTITY_EVENT_ORDER_WITH_KEY.iter().map(|f| f.key).collect();
+        assert_eq!(with_key, sorted(IDENTITY_TEMPLATE_ORDER_WITH_KEY.iter().map(|f| f.key)));
+        let mut extra = with_key.clone();
+        extra.retain(|k| !identity.contains(k));
+        assert_eq!(extra, ["apiKey", "apiKeyId"]);
+    }
+
+    /// Java's `String.hashCode` and `HashMap`'s iteration order for a table of `buckets`.
+    fn java_hash_map_order(keys: &[&'static str], buckets: u32) -> Vec<&'static str> {
+        let hash = |k: &str| {
+            let h = k.chars().fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(c as u32));
+            h ^ (h >> 16)
+        };
+        let mut out = keys.to_vec();
+        // A stable sort keeps insertion order inside a bucket, as the bucket's list does.
+        out.sort_by_key(|k| hash(k) & (buckets - 1));
+        out
+    }
+
+    // The recorded orders are a Java HashMap's (16 buckets for the 12 identity keys, 32 for the
+    // 18 $context keys); the 14-key identity order of key-required methods is the same map's at 32
+    // buckets (README: "API keys and usage plans").
+    #[test]
+    fn identity_orders_are_java_hash_map_orders() {
+        let keys = |l: &[IdentityFact]| l.iter().map(|f| f.key).collect::<Vec<_>>();
+        let twelve = keys(IDENTITY_TEMPLATE_ORDER);
+        assert_eq!(java_hash_map_order(&twelve, 16), twelve);
+        let context: Vec<_> = TEMPLATE_ORDER.iter().map(|f| f.key).filter(|k| *k != "authorizer").collect();
+        assert_eq!(java_hash_map_order(&context, 32), context);
+        let fourteen = keys(IDENTITY_TEMPLATE_ORDER_WITH_KEY);
+        let mut inserted = twelve.clone();
+        inserted.extend(["apiKey", "apiKeyId"]);
+        assert_eq!(java_hash_map_order(&inserted, 32), fourteen);
     }
 
     #[test]
@@ -378,6 +474,9 @@ mod fact_table_tests {
         assert_eq!(c.lookup("identity.sourceIp").as_deref(), Some("10.0.0.1"));
         assert_eq!(c.lookup("identity.userAgent").as_deref(), Some(""));
         assert_eq!(c.lookup("identity.apiKey").as_deref(), Some(""));
+        let keyed = RequestContext { api_key: Some(ApiKeyIdentity { key: "k".into(), id: "i".into() }), ..c.clone() };
+        assert_eq!(keyed.lookup("identity.apiKey").as_deref(), Some("k"));
+        assert_eq!(keyed.lookup("identity.apiKeyId").as_deref(), Some("i"));
         assert_eq!(c.lookup("identity"), None);
         assert_eq!(c.lookup("requestOverride"), None);
         assert_eq!(c.lookup("nope"), None);
@@ -393,12 +492,13 @@ mod fact_table_tests {
             body: Vec::new(),
             source_ip: "203.0.113.7".into(),
             request_id: "rid".into(),
+            extended_request_id: "F3mG2EhRvHcEK7w=".into(),
             now_ms: 0,
         };
         let c = RequestContext::for_request(&req);
         assert_eq!(c.domain_prefix, "abc");
         assert_eq!(c.path, "/prod/a");
-        assert_eq!(c.extended_request_id, "rid");
+        assert_eq!(c.extended_request_id, "F3mG2EhRvHcEK7w=");
         assert_eq!(c.request_time, "");
         assert_eq!(c.user_agent.as_deref(), Some("ua"));
     }

@@ -26,6 +26,10 @@ pub struct Gateway {
     pub admission: crate::admission::AdmissionState,
     /// The metrics each deployment records (README: "Metrics").
     pub metrics: crate::metrics::Metrics,
+    /// Where the throttles and quotas count (README: "Throttling"): Envoy's shared data in the
+    /// adapter, so that every worker of the process counts together; this instance's memory
+    /// until the adapter sets it.
+    pub counters: Box<dyn crate::throttle::Store>,
 }
 
 /// What to do once the request (and its body, when needed) is known.
@@ -133,11 +137,23 @@ pub struct Routed {
     /// Whether the integration needs the whole request body before it can run.
     pub needs_body: bool,
     /// What the operation's Lambda authorizer granted ([`Gateway::admit`]).
-    pub authorizer: Option<crate::context::AuthorizerFacts>,    /// The IAM caller whose signature [`Gateway::admit`] verified.
+    pub authorizer: Option<crate::context::AuthorizerFacts>,
+    /// The IAM caller whose signature [`Gateway::admit`] verified.
     pub iam: Option<crate::context::IamIdentity>,
+    /// The API key [`Gateway::admit_api_key`] admitted on a key-required method.
+    pub api_key: Option<crate::context::ApiKeyIdentity>,
+    /// The API key and usage plan limits that meter this caller (README: "Throttling"); boxed,
+    /// since most requests have none.
+    pub metered: Option<Box<crate::throttle::Metered>>,
+    /// A Cognito operation: the payload Envoy's `jwt_authn` verified, read by the adapter for the
+    /// keys [`Gateway::verified_token_keys`] names (README: "Cognito user pool authorizers").
+    pub verified: Option<Box<crate::authorizer::cognito::VerifiedPayload>>,
 }
 
 /// What to do after the request headers.
+// Returned once per request and taken apart at once: boxing `Routed` would only add an allocation
+// to every routed request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Start {
     /// Answer now (403 for an unknown route, closed auth...).
@@ -159,7 +175,14 @@ impl Gateway {
         let mut plans = crate::integration::plan::compile_all(&config)?;
         config.warnings.append(&mut plans.warnings);
         let metrics = crate::metrics::Metrics::compile(&config);
-        Ok(Gateway { config, plans, credentials: None, admission: Default::default(), metrics })
+        Ok(Gateway {
+            config,
+            plans,
+            credentials: None,
+            admission: Default::default(),
+            counters: Box::new(crate::throttle::MemoryStore::new()),
+            metrics,
+        })
     }
 
     fn deployment(&self, index: usize) -> Option<&Deployment> {
@@ -219,9 +242,13 @@ impl Gateway {
             needs_body: false,
             authorizer: None,
             iam: None,
+            api_key: None,
+            metered: None,
+            verified: None,
         };
         let plan = self.plans.operation(deployment, operation);
-        let enforced = plan.is_some_and(|p| p.authorizer.is_some()) || (op.iam_only && self.config.iam_keys.is_some());
+        let enforced = plan.is_some_and(|p| p.authorizer.is_some() || p.cognito.is_some())
+            || (op.iam_only && self.config.iam_keys.is_some());
         if let (Some(auth), false, false) = (op.auth, enforced, self.config.skip_unenforced_auth) {
             // Fail closed: answer what AWS answers a caller without credentials (README:
             // "Behaviour", Auth fails closed).
@@ -263,6 +290,10 @@ impl Gateway {
         if req.body.len() > crate::integration::aws_proxy::MAX_REQUEST_BODY {
             return Outcome::Reply(self.error_reply(Some(dep), req, Some(routed), ResponseType::RequestTooLarge,
                 "Request Too Long", None));
+        }
+        // AWS's order (access-control notes §1): throttles and quotas, then request validation.
+        if let Some(reply) = self.throttle(routed, req) {
+            return Outcome::Reply(reply);
         }
         if let Some(reply) = self.validate(routed, req) {
             return Outcome::Reply(reply);
@@ -542,6 +573,7 @@ impl Gateway {
         }
         c.authorizer = routed.and_then(|r| r.authorizer.clone());
         c.iam = routed.and_then(|r| r.iam.clone());
+        c.api_key = routed.and_then(|r| r.api_key.clone());
         c
     }
 

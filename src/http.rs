@@ -16,6 +16,9 @@ pub struct Request {
     pub source_ip: String,
     /// `$context.requestId`: a UUID made by the adapter.
     pub request_id: String,
+    /// `$context.extendedRequestId`: the request's `x-amz-apigw-id`, which AWS sends back with the
+    /// same value (README: "Behaviour"). Made by the adapter.
+    pub extended_request_id: String,
     /// Milliseconds since the Unix epoch when the request arrived.
     pub now_ms: u64,
 }

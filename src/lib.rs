@@ -5,6 +5,7 @@
 //! host, asks the core what to do, and does it.
 
 pub mod admission;
+pub mod api_keys;
 pub mod authorizer;
 pub mod config;
 pub mod context;
@@ -30,6 +31,7 @@ pub mod response_path;
 pub mod routing;
 pub mod selection;
 pub mod template_env;
+pub mod throttle;
 pub mod sigv4;
 pub mod time;
 pub mod trace;

@@ -43,6 +43,33 @@ fn text(bytes: &[u8]) -> String {
     }
 }
 
+/// Decodes a pair list into its raw keys and values, strictly: `None` unless the buffer is exactly
+/// one well-formed list (sizes in range, each key and value followed by its NUL, nothing after the
+/// last pair). What a nested property (a protobuf Struct or list) comes as: [`crate::authorizer::metadata`].
+pub fn decode_raw(bytes: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let n = read_u32(bytes, 0)?;
+    let mut data = n.checked_mul(8)?.checked_add(4)?;
+    if data > bytes.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let sizes = i.checked_mul(8)?.checked_add(4)?;
+        let (kl, vl) = (read_u32(bytes, sizes)?, read_u32(bytes, sizes.checked_add(4)?)?);
+        let k_end = data.checked_add(kl)?;
+        let key = bytes.get(data..k_end)?;
+        let v_start = k_end.checked_add(1)?;
+        let v_end = v_start.checked_add(vl)?;
+        let value = bytes.get(v_start..v_end)?;
+        if bytes.get(k_end) != Some(&0) || bytes.get(v_end) != Some(&0) {
+            return None;
+        }
+        out.push((key, value));
+        data = v_end.checked_add(1)?;
+    }
+    (data == bytes.len()).then_some(out)
+}
+
 /// Decodes a pair list into strings.
 pub fn decode(bytes: &[u8]) -> Vec<(String, String)> {
     let Some(n) = read_u32(bytes, 0) else { return Vec::new() };
@@ -88,6 +115,24 @@ mod tests {
         assert!(decode(&enc).is_empty());
         assert_eq!(decode(&encode(&[(b"k".as_slice(), [0xffu8].as_slice())])), vec![("k".into(), "\u{fffd}".into())]);
     }
+
+    // The strict decoder takes exactly one well-formed list and nothing else.
+    #[test]
+    fn strict_raw_decoding() {
+        let enc = encode(&[("a", "1"), ("", ""), ("k", "v\0w")]);
+        assert_eq!(decode_raw(&enc), Some(vec![(&b"a"[..], &b"1"[..]), (&b""[..], &b""[..]), (&b"k"[..], &b"v\0w"[..])]));
+        assert_eq!(decode_raw(&encode::<&str, &str>(&[])), Some(vec![]));
+        let mut longer = enc.clone();
+        longer.push(0);
+        assert_eq!(decode_raw(&longer), None);
+        assert_eq!(decode_raw(&enc[..enc.len() - 1]), None);
+        let mut no_nul = enc.clone();
+        let last = no_nul.len() - 1;
+        no_nul[last] = b'x';
+        assert_eq!(decode_raw(&no_nul), None);
+        assert_eq!(decode_raw(&[]), None);
+        assert_eq!(decode_raw(&[255, 255, 255, 255]), None);
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -98,6 +143,10 @@ mod props {
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = super::decode(&bytes);
+        }
+        #[test]
+        fn decode_raw_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = super::decode_raw(&bytes);
         }
         #[test]
         fn round_trips(pairs in proptest::collection::vec(("[a-z:-]{0,8}", "[ -~]{0,16}"), 0..8)) {

@@ -7,8 +7,9 @@ use crate::http::Request;
 
 /// A request from Envoy's request header map (pseudo-headers included, names lower-case; the
 /// headers Envoy adds itself left out: [`crate::headers::ENVOY_ADDED_REQUEST_HEADERS`]), with the
-/// id the adapter made for it. The source address and time are filled in later, only when read.
-pub fn request_from_head(mut headers: Vec<(String, String)>, request_id: String) -> Request {
+/// ids the adapter made for it (`$context.requestId`, and the `x-amz-apigw-id` that is also
+/// `$context.extendedRequestId`). The source address and time are filled in later, only when read.
+pub fn request_from_head(mut headers: Vec<(String, String)>, request_id: String, extended_request_id: String) -> Request {
     headers.retain(|(k, _)| !crate::headers::contains(crate::headers::ENVOY_ADDED_REQUEST_HEADERS, k));
     let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     Request {
@@ -16,6 +17,7 @@ pub fn request_from_head(mut headers: Vec<(String, String)>, request_id: String)
         path: pseudo(":path"),
         source_ip: String::new(),
         request_id,
+        extended_request_id,
         now_ms: 0,
         body: Vec::new(),
         headers,
@@ -68,11 +70,11 @@ mod tests {
         let head = pairs(&[(":method", "GET"), (":path", "/a?b=1"), (":authority", "h"), ("x-a", "1")]);
         let mut with_envoys = head.clone();
         with_envoys.push(("x-envoy-external-address".into(), "127.0.0.1".into()));
-        let r = request_from_head(with_envoys, "id".into());
-        assert_eq!((r.method.as_str(), r.path.as_str(), r.request_id.as_str()), ("GET", "/a?b=1", "id"));
+        let r = request_from_head(with_envoys, "id".into(), "ext".into());
+        assert_eq!((r.method.as_str(), r.path.as_str(), r.request_id.as_str(), r.extended_request_id.as_str()), ("GET", "/a?b=1", "id", "ext"));
         assert_eq!(r.headers, head);
         assert_eq!((r.source_ip.as_str(), r.now_ms, r.body.len()), ("", 0, 0));
-        let bare = request_from_head(Vec::new(), String::new());
+        let bare = request_from_head(Vec::new(), String::new(), String::new());
         assert_eq!((bare.method.as_str(), bare.path.as_str()), ("", ""));
     }
 

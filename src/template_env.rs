@@ -1,7 +1,7 @@
 //! The variables a mapping template sees (`$input`, `$context`, `$stageVariables`), built from the
 //! request once per integration call.
 
-use crate::context::{AuthorizerFacts, Fact, FactValue, Reads, RequestContext, IDENTITY_TEMPLATE_ORDER, TEMPLATE_ORDER};
+use crate::context::{AuthorizerFacts, Fact, FactValue, Reads, RequestContext, TEMPLATE_ORDER};
 use crate::vtl::{Env, Input, MapRef, Value};
 
 /// What an integration's templates read, found once at configure time so that each request builds
@@ -114,9 +114,18 @@ pub fn context_value(c: &RequestContext, needs: &TemplateNeeds) -> Value {
     m
 }
 
-/// `$context.authorizer`: `principalId`, the answer's context (strings), `integrationLatency`.
+/// `$context.authorizer`: `principalId`, the answer's context (strings), `integrationLatency`; for
+/// Cognito only `claims` (README: "Cognito user pool authorizers").
 fn authorizer_value(a: &AuthorizerFacts) -> Value {
     let m = Value::Map(MapRef::new_opaque());
+    if let Some(claims) = &a.claims {
+        let c = Value::Map(MapRef::new_opaque());
+        for (k, v) in claims {
+            c.map_insert(k, Value::from(v.as_str()));
+        }
+        m.map_insert("claims", c);
+        return m;
+    }
     m.map_insert("principalId", Value::from(a.principal_id.as_str()));
     for (k, v) in &a.context {
         m.map_insert(k, Value::from(v.as_str()));
@@ -125,11 +134,11 @@ fn authorizer_value(a: &AuthorizerFacts) -> Value {
     m
 }
 
-/// `$context.identity`, keys in [`IDENTITY_TEMPLATE_ORDER`]; fields without a value are null,
+/// `$context.identity`, keys in [`RequestContext::identity_template_order`]; fields without a value are null,
 /// printing "".
 fn identity_value(c: &RequestContext) -> Value {
     let identity = Value::Map(MapRef::new_opaque());
-    for field in IDENTITY_TEMPLATE_ORDER {
+    for field in c.identity_template_order() {
         identity.map_insert(field.key, (field.value)(c).map(Value::from).unwrap_or(Value::Null));
     }
     identity

@@ -53,6 +53,7 @@ fn request(path: &str, token: Option<&str>) -> Request {
         body: Vec::new(),
         source_ip: "127.0.0.1".into(),
         request_id: "rid".into(),
+        extended_request_id: "rid".into(),
         now_ms: 1_700_000_000_000,
     }
 }

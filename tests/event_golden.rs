@@ -52,6 +52,7 @@ fn request(method: &str, raw_path: &str, headers: &[(&str, &str)]) -> Request {
         body: Vec::new(),
         source_ip: "203.0.113.7".into(),
         request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
+        extended_request_id: "ext-1".into(),
         now_ms: 1_764_000_000_000,
     }
 }
@@ -78,6 +79,7 @@ fn context(method: &str, path: &str, resource: &str) -> RequestContext {
         user_agent: Some("test-agent/1.0".into()),
         authorizer: None,
         iam: None,
+        api_key: None,
     }
 }
 

@@ -17,7 +17,7 @@
 mod common;
 use common::event_case::Case;
 
-use apigw_envoy::context::{IamIdentity, RequestContext};
+use apigw_envoy::context::{ApiKeyIdentity, IamIdentity, RequestContext};
 use apigw_envoy::event::{v1, v2};
 use apigw_envoy::http::Request;
 use proptest::prelude::*;
@@ -131,6 +131,8 @@ prop_compose! {
             authorizer: None,
             // An IAM caller's identity fields carry odd text too.
             iam: Some(IamIdentity { access_key: t(5), account_id: t(0), caller: t(9), user: t(12), user_arn: t(3) }),
+            // So do a key-required method's API key and its id.
+            api_key: Some(ApiKeyIdentity { key: t(7), id: t(8) }),
         }
     }
 }
@@ -150,7 +152,7 @@ prop_compose! {
             Some(q) => format!("{path}?{q}"),
             None => path,
         };
-        Request { method, path, headers, body, source_ip, request_id, now_ms }
+        Request { method, path, headers, body, source_ip, extended_request_id: request_id.clone(), request_id, now_ms }
     }
 }
 
@@ -195,7 +197,12 @@ impl Case {
             prop_assert!(rc[*key].is_string(), "requestContext.{}", key);
         }
         let identity = &rc["identity"];
-        prop_assert_eq!(keys(identity), V1_IDENTITY_KEYS.to_vec(), "identity keys");
+        let identity_keys: &[&str] = if self.context.api_key.is_some() { &V1_IDENTITY_KEYS_WITH_API_KEY } else { &V1_IDENTITY_KEYS };
+        prop_assert_eq!(keys(identity), identity_keys.to_vec(), "identity keys");
+        if let Some(k) = &self.context.api_key {
+            prop_assert_eq!(&identity["apiKey"], &json!(k.key));
+            prop_assert_eq!(&identity["apiKeyId"], &json!(k.id));
+        }
         for key in V1_IDENTITY_KEYS.iter().filter(|k| !matches!(**k, "sourceIp" | "userAgent")) {
             // An IAM caller's fields (README: "IAM"), else null.
             let iam = self.context.iam.as_ref().and_then(|i| match *key {
@@ -305,6 +312,12 @@ const V1_CONTEXT_KEYS: [&str; 16] = [
 /// `identity` of an unauthenticated call (README: "Lambda proxy (AWS_PROXY)").
 const V1_IDENTITY_KEYS: [&str; 12] = [
     "accessKey", "accountId", "caller", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
+    "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "sourceIp", "user", "userAgent", "userArn",
+];
+
+/// `identity` on a key-required method (README: "API keys and usage plans"): alphabetical too.
+const V1_IDENTITY_KEYS_WITH_API_KEY: [&str; 14] = [
+    "accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
     "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "sourceIp", "user", "userAgent", "userArn",
 ];
 

@@ -77,7 +77,7 @@ fn request(method: &str, path: &str, key: Option<&str>, body: &[u8]) -> Request 
         headers.extend(sign(method, p, q, &host, body, "execute-api", "us-east-1", &creds, NOW));
     }
     Request { method: method.into(), path: path.into(), headers, body: body.to_vec(), source_ip: "127.0.0.1".into(),
-              request_id: "rid".into(), now_ms: NOW }
+              request_id: "rid".into(), extended_request_id: "ext".into(), now_ms: NOW }
 }
 
 fn routed(g: &Gateway, req: &Request) -> Routed {
@@ -195,12 +195,45 @@ fn resource_policy_sees_the_caller() {
     assert!(body.ends_with("/prod/POST/a with an explicit deny\"}"), "{body}");
 }
 
-// IAM beside another requirement (an API key) stays closed: only IAM alone is enforced.
+// IAM beside an API key: both are enforced, IAM first (README: "API keys and usage plans").
+// Without `apiKeys` the key step refuses every key (403 Forbidden); with them, a signed request
+// with a key of a plan attached to the stage reaches the integration.
 #[test]
-fn iam_with_an_api_key_stays_closed() {
+fn iam_with_an_api_key() {
     let g = gateway(Some(keys()), None);
-    let Start::Respond(reply) = g.start(0, &request("GET", "/with-key", Some("AKIDALICE"), b"")) else { panic!("served") };
-    assert_eq!(reply.response.status, 403);
+    let req = request("GET", "/with-key", Some("AKIDALICE"), b"");
+    let r = routed(&g, &req);
+    let Admission::AdmitIam(identity) = g.admit(&r, &req) else { panic!("not admitted") };
+    let err = g.admit_api_key(Routed { iam: Some(identity), ..r }, &req).unwrap_err();
+    assert_eq!(answer(&err.response), (403, "ForbiddenException".into(), r#"{"message":"Forbidden"}"#.into()));
+    // Unsigned: IAM refuses first, whatever the key.
+    let (status, _, body) = answer(&refused(&g, &request("GET", "/with-key", None, b"")));
+    assert_eq!((status, body.as_str()), (403, r#"{"message":"Missing Authentication Token"}"#));
+
+    let mut config: Value = serde_json::from_str(&keyed_config()).unwrap();
+    config["apiKeys"] = json!("name,key,usageplanids\nalice,alice-key-0123456789abcdef,plan1\n");
+    config["usagePlans"] = json!({"items": [{"id": "plan1", "apiStages": [{"apiId": "abc123", "stage": "prod"}]}]});
+    let g = Gateway::from_bytes(config.to_string().as_bytes()).unwrap();
+    let mut req = request("GET", "/with-key", Some("AKIDALICE"), b"");
+    req.headers.push(("x-api-key".into(), "alice-key-0123456789abcdef".into()));
+    let r = routed(&g, &req);
+    let Admission::AdmitIam(identity) = g.admit(&r, &req) else { panic!("not admitted") };
+    let r = g.admit_api_key(Routed { iam: Some(identity), ..r }, &req).unwrap();
+    assert_eq!(r.api_key.as_ref().map(|k| k.key.as_str()), Some("alice-key-0123456789abcdef"));
+    let Outcome::Reply(reply) = g.finish(&r, &req) else { panic!("the MOCK did not reply") };
+    assert_eq!(reply.response.status, 200);
+}
+
+/// A configuration with the IAM keys and `/with-key` only, as JSON text.
+fn keyed_config() -> String {
+    let api = json!({"openapi": "3.0.1", "info": {"title": "iam", "version": "1"},
+        "components": {"securitySchemes": {
+            "sigv4": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"},
+            "key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+        "paths": {"/with-key": {"get": {"security": [{"sigv4": []}, {"key": []}],
+                      "x-amazon-apigateway-integration": mock()["x-amazon-apigateway-integration"]}}}});
+    json!({"api": api, "stage": "prod", "apiId": "abc123", "accountId": "123456789012", "region": "us-east-1",
+           "iamKeys": keys()}).to_string()
 }
 
 // The payload 1.0 event's requestContext.identity carries the IAM caller (AWS's documented event).

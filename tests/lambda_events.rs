@@ -33,6 +33,7 @@ impl Case {
                 body: body.to_vec(),
                 source_ip: "198.51.100.9".into(),
                 request_id: "0b5a4c7e-1f31-4d4f-9b0e-000000000001".into(),
+                extended_request_id: "e1".into(),
                 now_ms: 1_700_000_000_000,
             },
             context: RequestContext {
@@ -55,6 +56,7 @@ impl Case {
                 user_agent: Some("test-agent/1.0".into()),
                 authorizer: None,
                 iam: None,
+                api_key: None,
             },
             path_params: pairs(&[("id", "42")]),
             stage_variables: pairs(&[("alias", "live")]),

@@ -189,6 +189,7 @@ fn sample_request(body: &[u8]) -> (Request, RequestContext) {
         body: body.to_vec(),
         source_ip: "192.0.2.10".into(),
         request_id: "11111111-2222-3333-4444-555555555555".into(),
+        extended_request_id: "11111111-2222-3333-4444-555555555555".into(),
         now_ms: now_ms(),
     };
     let context = RequestContext {

@@ -84,7 +84,7 @@ proptest! {
     ) {
         let g = demo_gateway();
         let req = Request { method, path, headers, body, source_ip: "127.0.0.1".into(),
-            request_id: "id".into(), now_ms: 1_795_587_628_123 };
+            request_id: "id".into(), extended_request_id: "ext".into(), now_ms: 1_795_587_628_123 };
         match g.start(0, &req) {
             Start::Respond(r) => prop_assert!((100..=599).contains(&r.response.status)),
             Start::Routed(routed) => match g.finish(&routed, &req) {

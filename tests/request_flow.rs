@@ -57,6 +57,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> R
         body: body.to_vec(),
         source_ip: "127.0.0.1".into(),
         request_id: REQUEST_ID.into(),
+        extended_request_id: REQUEST_ID.into(),
         now_ms: 1_700_000_000_000,
     }
 }
@@ -74,6 +75,11 @@ fn flow(g: &Gateway, req: Request) -> Flow {
     let routed = match g.start(0, &req) {
         Start::Respond(reply) => return Flow::Local(path.local_reply(reply).response, path),
         Start::Routed(routed) => routed,
+    };
+    // The API key step, as the adapter runs it before the integration.
+    let routed = match g.admit_api_key(routed, &req) {
+        Ok(routed) => routed,
+        Err(reply) => return Flow::Local(path.local_reply(reply).response, path),
     };
     match g.finish(&routed, &req) {
         Outcome::Reply(reply) => Flow::Local(path.local_reply(reply).response, path),

@@ -3,7 +3,7 @@ and the filter's Envoy HTTP filter for a definition."""
 
 import json
 
-from .common import apigw, free_port
+from .common import ACCOUNT_SETTINGS, apigw, free_port
 CORS_ALLOW_HEADERS = "'Content-Type'"
 CORS_ALLOW_METHODS = "'GET,OPTIONS'"
 MOCK_BODY = '{"message": "hello from a mock"}'
@@ -74,5 +74,6 @@ def gateway_filter(wasm, doc, stage_variables=None, extra=None, name=apigw.FILTE
     aws_urls = {service: lambda_url for service, _ in apigw.aws_services(doc) if service != "lambda"}
     clusters += [apigw.cluster(f"aws_{service}", url) for service, url in aws_urls.items()]
     plugin = apigw.plugin_config(doc, stage="prod", stage_variables=stage_variables, stage_prefix="optional",
-                                 origins_to_clusters=mapping, lambda_url=lambda_url, aws_urls=aws_urls, extra=extra)
+                                 origins_to_clusters=mapping, lambda_url=lambda_url, aws_urls=aws_urls,
+                                 extra={"accountSettings": ACCOUNT_SETTINGS, **(extra or {})})
     return apigw.wasm_filter(wasm, json.dumps(plugin), name), clusters

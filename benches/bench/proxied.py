@@ -6,7 +6,7 @@ route with templates vs a plain route with and without a null wasm filter (H1-H4
 import json
 import os
 
-from .common import BenchError, Envoy, answer_route, apigw, envoy_config, free_port, measure, median, route_to
+from .common import ACCOUNT_SETTINGS, BenchError, Envoy, answer_route, apigw, envoy_config, free_port, measure, median, route_to
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench"
 LAMBDA_URI = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{LAMBDA_ARN}/invocations"
 # A valid Lambda proxy answer, for every path (the upstream does not look at the request).
@@ -66,7 +66,7 @@ def proxied_gateway(wasm, doc, lambda_url):
     clusters = [apigw.cluster(name, origin) for origin, name in mapping.items()]
     clusters.append(lambda_cluster(lambda_url))
     plugin = apigw.plugin_config(doc, stage="prod", stage_prefix="optional", origins_to_clusters=mapping,
-                                 lambda_url=lambda_url)
+                                 lambda_url=lambda_url, extra={"accountSettings": ACCOUNT_SETTINGS})
     return apigw.wasm_filter(wasm, json.dumps(plugin)), clusters
 
 
@@ -75,7 +75,8 @@ def proxied_gateway_envoy_signed(wasm, doc, lambda_url):
     aws_request_signing upstream filter signs the invoke natively."""
     mapping = {o: apigw.cluster_name(o) for o in apigw.http_origins(doc, {})}
     plugin = apigw.plugin_config(doc, stage="prod", stage_prefix="optional", origins_to_clusters=mapping,
-                                 lambda_url=lambda_url, envoy_signs_lambda=True)
+                                 lambda_url=lambda_url, envoy_signs_lambda=True,
+                                 extra={"accountSettings": ACCOUNT_SETTINGS})
     plugin["targets"]["lambda"]["cluster"] = "lambda_signed"
     cluster = apigw.envoy_signing(apigw.cluster("lambda_signed", lambda_url), "lambda", "us-east-1")
     return apigw.wasm_filter(wasm, json.dumps(plugin), "apigateway_signed"), [cluster]

@@ -71,6 +71,17 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
     add(f"- Extra CPU per request over (b'): c {extra('c'):+.1f} µs, d {extra('d'):+.1f} µs, "
         f"e {extra('e'):+.1f} µs; reading the request headers alone (b'+) {extra(READS):+.1f} µs. "
         f"(b) over (a): {extra('b', 'a'):+.1f} µs; (b') over (a): {extra(FIXED, 'a'):+.1f} µs.")
+    if all(k in runs for k in ("f", "f'", "f0", "g")):
+        nocache = "f'"
+
+        def to_c(key):
+            return median([x["rps"] / y["rps"] for x, y in zip(runs[key], runs["c"])])
+        add(f"- Authorizers in front of the same MOCK (c): f/c {to_c('f'):.2f}, f'/c {to_c(nocache):.2f}, "
+            f"g/c {to_c('g'):.2f} by req/s; extra CPU per request over c: Cognito (jwt_authn's cache, the "
+            f"filter's checks and claims) {extra('f', 'c'):+.1f} µs, with RS256 verified every time "
+            f"{extra(nocache, 'c'):+.1f} µs, a cached Lambda TOKEN authorizer {extra('g', 'c'):+.1f} µs. Of f's, "
+            f"Envoy's jwt_authn (f0 over c) {extra('f0', 'c'):+.1f} µs, the filter's Cognito work (f over f0) "
+            f"{extra('f', 'f0'):+.1f} µs.")
     if "error" in core:
         add(f"- The filter's own work natively: not measured ({core['error']}).")
     else:

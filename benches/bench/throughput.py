@@ -1,8 +1,10 @@
 """Local replies: the filter (MOCK, CORS preflight, 403) against Envoy's `direct_response` and
-trivial wasm filters, one listener each in one Envoy (scenarios a, b, b', b'o, b'+, c, d, e)."""
+trivial wasm filters, one listener each in one Envoy (scenarios a, b, b', b'o, b'+, c, d, e), and the
+same MOCK behind authorizers (f, f', g: bench/auth.py)."""
 
 import os
 
+from .auth import AuthScenarios
 from .common import Envoy, apigw, direct_response_route, free_port, measure
 from .definitions import CORS_ALLOW_METHODS, MOCK_BODY, gateway_filter, generated_definition
 FIXED, READS, PREFLIGHT, NO_METRICS = "b'", "b'+", "b'o", "c0"  # scenario keys
@@ -52,12 +54,16 @@ def throughput(args, wasm, filters, work):
         apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
         apigw.listener("no-metrics", ports["no-metrics"], [unmetered], apigw.gateway_routes(), "127.0.0.1"),
     ]
-    config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
-              "stats_config": apigw.stats_config(),
-              "static_resources": {"listeners": listeners, "clusters": clusters}}
-    envoy = Envoy(args.envoy, config, name="bench").wait_ready()
+    auth = AuthScenarios(args, wasm, work)
     try:
-        plan = scenarios(ports, work)
-        return plan, measure(args, envoy, plan, args.rounds)
+        config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+                  "stats_config": apigw.stats_config(),
+                  "static_resources": {"listeners": listeners + auth.listeners, "clusters": clusters + auth.clusters}}
+        envoy = Envoy(args.envoy, config, name="bench").wait_ready()
+        try:
+            plan = scenarios(ports, work) + auth.plan
+            return plan, measure(args, envoy, plan, args.rounds)
+        finally:
+            envoy.stop()
     finally:
-        envoy.stop()
+        auth.stop()

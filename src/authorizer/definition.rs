@@ -2,8 +2,9 @@
 //! carrying `x-amazon-apigateway-authorizer` (AWS docs: x-amazon-apigateway-authorizer object).
 //! Parsed and checked once at load; requests only read the result.
 //!
-//! - `type`: `token`, `request` (Lambda authorizers) or `cognito_user_pools` (kept as a variant of
-//!   its own with its provider ARNs and header; nothing here evaluates it). Any case is accepted.
+//! - `type`: `token`, `request` (Lambda authorizers) or `cognito_user_pools` (a variant of its own:
+//!   its user pools, header and validation expression; [`super::cognito`] checks its tokens). Any
+//!   case is accepted.
 //! - `authorizerUri`: `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations`,
 //!   read by the AWS_PROXY parser ([`LambdaTarget`]). It may name the function through
 //!   `${stageVariables.x}` (AWS docs: "Use API Gateway Lambda authorizers" shows an alias from a
@@ -13,8 +14,11 @@
 //!   of the extension (the repository's notes: AWS's own import reads it so); a TOKEN
 //!   extension's `identitySource` is ignored. REQUEST: a comma-separated list of
 //!   `method.request.header.X`, `method.request.querystring.X`, `stageVariables.X`, `context.X`.
-//! - `identityValidationExpression`: TOKEN only (AWS docs: "The validation expression does not
-//!   apply to the REQUEST authorizer"), compiled by [`crate::java_regex`].
+//! - `identityValidationExpression`: TOKEN (on the token) and Cognito (on the ID token's `aud`);
+//!   not REQUEST (AWS docs: "The validation expression does not apply to the REQUEST
+//!   authorizer"). Compiled by [`crate::java_regex`].
+//! - `providerARNs` (Cognito): `arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}`, each
+//!   giving the issuer its tokens carry, `https://cognito-idp.{region}.amazonaws.com/{poolId}`.
 //! - `authorizerResultTtlInSeconds`: 0..=3600, default 300 (AWS docs: the extension's page).
 //!
 //! Errors name the field (`x-amazon-apigateway-authorizer.type: ...`); the caller adds the scheme
@@ -40,7 +44,7 @@ pub const MAX_IDENTITY_SOURCES: usize = 32;
 pub enum Authorizer {
     /// TOKEN or REQUEST: a Lambda function decides.
     Lambda(LambdaAuthorizer),
-    /// `cognito_user_pools`: parsed so the definition loads; not evaluated here.
+    /// `cognito_user_pools`: the pools' tokens decide ([`super::cognito`]).
     Cognito(CognitoAuthorizer),
 }
 
@@ -73,13 +77,56 @@ pub struct LambdaAuthorizer {
     pub ttl_seconds: u32,
 }
 
-/// A Cognito user pool authorizer: what a later evaluation needs, nothing evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A Cognito user pool authorizer (README: "Cognito user pool authorizers").
+#[derive(Debug, Clone, PartialEq)]
 pub struct CognitoAuthorizer {
+    /// The security scheme's name, for logs.
     pub name: String,
-    pub provider_arns: Vec<String>,
+    /// `providerARNs`, in the definition's order.
+    pub pools: Vec<UserPool>,
     /// The header carrying the token, lower-case.
     pub header: String,
+    /// `identityValidationExpression`: must match the whole `aud` of an ID token (`client_id` of
+    /// an access token).
+    pub validation: Option<JavaRegex>,
+}
+
+/// One user pool of `providerARNs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPool {
+    /// The ARN as written.
+    pub arn: String,
+    pub region: String,
+    /// `us-east-1_AbC123`.
+    pub id: String,
+    /// `https://cognito-idp.{region}.amazonaws.com/{id}`: the `iss` of the pool's tokens, and the
+    /// key under which Envoy's `jwt_authn` filter leaves a verified payload (README: "Cognito user
+    /// pool authorizers").
+    pub issuer: String,
+}
+
+impl UserPool {
+    /// Parses `arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}` (any partition).
+    pub fn parse(arn: &str) -> Result<UserPool, String> {
+        let bad = || format!("{arn:?} is not a user pool ARN (arn:aws:cognito-idp:{{region}}:{{account}}:userpool/{{poolId}})");
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("cognito-idp"), Some(region), Some(_account), Some(resource)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let id = resource.strip_prefix("userpool/").ok_or_else(bad)?;
+        let name_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if partition.is_empty() || !name_ok(region) || !name_ok(id) {
+            return Err(bad());
+        }
+        Ok(UserPool {
+            arn: arn.to_string(),
+            region: region.to_string(),
+            id: id.to_string(),
+            issuer: format!("https://cognito-idp.{region}.amazonaws.com/{id}"),
+        })
+    }
 }
 
 /// Where an identity value comes from.
@@ -152,8 +199,9 @@ impl Authorizer {
             "request" => Authorizer::Lambda(lambda(scheme_name, ext, LambdaKind::Request, header)?),
             "cognito_user_pools" => Authorizer::Cognito(CognitoAuthorizer {
                 name: scheme_name.to_string(),
-                provider_arns: provider_arns(ext)?,
+                pools: provider_arns(ext)?,
                 header: header()?,
+                validation: validation(ext)?,
             }),
             _ => return Err(field_error("type", format!("unknown authorizer type {kind:?} (token, request, cognito_user_pools)"))),
         };
@@ -271,15 +319,18 @@ fn validation(ext: &Map<String, Value>) -> Result<Option<JavaRegex>, String> {
     }
 }
 
-/// `providerARNs`: a non-empty list of strings.
-fn provider_arns(ext: &Map<String, Value>) -> Result<Vec<String>, String> {
+/// `providerARNs`: a non-empty list of user pool ARNs.
+fn provider_arns(ext: &Map<String, Value>) -> Result<Vec<UserPool>, String> {
     const FIELD: &str = "providerARNs";
     let list = match ext.get(FIELD) {
         Some(Value::Array(list)) if !list.is_empty() => list,
         _ => return Err(field_error(FIELD, "must be a non-empty list of user pool ARNs")),
     };
     list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| field_error(FIELD, format!("{v} is not a string"))))
+        .map(|v| {
+            let arn = v.as_str().ok_or_else(|| field_error(FIELD, format!("{v} is not a string")))?;
+            UserPool::parse(arn).map_err(|e| field_error(FIELD, e))
+        })
         .collect()
 }
 
@@ -382,21 +433,37 @@ mod tests {
         }
     }
 
-    // Cognito: its own variant, providers and header only.
+    // Cognito: its own variant; each provider ARN gives a pool and its issuer; the validation
+    // expression is kept (it applies to `aud`).
     #[test]
     fn cognito_authorizer() {
         let scheme = json!({"type": "apiKey", "name": "Authorization", "in": "header",
             "x-amazon-apigateway-authtype": "cognito_user_pools",
-            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools",
-                "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc"]}});
-        assert_eq!(
-            Authorizer::parse("pool", &scheme).unwrap(),
-            Some(Authorizer::Cognito(CognitoAuthorizer {
-                name: "pool".into(),
-                provider_arns: vec!["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc".into()],
-                header: "authorization".into(),
-            }))
-        );
+            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "identityValidationExpression": "app-[0-9]+",
+                "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc",
+                                 "arn:aws-cn:cognito-idp:cn-north-1:1:userpool/cn-north-1_Z9"]}});
+        let Some(Authorizer::Cognito(c)) = Authorizer::parse("pool", &scheme).unwrap() else { panic!("not Cognito") };
+        assert_eq!((c.name.as_str(), c.header.as_str()), ("pool", "authorization"));
+        assert_eq!(c.validation.as_ref().map(JavaRegex::as_str), Some("app-[0-9]+"));
+        assert_eq!(c.pools, vec![
+            UserPool {
+                arn: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc".into(),
+                region: "us-east-1".into(),
+                id: "us-east-1_abc".into(),
+                issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc".into(),
+            },
+            UserPool {
+                arn: "arn:aws-cn:cognito-idp:cn-north-1:1:userpool/cn-north-1_Z9".into(),
+                region: "cn-north-1".into(),
+                id: "cn-north-1_Z9".into(),
+                issuer: "https://cognito-idp.cn-north-1.amazonaws.com/cn-north-1_Z9".into(),
+            },
+        ]);
+        for bad in ["UserPool.Arn", "arn:aws:cognito-idp:us-east-1:1:userpool/", "arn:aws:iam::1:userpool/x",
+                    "arn:aws:cognito-idp:us-east-1:1:pool/x", "arn:aws:cognito-idp:us/east:1:userpool/x",
+                    "arn:aws:cognito-idp:us-east-1:1:userpool/a/b"] {
+            assert!(UserPool::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -408,7 +475,7 @@ mod tests {
     #[test]
     fn refusals_name_the_field() {
         let ext = |e: Value| json!({"name": "Authorization", "in": "header", "x-amazon-apigateway-authorizer": e});
-        let rows: [(Value, &str); 12] = [
+        let rows: [(Value, &str); 13] = [
             (json!("token"), "x-amazon-apigateway-authorizer: must be an object"),
             (json!({"authorizerUri": URI}), "x-amazon-apigateway-authorizer.type: required"),
             (json!({"type": "jwt", "authorizerUri": URI}), "x-amazon-apigateway-authorizer.type: unknown authorizer type \"jwt\" (token, request, cognito_user_pools)"),
@@ -425,6 +492,8 @@ mod tests {
             (json!({"type": "request", "authorizerUri": URI, "identitySource": "method.request.header.a,"}),
                 "x-amazon-apigateway-authorizer.identitySource: \"\" is not method.request.header.X, method.request.querystring.X, stageVariables.X or context.X"),
             (json!({"type": "cognito_user_pools", "providerARNs": []}), "x-amazon-apigateway-authorizer.providerARNs: must be a non-empty list of user pool ARNs"),
+            (json!({"type": "cognito_user_pools", "providerARNs": ["UserPool.Arn"]}),
+                "x-amazon-apigateway-authorizer.providerARNs: \"UserPool.Arn\" is not a user pool ARN (arn:aws:cognito-idp:{region}:{account}:userpool/{poolId})"),
         ];
         for (e, want) in rows {
             assert_eq!(error_of(&ext(e.clone())), want, "{e}");

@@ -14,13 +14,19 @@
 //!    [`answer::Authorized::decide`] for this request's method ARN.
 //! 6. A refusal renders through [`answer::Refusal::render`]; an Allow passes the principal and
 //!    context on to the integration.
+//!
+//! Cognito user pool authorizers: [`cognito`] (the token checks on what Envoy's `jwt_authn`
+//! verified, [`metadata`]) and [`claims`] (the claims map the integration receives).
 
 mod cidr;
 mod glob;
 
 pub mod answer;
 pub mod cache;
+pub mod claims;
+pub mod cognito;
 pub mod definition;
 pub mod event;
 pub mod identity;
+pub mod metadata;
 pub mod policy;

@@ -8,12 +8,14 @@
 //!   "deployments": [
 //!     { "name": "pets-prod", "api": "pets", "stage": "prod", "stagePrefix": false,
 //!       "stageVariables": { "v": "1" }, "apiId": "a1b2c3d4e5", "accountId": "123456789012",
-//!       "region": "us-east-1" }
+//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } } }
 //!   ],
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
 //!   "skipUnenforcedAuth": false,
-//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ]
+//!   "iamKeys": [ { "accessKeyId": "AKID", "secretAccessKey": "...", "arn": "arn:aws:iam::123456789012:user/a" } ],
+//!   "accountSettings": { "throttleSettings": { "rateLimit": 10000.0, "burstLimit": 5000 } },
+//!   "cognitoUserPools": [ "us-east-1_AbC123" ]
 //! }
 //! ```
 //! A single deployment may also be written flat: `{"api": {...definition...}, "stage": "prod", ...}`.
@@ -51,6 +53,9 @@ pub struct Deployment {
     pub account_id: String,
     pub region: String,
     pub deployment_id: String,
+    /// The stage's limit for each operation and the account's (`stageSettings`,
+    /// `accountSettings`), compiled (README: "Throttling").
+    pub limits: crate::throttle::DeploymentLimits,
     /// `metrics`: which of the gateway's metrics this deployment records (README: "Metrics").
     pub metrics: MetricsLevel,
 }
@@ -104,11 +109,24 @@ pub struct Config {
     /// `iamKeys`: the callers IAM operations verify signatures against (README: "IAM"); without
     /// it IAM operations fail closed.
     pub iam_keys: Option<crate::iam::KeySet>,
+    /// `apiKeys` and `usagePlans` (README: "API keys and usage plans"); without them key-required
+    /// operations fail closed (every key is unknown).
+    pub api_keys: Option<crate::api_keys::ApiKeys>,
+    /// `globalRateLimit`: the levels are asked of a rate limit service instead of counted in the
+    /// process (README: "Throttling").
+    pub global_rate_limit: Option<crate::throttle::global::GlobalSettings>,
+    /// `cognitoUserPools`: the user pools (ids or ARNs) whose tokens Envoy's `jwt_authn` filter
+    /// verifies before this filter (README: "Cognito user pool authorizers"); operations of other
+    /// pools fail closed.
+    pub cognito_user_pools: Vec<String>,
     /// Lines to log once at load.
     pub warnings: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys"];
+const TOP_KEYS: &[&str] = &[
+    "apis", "deployments", "targets", "skipUnenforcedAuth", "iamKeys", "apiKeys", "usagePlans", "accountSettings",
+    "globalRateLimit", "cognitoUserPools",
+];
 const DEPLOYMENT_KEYS: &[&str] = &[
     "name",
     "api",
@@ -120,6 +138,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "region",
     "deploymentId",
     "metrics",
+    "stageSettings",
 ];
 
 impl Config {
@@ -178,10 +197,13 @@ impl Config {
         if deployment_values.is_empty() {
             return Err(ConfigError::new("", "deployments", "at least one deployment is needed"));
         }
+        // AWS's account throttle unless `accountSettings` (get-account's output) says otherwise.
+        let account = crate::throttle::stage::account(top.get("accountSettings"))
+            .map_err(|(field, e)| ConfigError::new("", field, e))?;
         let mut deployments = Vec::new();
         let mut by_name = HashMap::new();
         for d in deployment_values {
-            let dep = parse_deployment(d, flat, &apis, &mut warnings)?;
+            let dep = parse_deployment(d, flat, &apis, account, &mut warnings)?;
             if by_name.insert(dep.name.clone(), deployments.len()).is_some() {
                 return Err(ConfigError::new(
                     format!("deployment {:?}", dep.name),
@@ -197,26 +219,28 @@ impl Config {
             Some(_) => return Err(ConfigError::new("", "skipUnenforcedAuth", "must be true or false")),
         };
         let iam_keys = top.get("iamKeys").map(crate::iam::KeySet::parse).transpose()?;
+        let api_keys = api_keys(top, &deployments, skip_unenforced_auth, &mut warnings)?;
         if skip_unenforced_auth {
-            for dep in &deployments {
-                let enforced = |o: &&Operation| o.iam_only && iam_keys.is_some();
-                for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
-                    warnings.push(format!(
-                        "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
-                        dep.name, op.name, op.auth
-                    ));
-                }
-            }
+            skipped_auth(&deployments, iam_keys.is_some(), &mut warnings);
         }
         // The integration targets are checked by compiling each operation's plan
         // (`crate::integration::plan`), which reads this configuration.
         let targets = parse_targets(top.get("targets"))?;
+        let global_rate_limit = top
+            .get("globalRateLimit")
+            .map(crate::throttle::global::GlobalSettings::parse)
+            .transpose()
+            .map_err(|(field, e)| ConfigError::new("", field, e))?;
+        let cognito_user_pools = cognito_user_pools(top.get("cognitoUserPools"))?;
         Ok(Config {
+            global_rate_limit,
             deployments,
             by_name,
             targets,
             skip_unenforced_auth,
             iam_keys,
+            api_keys,
+            cognito_user_pools,
             warnings,
         })
     }
@@ -226,6 +250,50 @@ impl Config {
         match name {
             Some(n) => self.by_name.get(n).copied(),
             None => (!self.deployments.is_empty()).then_some(0),
+        }
+    }
+}
+
+/// With `skipUnenforcedAuth`, a warning per operation whose caller check is served open.
+fn skipped_auth(deployments: &[Deployment], iam_keys: bool, warnings: &mut Vec<String>) {
+    for dep in deployments {
+        let enforced = |o: &&Operation| o.iam_only && iam_keys;
+        for op in dep.api.operations.iter().filter(|o| o.auth.is_some() && !enforced(o)) {
+            warnings.push(format!(
+                "deployment {:?}: {} asks for {:?} auth, which is NOT enforced: served open (skipUnenforcedAuth)",
+                dep.name, op.name, op.auth
+            ));
+        }
+    }
+}
+
+/// `apiKeys` and `usagePlans` (README: "API keys and usage plans"). Without `apiKeys`, each
+/// deployment's key-required operations are named at load: they answer 403 Forbidden (or, with
+/// `skipUnenforcedAuth`, are served open).
+fn api_keys(top: &Map<String, Value>, deployments: &[Deployment], skip: bool, warnings: &mut Vec<String>)
+    -> Result<Option<crate::api_keys::ApiKeys>, ConfigError> {
+    use crate::api_keys::{ApiKeys, KEYS_FIELD, PLANS_FIELD};
+    match (top.get(KEYS_FIELD), top.get(PLANS_FIELD)) {
+        (Some(keys), plans) => {
+            let (keys, mut more) = ApiKeys::compile(keys, plans, deployments)?;
+            warnings.append(&mut more);
+            Ok(Some(keys))
+        }
+        (None, plans) => {
+            if let Some(plans) = plans {
+                // Checked all the same: a broken file should not wait for its keys to be refused.
+                crate::api_keys::usage_plans::parse(plans)?;
+            }
+            for dep in deployments {
+                let ops: Vec<&str> = dep.api.operations.iter().filter(|o| o.api_key_required).map(|o| o.name.as_str()).collect();
+                if !ops.is_empty() {
+                    let what = if skip { "are served open (skipUnenforcedAuth)" } else { "answer 403 Forbidden" };
+                    warnings.push(format!(
+                        "deployment {:?}: the configuration has no {KEYS_FIELD} (make run API_KEYS=): the operations that require an API key {what}: {}",
+                        dep.name, ops.join(", ")));
+                }
+            }
+            Ok(None)
         }
     }
 }
@@ -242,6 +310,7 @@ fn parse_deployment(
     d: &Map<String, Value>,
     flat: bool,
     apis: &HashMap<String, Rc<Api>>,
+    account: Option<crate::throttle::BucketLimit>,
     warnings: &mut Vec<String>,
 ) -> Result<Deployment, ConfigError> {
     if !flat {
@@ -308,18 +377,46 @@ fn parse_deployment(
         }
         Some(_) => return Err(ConfigError::new(place, "stageVariables", "must be an object")),
     }
+    let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
+    let region = string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let limits = crate::throttle::stage::compile(
+        &crate::throttle::stage::DeploymentInput {
+            name: &name,
+            stage: &stage,
+            account_id: &account_id,
+            region: &region,
+            api: &api,
+            stage_settings: d.get("stageSettings"),
+            account,
+        },
+        warnings,
+    )
+    .map_err(|(field, e)| ConfigError::new(place.clone(), field, e))?;
     Ok(Deployment {
         api_id: string_field(d, "apiId", &place)?.unwrap_or_else(|| DEFAULT_API_ID.to_string()),
-        account_id: string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string()),
-        region: string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        account_id,
+        region,
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
         metrics,
+        limits,
         name,
         api,
         stage,
         stage_prefix,
         stage_variables,
     })
+}
+
+/// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).
+fn cognito_user_pools(v: Option<&Value>) -> Result<Vec<String>, ConfigError> {
+    const FIELD: &str = "cognitoUserPools";
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let invalid = || ConfigError::new("", FIELD, "must be a list of user pool ids or ARNs (\"us-east-1_AbC123\")");
+    v.as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|p| p.as_str().filter(|p| !p.is_empty()).map(str::to_string).ok_or_else(invalid))
+        .collect()
 }
 
 fn endpoint(v: &Value, field: &str) -> Result<Endpoint, ConfigError> {

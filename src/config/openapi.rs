@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map, Value};
 
 use super::integration::Integration;
-use crate::authorizer::definition::{Authorizer, LambdaAuthorizer};
+use crate::authorizer::cognito::Requirement as CognitoRequirement;
+use crate::authorizer::definition::{Authorizer, CognitoAuthorizer, LambdaAuthorizer};
 use crate::error::ConfigError;
 use crate::validation::{Compiler as ValidationCompiler, Validation};
 use crate::gateway_responses::GatewayResponses;
@@ -28,14 +29,17 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-request-validators",
     "x-amazon-apigateway-request-validator",
     "x-amazon-apigateway-policy",
+    crate::api_keys::KEY_SOURCE_EXTENSION,
 ];
 
-/// Auth an operation asks for that this gateway does not enforce yet (fails closed).
+/// What a security scheme asks for; an operation's caller check when it is not enforced answers
+/// as AWS answers a caller without credentials (fails closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
     /// Cognito user pools, TOKEN or REQUEST Lambda authorizers: 401 Unauthorized.
     Authorizer,
-    /// `x-api-key`: 403 Forbidden.
+    /// `x-api-key`: 403 Forbidden. Never an operation's `auth`: a required key is
+    /// [`Operation::api_key_required`], checked by its own step (README: "API keys and usage plans").
     ApiKey,
     /// `AWS_IAM` / `awsSigv4`: 403 Missing Authentication Token.
     Iam,
@@ -51,16 +55,24 @@ pub struct Operation {
     pub resource_id: String,
     /// `None`: the operation has no integration (answered 500, warned at load).
     pub integration: Option<Integration>,
-    /// The auth this operation asks for: it closes the operation unless the gateway enforces it
-    /// (`authorizer`) or the configuration skips it.
+    /// The caller check this operation asks for (an authorizer or IAM; an API key aside): it
+    /// closes the operation unless the gateway enforces it (`authorizer`, `iam_only`) or the
+    /// configuration skips it.
     pub auth: Option<Auth>,
     /// The Lambda authorizer (index in [`Api::authorizers`]) that admits callers, when it is the
-    /// operation's only requirement; any other requirement keeps the operation closed.
+    /// operation's only caller check (an API key may be required beside it); two caller checks
+    /// keep the operation closed (AWS: a method has one authorizer).
     pub authorizer: Option<usize>,
-    /// IAM (`AWS_IAM` / `awsSigv4`) is the operation's only requirement: enforced when the
-    /// configuration has `iamKeys` (README: "IAM"); with anything else listed beside it the
-    /// operation stays closed.
+    /// IAM (`AWS_IAM` / `awsSigv4`) is the operation's only caller check (an API key may be
+    /// required beside it): enforced when the configuration has `iamKeys` (README: "IAM"); with
+    /// an authorizer listed beside it the operation stays closed.
     pub iam_only: bool,
+    /// `security` lists an API key scheme: the key is checked after the caller check (README: "API
+    /// keys and usage plans"; every listed scheme is enforced).
+    pub api_key_required: bool,
+    /// The Cognito authorizer and scopes of an operation whose only requirement it is (README:
+    /// "Cognito user pool authorizers").
+    pub cognito: Option<CognitoRequirement>,
     /// The request validator's checks (`x-amazon-apigateway-request-validator`), compiled.
     pub validation: Option<Validation>,
 }
@@ -79,6 +91,8 @@ pub struct Api {
     pub router: Router,
     /// The TOKEN and REQUEST authorizers of the security schemes, in definition order.
     pub authorizers: Vec<LambdaAuthorizer>,
+    /// The Cognito user pool authorizers of the security schemes, in definition order.
+    pub cognito_authorizers: Vec<CognitoAuthorizer>,
     /// `x-amazon-apigateway-policy`, the API's resource policy as written (each deployment's plan
     /// compiles it with its own API ARN).
     pub resource_policy: Option<Value>,
@@ -86,6 +100,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     pub gateway_responses: GatewayResponses,
     pub binary_media_types: Vec<String>,
+    /// `x-amazon-apigateway-api-key-source`: where key-required operations find the key.
+    pub api_key_source: crate::api_keys::KeySource,
     /// Things worth a warning at load (unsupported extensions, operations without integration...).
     pub warnings: Vec<String>,
 }
@@ -256,18 +272,25 @@ impl<'a> Compilation<'a> {
         if let Some(Value::Object(inner)) = op.get("x-amazon-apigateway-integration") {
             collect_extensions(inner, &mut self.unsupported);
         }
-        let (auth, authorizer, iam_only) = operation_auth(op, self.root_security, &self.schemes)
+        let found = operation_auth(op, self.root_security, &self.schemes)
             .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
+        if let Some(why) = found.closed {
+            self.warnings.push(format!("{name}: {why}"));
+        }
         let validation = self.validation(path, &name, value)?;
+        let cognito = cognito_requirement(op, self.root_security, &self.schemes)
+            .map_err(|(field, msg)| ConfigError::new(place(self.api_name, &name), field, msg))?;
         Ok(Operation {
             name,
             method: method.to_string(),
             resource_path: path.to_string(),
             resource_id: crate::context::short_id(path),
             integration,
-            auth,
-            authorizer,
-            iam_only,
+            auth: found.auth,
+            authorizer: found.authorizer,
+            iam_only: found.iam_only,
+            api_key_required: found.api_key_required,
+            cognito,
             validation,
         })
     }
@@ -293,7 +316,9 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
     collect_extensions(root, &mut unsupported);
     let gateway_responses = gateway_responses(root, api_name)?;
     let binary_media_types = binary_media_types(root, api_name)?;
-    let (schemes, authorizers, mut scheme_warnings) = security_schemes(root);
+    let api_key_source = crate::api_keys::KeySource::parse(root.get(crate::api_keys::KEY_SOURCE_EXTENSION))
+        .map_err(|m| ConfigError::new(place(api_name, "definition"), crate::api_keys::KEY_SOURCE_EXTENSION, m))?;
+    let (schemes, (authorizers, cognito_authorizers), mut scheme_warnings) = security_schemes(root);
     let validation = ValidationCompiler::new(doc)
         .map_err(|(field, msg)| ConfigError::new(place(api_name, "definition"), field, msg))?;
     let mut compilation = Compilation {
@@ -328,34 +353,49 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
         warnings.push(format!("{ext} is not implemented by this gateway and is ignored"));
     }
     warnings.append(&mut scheme_warnings);
+    if api_key_source == crate::api_keys::KeySource::Authorizer {
+        for op in operations.iter().filter(|o| o.api_key_required && o.authorizer.is_none()) {
+            warnings.push(format!(
+                "{}: its API key is the Lambda authorizer's usageIdentifierKey ({} AUTHORIZER) and it has no Lambda authorizer: requests answer 403 Forbidden",
+                op.name, crate::api_keys::KEY_SOURCE_EXTENSION));
+        }
+    }
     let title = root.get("info").and_then(|i| i.get("title")).and_then(Value::as_str).unwrap_or("");
     Ok(Api {
         name: if title.is_empty() { api_name.to_string() } else { title.to_string() },
         router,
         authorizers,
+        cognito_authorizers,
         resource_policy: root.get("x-amazon-apigateway-policy").filter(|v| !v.is_null()).cloned(),
         resources,
         operations,
         gateway_responses,
         binary_media_types,
+        api_key_source,
         warnings,
     })
 }
 
-/// A security scheme: what it asks for, and its Lambda authorizer when the gateway runs it.
+/// A security scheme: what it asks for, and its Lambda or Cognito authorizer when the gateway runs it.
 #[derive(Debug, Clone, Copy)]
 struct Scheme {
     auth: Auth,
     /// Index in the API's authorizers.
     lambda: Option<usize>,
+    /// Index in the API's Cognito authorizers.
+    cognito: Option<usize>,
 }
 
+/// The authorizers the gateway runs: Lambda (TOKEN, REQUEST) and Cognito.
+type SchemeAuthorizers = (Vec<LambdaAuthorizer>, Vec<CognitoAuthorizer>);
+
 /// Security scheme name -> what it asks for (Swagger 2 `securityDefinitions`, OpenAPI 3
-/// `components.securitySchemes`), the Lambda authorizers, and a warning for each authorizer that
+/// `components.securitySchemes`), the authorizers, and a warning for each authorizer that
 /// cannot be read (its operations stay closed: README "Authorizers").
-fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, Vec<LambdaAuthorizer>, Vec<String>) {
+fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, SchemeAuthorizers, Vec<String>) {
     let mut out = HashMap::new();
     let mut authorizers = Vec::new();
+    let mut cognito_authorizers = Vec::new();
     let mut warnings = Vec::new();
     let sources = [
         root.get("securityDefinitions"),
@@ -365,21 +405,61 @@ fn security_schemes(root: &Map<String, Value>) -> (HashMap<String, Scheme>, Vec<
         let Some(defs) = defs.as_object() else { continue };
         for (name, scheme) in defs {
             let auth = scheme_auth(scheme);
-            let lambda = match Authorizer::parse(name, scheme) {
+            let (mut lambda, mut cognito) = (None, None);
+            match Authorizer::parse(name, scheme) {
                 Ok(Some(Authorizer::Lambda(a))) => {
                     authorizers.push(a);
-                    Some(authorizers.len().saturating_sub(1))
+                    lambda = Some(authorizers.len().saturating_sub(1));
                 }
-                Ok(_) => None,
+                Ok(Some(Authorizer::Cognito(c))) => {
+                    cognito_authorizers.push(c);
+                    cognito = Some(cognito_authorizers.len().saturating_sub(1));
+                }
+                Ok(None) => {}
                 Err(e) => {
                     warnings.push(format!("security scheme {name:?}: {e}; its operations answer as without credentials"));
-                    None
                 }
-            };
-            out.insert(name.clone(), Scheme { auth, lambda });
+            }
+            out.insert(name.clone(), Scheme { auth, lambda, cognito });
         }
     }
-    (out, authorizers, warnings)
+    (out, (authorizers, cognito_authorizers), warnings)
+}
+
+/// The Cognito authorizer of an operation whose only caller check it is, with the scopes its
+/// `security` entry lists (`authorizationScopes` in AWS's export: `[{"pool": ["email"]}]`); an
+/// operation with `x-amazon-apigateway-auth` or any other scheme listed has none (README: "Auth
+/// fails closed": every listed scheme is enforced).
+fn cognito_requirement(
+    op: &Map<String, Value>,
+    root_security: Option<&Value>,
+    schemes: &HashMap<String, Scheme>,
+) -> Result<Option<CognitoRequirement>, (String, String)> {
+    if op.get("x-amazon-apigateway-auth").and_then(|a| a.get("type")).and_then(Value::as_str)
+        .is_some_and(|t| !t.eq_ignore_ascii_case("NONE"))
+    {
+        return Ok(None);
+    }
+    let Some(Value::Array(list)) = op.get("security").or(root_security) else { return Ok(None) };
+    // A required API key beside it is checked after it (README: "API keys and usage plans").
+    let entries: Vec<(&String, &Value)> = list
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|e| e.iter())
+        .filter(|(name, _)| schemes.get(name.as_str()).is_none_or(|s| s.auth != Auth::ApiKey))
+        .collect();
+    let [(name, scopes)] = entries.as_slice() else { return Ok(None) };
+    let Some(authorizer) = schemes.get(name.as_str()).and_then(|s| s.cognito) else { return Ok(None) };
+    let field = || format!("security.{name}");
+    let scopes = match scopes {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items
+            .iter()
+            .map(|s| s.as_str().map(str::to_string).ok_or_else(|| (field(), format!("scope {s} is not a string"))))
+            .collect::<Result<_, _>>()?,
+        other => return Err((field(), format!("must be a list of scopes, not {other}"))),
+    };
+    Ok(Some(CognitoRequirement { authorizer, scopes }))
 }
 
 /// What a scheme asks for.
@@ -402,75 +482,88 @@ fn scheme_auth(scheme: &Value) -> Auth {
     }
 }
 
-/// What [`operation_auth`] finds: the auth, the Lambda authorizer, whether IAM is alone.
-type OperationAuth = (Option<Auth>, Option<usize>, bool);
+/// What [`operation_auth`] finds.
+#[derive(Debug, Default)]
+struct OperationAuth {
+    auth: Option<Auth>,
+    authorizer: Option<usize>,
+    iam_only: bool,
+    api_key_required: bool,
+    /// Why the operation stays closed whatever the configuration (a load warning).
+    closed: Option<String>,
+}
 
-/// The auth an operation asks for (the strictest of its schemes: what a caller without
-/// credentials meets first), the Lambda authorizer that admits callers when it is the only
-/// scheme listed, and whether IAM is the only requirement (README: "Auth fails closed": every
-/// listed scheme is enforced).
+/// The auth an operation asks for, as AWS's import reads `security` (access-control notes §2):
+/// **every** scheme listed is enforced (AND, not OpenAPI's OR: AWS's export writes
+/// `[{"myAuthorizer": []}, {"api_key": []}]`), a root-level `security` applies to operations
+/// without their own. API key schemes make the key required; the rest is the caller check: one
+/// Lambda authorizer, or IAM. Two different caller checks cannot exist on AWS (a method has one
+/// authorizer): they keep the operation closed, with the strictest answer (what a caller without
+/// credentials meets first: 401 before 403).
 fn operation_auth(
     op: &Map<String, Value>,
     root_security: Option<&Value>,
     schemes: &HashMap<String, Scheme>,
 ) -> Result<OperationAuth, (String, String)> {
-    if let Some(auth) = op.get("x-amazon-apigateway-auth") {
-        let t = auth.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
-        match t.as_str() {
-            "AWS_IAM" => {
-                let alone = only_iam_schemes(op.get("security").or(root_security), schemes);
-                return Ok((Some(Auth::Iam), None, alone));
-            }
-            "NONE" | "" => {}
-            other => {
-                return Err((
-                    "x-amazon-apigateway-auth.type".to_string(),
-                    format!("unknown auth type {other:?}"),
-                ))
+    let iam_extension = match op.get("x-amazon-apigateway-auth") {
+        None => false,
+        Some(auth) => {
+            let t = auth.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+            match t.as_str() {
+                "AWS_IAM" => true,
+                "NONE" | "" => false,
+                other => return Err(("x-amazon-apigateway-auth.type".to_string(), format!("unknown auth type {other:?}"))),
             }
         }
+    };
+    let listed = listed_schemes(op.get("security").or(root_security), schemes)?;
+    let mut found = OperationAuth {
+        api_key_required: listed.iter().any(|(_, s)| s.auth == Auth::ApiKey),
+        ..OperationAuth::default()
+    };
+    let mut callers: Vec<(&str, Scheme)> = listed.into_iter().filter(|(_, s)| s.auth != Auth::ApiKey).collect();
+    if iam_extension {
+        callers.push(("x-amazon-apigateway-auth", Scheme { auth: Auth::Iam, lambda: None, cognito: None }));
     }
-    let security = op.get("security").or(root_security);
-    let Some(security) = security else { return Ok((None, None, false)) };
-    let list = security
-        .as_array()
-        .ok_or_else(|| ("security".to_string(), "must be a list".to_string()))?;
-    let mut found: Option<Auth> = None;
-    let mut listed: Vec<Scheme> = Vec::new();
+    // Authorizer (401) before IAM (403): what a caller without credentials meets first; an
+    // operation the extension makes AWS_IAM answers as IAM.
+    found.auth = callers.iter().map(|(_, s)| s.auth).reduce(|a, b| if a == Auth::Authorizer { a } else { b });
+    if iam_extension {
+        found.auth = Some(Auth::Iam);
+    }
+    found.iam_only = !callers.is_empty() && callers.iter().all(|(_, s)| s.auth == Auth::Iam);
+    match callers.as_slice() {
+        [(_, only)] => found.authorizer = only.lambda,
+        [] => {}
+        _ if found.iam_only => {}
+        several => {
+            let names: Vec<&str> = several.iter().map(|(n, _)| *n).collect();
+            found.closed = Some(format!(
+                "lists several authorizers or IAM ({}): a method has one authorizer on AWS, so requests answer as without credentials",
+                names.join(", ")));
+        }
+    }
+    Ok(found)
+}
+
+/// The distinct schemes a `security` list names, in order.
+fn listed_schemes<'a>(security: Option<&'a Value>, schemes: &HashMap<String, Scheme>)
+    -> Result<Vec<(&'a str, Scheme)>, (String, String)> {
+    let Some(security) = security else { return Ok(Vec::new()) };
+    let list = security.as_array().ok_or_else(|| ("security".to_string(), "must be a list".to_string()))?;
+    let mut listed: Vec<(&str, Scheme)> = Vec::new();
     for entry in list {
         let Some(entry) = entry.as_object() else {
             return Err(("security".to_string(), "entries must be objects".to_string()));
         };
         for name in entry.keys() {
             let scheme = schemes.get(name).copied().ok_or_else(|| {
-                (
-                    format!("security.{name}"),
-                    format!("refers to security scheme {name:?}, which the definition does not define"),
-                )
+                (format!("security.{name}"), format!("refers to security scheme {name:?}, which the definition does not define"))
             })?;
-            listed.push(scheme);
-            // Authorizer (401) before API key and IAM (403): what a caller without credentials meets first.
-            found = Some(match (found, scheme.auth) {
-                (Some(Auth::Authorizer), _) | (_, Auth::Authorizer) => Auth::Authorizer,
-                (Some(Auth::Iam), _) | (_, Auth::Iam) => Auth::Iam,
-                _ => Auth::ApiKey,
-            });
+            if !listed.iter().any(|(n, _)| n == name) {
+                listed.push((name.as_str(), scheme));
+            }
         }
     }
-    let authorizer = match listed.as_slice() {
-        [only] => only.lambda,
-        _ => None,
-    };
-    let iam_only = !listed.is_empty() && listed.iter().all(|s| s.auth == Auth::Iam);
-    Ok((found, authorizer, iam_only))
-}
-
-/// Whether a `security` list beside `x-amazon-apigateway-auth: AWS_IAM` names only `awsSigv4`
-/// schemes (or nothing): anything else (an API key, an authorizer) keeps the operation closed.
-fn only_iam_schemes(security: Option<&Value>, schemes: &HashMap<String, Scheme>) -> bool {
-    let Some(security) = security else { return true };
-    let Some(list) = security.as_array() else { return false };
-    list.iter().all(|entry| {
-        entry.as_object().is_some_and(|e| e.keys().all(|name| schemes.get(name).is_some_and(|s| s.auth == Auth::Iam)))
-    })
+    Ok(listed)
 }

@@ -489,6 +489,7 @@ pub(crate) mod test_support {
                 body: Vec::new(),
                 source_ip: "203.0.113.7".into(),
                 request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
+                extended_request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
                 now_ms: 1_795_587_628_123,
             };
             let path_only = raw_path.split('?').next().unwrap_or("").to_string();
@@ -512,6 +513,7 @@ pub(crate) mod test_support {
                 user_agent: Some("curl/8.5.0".into()),
                 authorizer: None,
                 iam: None,
+                api_key: None,
             };
             Fixture {
                 request,

@@ -12,7 +12,7 @@ use super::{
     event_body, event_headers, json, query_pairs, same_header, same_key, write_all_values_or_null,
     write_last_values_or_null, NameStyle, ProxyInput,
 };
-use crate::context::{AuthorizerFacts, FactValue, RequestContext, IDENTITY_EVENT_ORDER, PROXY_EVENT_ORDER};
+use crate::context::{AuthorizerFacts, FactValue, RequestContext, PROXY_EVENT_ORDER};
 
 /// The 1.0 event's keys, in AWS's order (the REQUEST authorizer's event reuses the first ten).
 pub const EVENT_KEYS: [&str; 12] = [
@@ -107,9 +107,20 @@ fn request_context(out: &mut String, input: &ProxyInput) {
 }
 
 /// `authorizer` of a Lambda authorizer: `principalId`, the answer's context (strings), then
-/// `integrationLatency` (README: "Authorizers").
+/// `integrationLatency` (README: "Authorizers"); of a Cognito authorizer `{"claims": {...}}` only
+/// (README: "Cognito user pool authorizers").
 fn authorizer(out: &mut String, a: &AuthorizerFacts) {
     out.push('{');
+    if let Some(claims) = &a.claims {
+        json::field(out, "claims");
+        out.push('{');
+        for (k, v) in claims {
+            json::key(out, k);
+            json::string(out, v);
+        }
+        out.push_str("}}");
+        return;
+    }
     json::field(out, "principalId");
     json::string(out, &a.principal_id);
     for (k, v) in &a.context {
@@ -121,11 +132,11 @@ fn authorizer(out: &mut String, a: &AuthorizerFacts) {
     out.push('}');
 }
 
-/// `identity`, keys in [`IDENTITY_EVENT_ORDER`]: unauthenticated, everything `null` but
+/// `identity`, keys in [`RequestContext::identity_event_order`]: unauthenticated, everything `null` but
 /// `sourceIp` and `userAgent` (README: "Lambda proxy (AWS_PROXY)").
 fn identity(out: &mut String, c: &RequestContext) {
     out.push('{');
-    for field in IDENTITY_EVENT_ORDER {
+    for field in c.identity_event_order() {
         json::field(out, field.key);
         json::opt_string(out, (field.value)(c));
     }

@@ -81,15 +81,18 @@ pub struct OperationPlan {
     /// that reaches its function from this deployment. `None` with an authorizer listed: it
     /// cannot be called, and the operation answers as without credentials (fails closed).
     pub authorizer: Option<(usize, LambdaPlan)>,
+    /// The operation's Cognito check; `None` with a Cognito authorizer listed: none of its pools
+    /// is verified by Envoy, and the operation answers as without credentials (fails closed).
+    pub cognito: Option<crate::authorizer::cognito::CognitoPlan>,
 }
 
 impl OperationPlan {
     const NOTHING: OperationPlan =
-        OperationPlan { target: Plan::Local, needs_body: false, needs_details: false, authorizer: None };
+        OperationPlan { target: Plan::Local, needs_body: false, needs_details: false, authorizer: None, cognito: None };
 
     fn of(i: &Integration, target: Plan) -> OperationPlan {
         let needs_details = i.kind != IntegrationType::Mock || i.needs.details();
-        OperationPlan { target, needs_body: reads_body(i), needs_details, authorizer: None }
+        OperationPlan { target, needs_body: reads_body(i), needs_details, authorizer: None, cognito: None }
     }
 }
 
@@ -176,6 +179,7 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
             }
         }
     }
+    cognito_plans(config, &mut plans, &mut warnings);
     if config.iam_keys.is_some() {
         for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
             for (_, slot) in dep.api.operations.iter().zip(out.iter_mut()).filter(|(op, _)| op.iam_only) {
@@ -188,6 +192,24 @@ pub fn compile_all(config: &Config) -> Result<Plans, ConfigError> {
     }
     let resource_policies = config.deployments.iter().map(resource_policy).collect::<Result<_, _>>()?;
     Ok(Plans { plans, resource_policies, warnings })
+}
+
+/// Each Cognito operation's check (README: "Cognito user pool authorizers"); one whose pools Envoy
+/// does not verify stays closed, with a warning.
+fn cognito_plans(config: &Config, plans: &mut [Vec<OperationPlan>], warnings: &mut Vec<String>) {
+    for (dep, out) in config.deployments.iter().zip(plans.iter_mut()) {
+        for (op, slot) in dep.api.operations.iter().zip(out.iter_mut()) {
+            let Some(requirement) = &op.cognito else { continue };
+            let Some(authorizer) = dep.api.cognito_authorizers.get(requirement.authorizer) else { continue };
+            match crate::authorizer::cognito::CognitoPlan::compile(requirement, authorizer, &config.cognito_user_pools) {
+                // The adapter reads the clock for the token's expiry itself (no need for the
+                // caller's address: a resource policy makes every request read it anyway).
+                Ok(plan) => slot.cognito = Some(plan),
+                Err(why) => warnings.push(format!(
+                    "deployment {:?}: {}: {why}: requests answer 401 Unauthorized", dep.name, op.name)),
+            }
+        }
+    }
 }
 
 /// A deployment's resource policy; one that does not parse refuses the configuration, as AWS's

@@ -44,6 +44,7 @@ fn fx(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Fx {
             body: body.to_vec(),
             source_ip: "10.0.0.9".into(),
             request_id: "rid-1".into(),
+            extended_request_id: "rid-1".into(),
             now_ms: NOW,
         },
         ctx: RequestContext {

@@ -13,6 +13,7 @@ pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 pub const BUFFER_REQUEST_BODY: u32 = 0;
 pub const BUFFER_RESPONSE_BODY: u32 = 1;
 pub const BUFFER_HTTP_CALL_RESPONSE_BODY: u32 = 4;
+pub const BUFFER_GRPC_RECEIVE: u32 = 5;
 pub const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 
 pub const LOG_DEBUG: u32 = 1;
@@ -70,6 +71,14 @@ extern "C" {
         buffer_data: *const u8,
         buffer_size: usize,
     ) -> u32;
+    fn proxy_get_shared_data(
+        key_data: *const u8,
+        key_size: usize,
+        return_value_data: *mut *mut u8,
+        return_value_size: *mut usize,
+        return_cas: *mut u32,
+    ) -> u32;
+    fn proxy_set_shared_data(key_data: *const u8, key_size: usize, value_data: *const u8, value_size: usize, cas: u32) -> u32;
     fn proxy_send_local_response(
         status_code: u32,
         status_code_details_data: *const u8,
@@ -236,4 +245,32 @@ pub fn record_metric(id: u32, value: u64) -> u32 {
 pub fn set_tick_period(period_ms: u32) -> u32 {
     // SAFETY: no pointers are passed.
     unsafe { proxy_set_tick_period_milliseconds(period_ms) }
+}
+
+/// ABI statuses the shared-data calls return besides Ok.
+pub const STATUS_NOT_FOUND: u32 = 1;
+pub const STATUS_CAS_MISMATCH: u32 = 8;
+
+/// A shared-data entry of this VM's `vm_id` and its CAS token: `Ok(None)` when there is none,
+/// `Err(status)` when the host refuses. (The SDK's `get_shared_data` panics on any other status.)
+pub fn shared_data(key: &str) -> Result<Option<(Vec<u8>, u32)>, u32> {
+    let mut data = null_mut();
+    let mut size = 0;
+    let mut cas = 0;
+    // SAFETY: out-pointers are valid; on Ok the host hands us an allocation we now own.
+    unsafe {
+        match proxy_get_shared_data(key.as_ptr(), key.len(), &mut data, &mut size, &mut cas) {
+            0 => Ok(Some((take(data, size), cas))),
+            STATUS_NOT_FOUND => Ok(None),
+            status => Err(status),
+        }
+    }
+}
+
+/// Writes a shared-data entry if its CAS token is still `cas` (0: unconditionally; Envoy also
+/// writes an absent entry whatever the token). Returns the host's status: 0 Ok,
+/// [`STATUS_CAS_MISMATCH`] when another VM wrote it since it was read.
+pub fn set_shared_data(key: &str, value: &[u8], cas: u32) -> u32 {
+    // SAFETY: the pointer/length pairs describe live buffers for the duration of the call.
+    unsafe { proxy_set_shared_data(key.as_ptr(), key.len(), value.as_ptr(), value.len(), cas) }
 }

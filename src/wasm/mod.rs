@@ -1,6 +1,7 @@
 //! The proxy-wasm adapter: reads the request from Envoy, asks the core, does what it says.
 
 mod host;
+mod shared;
 mod stats;
 
 use std::rc::Rc;
@@ -56,6 +57,8 @@ impl RootContext for Root {
         match Gateway::from_bytes(&bytes) {
             Ok(mut gateway) => {
                 gateway.credentials = credentials();
+                // Every worker's VM counts in the process's shared data (README: "Throttling").
+                gateway.counters = Box::new(shared::SharedData::default());
                 for w in &gateway.config.warnings {
                     host::log(host::LOG_WARN, &format!("apigateway: {w}"));
                 }
@@ -88,6 +91,7 @@ impl RootContext for Root {
             tally: Tally::default(),
             pending: None,
             authorizing: None,
+            limiting: None,
             calling: None,
             proxied: None,
             response: ResponsePath::default(),
@@ -108,6 +112,8 @@ struct Filter {
     pending: Option<(Routed, Request)>,
     /// A request waiting for its authorizer's answer (its head, and any body, held by Envoy).
     authorizing: Option<(Routed, Request, Pending)>,
+    /// A request waiting for the rate limit service's answer (global mode).
+    limiting: Option<(Routed, Request)>,
     /// A request waiting for its callout, with the template variables its response needs.
     calling: Option<(Routed, Request, Option<Box<Env>>)>,
     /// A request Envoy's router is streaming to its upstream (HTTP_PROXY).
@@ -136,6 +142,33 @@ fn credentials() -> Option<Credentials> {
 }
 
 impl Context for Filter {
+    fn on_grpc_call_response(&mut self, _token: u32, status_code: u32, response_size: usize) {
+        let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.limiting.take()) else {
+            return;
+        };
+        let body = if status_code == 0 {
+            host::buffer(host::BUFFER_GRPC_RECEIVE, response_size).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let action = match gateway.on_rate_limit_answer(&routed, &request, status_code, &body) {
+            Ok(log) => {
+                if let Some(line) = log {
+                    host::log(host::LOG_WARN, &format!("apigateway: {line}"));
+                }
+                self.integrate(&gateway, routed, request)
+            }
+            Err(reply) => self.reply(reply),
+        };
+        if matches!(action, Action::Continue) {
+            // The request was held for the rate limit service: let it go on to Envoy's router.
+            let status = host::resume_request();
+            if status != 0 {
+                host::log(host::LOG_ERROR, &format!("apigateway: resuming the request failed ({status})"));
+            }
+        }
+    }
+
     fn on_http_call_response(&mut self, _token: u32, num_headers: usize, body_size: usize, _trailers: usize) {
         if let (Some(gateway), Some((routed, request, pending))) = (self.gateway.clone(), self.authorizing.take()) {
             let answer = CallAnswer::read(num_headers, || {
@@ -249,6 +282,17 @@ fn fill_details(request: &mut Request) {
     request.now_ms = now_ms();
 }
 
+/// The payload Envoy's `jwt_authn` verified under one of `issuers` (its dynamic metadata, written
+/// only after verification: README "Cognito user pool authorizers"); no host call for an
+/// operation without a Cognito authorizer (`issuers` empty).
+fn verified_payload(issuers: &[String]) -> Option<Box<crate::authorizer::cognito::VerifiedPayload>> {
+    use crate::authorizer::cognito::{VerifiedPayload, JWT_AUTHN_NAMESPACE};
+    issuers.iter().find_map(|issuer| {
+        host::property(&["metadata", "filter_metadata", JWT_AUTHN_NAMESPACE, issuer])
+            .map(|bytes| Box::new(VerifiedPayload { issuer: issuer.clone(), bytes }))
+    })
+}
+
 fn source_ip() -> String {
     host::property(&["source", "address"])
         .map(|raw| crate::request_path::source_ip(&String::from_utf8_lossy(&raw)))
@@ -291,8 +335,37 @@ impl Filter {
             .map_err(|status| format!("{status:?}"))
     }
 
-    /// Runs the integration of a routed request whose body (if any) is in `request`.
+    /// After the authorizer or IAM: the API key step ([`Gateway::admit_api_key`]); in global mode
+    /// the rate limit service is asked next (README: "Throttling"), then the integration runs.
     fn run(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
+        let routed = match gateway.admit_api_key(routed, &request) {
+            Ok(routed) => routed,
+            Err(reply) => return self.reply(reply),
+        };
+        let Some(call) = gateway.rate_limit_call(&routed) else {
+            return self.integrate(gateway, routed, request);
+        };
+        let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
+        // The SDK's dispatch_grpc_call registers the token its dispatcher needs for the callback;
+        // Envoy 1.40 returns only Ok, ParseFailure (unknown cluster) and InternalFailure, which
+        // it maps to errors.
+        let sent = proxy_wasm::hostcalls::dispatch_grpc_call(&call.cluster, crate::throttle::global::SERVICE,
+            crate::throttle::global::METHOD, vec![], Some(&call.message), timeout);
+        match sent {
+            Ok(_) => {
+                self.limiting = Some((routed, request));
+                Action::Pause
+            }
+            Err(status) => {
+                host::log(host::LOG_WARN, &format!(
+                    "apigateway: the rate limit call to cluster {:?} was not sent ({status:?}): admitted", call.cluster));
+                self.integrate(gateway, routed, request)
+            }
+        }
+    }
+
+    /// Runs the integration of a routed request whose body (if any) is in `request`.
+    fn integrate(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
         match gateway.finish(&routed, &request) {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
@@ -348,7 +421,8 @@ impl HttpContext for Filter {
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
-        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id());
+        let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id(),
+            self.response.apigw_id().to_string());
         let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -370,10 +444,21 @@ impl HttpContext for Filter {
         }
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
-            Start::Routed(routed) => {
+            Start::Routed(mut routed) => {
                 self.tally.routed(gateway.metrics.series(deployment, routed.operation));
                 if !details_always && gateway.needs_details(&routed) {
                     fill_details(&mut request);
+                } else if request.now_ms == 0 && gateway.throttles(&routed) {
+                    // The buckets refill by the host's clock.
+                    request.now_ms = now_ms();
+                }
+                let token_keys = gateway.verified_token_keys(&routed);
+                if !token_keys.is_empty() {
+                    routed.verified = verified_payload(token_keys);
+                    // The token's expiry is checked against the request time.
+                    if request.now_ms == 0 {
+                        request.now_ms = now_ms();
+                    }
                 }
                 if routed.needs_body && !end_of_stream {
                     self.pending = Some((routed, request));
@@ -449,8 +534,9 @@ impl HttpContext for Filter {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        if self.authorizing.is_some() {
-            // Held until the authorizer answers: continuing here would send the head upstream.
+        if self.authorizing.is_some() || self.limiting.is_some() {
+            // Held until the authorizer or the rate limit service answers: continuing here would
+            // send the head upstream.
             return Action::Pause;
         }
         if self.pending.is_none() {

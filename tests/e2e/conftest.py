@@ -32,7 +32,7 @@ def free_port():
 class Envoy:
     """One Envoy process with a config; stopped by `stop()`."""
 
-    def __init__(self, config, name="envoy", env=None):
+    def __init__(self, config, name="envoy", env=None, concurrency=1):
         self.dir = tempfile.mkdtemp(prefix=f"apigw-{name}-")
         self.config_path = os.path.join(self.dir, "envoy.json")
         with open(self.config_path, "w", encoding="utf-8") as f:
@@ -41,7 +41,7 @@ class Envoy:
         self.admin = config["admin"]["address"]["socket_address"]["port_value"]
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [ENVOY, "-c", self.config_path, "--concurrency", "1", "--log-level", "warn",
+            [ENVOY, "-c", self.config_path, "--concurrency", str(concurrency), "--log-level", "warn",
              "--component-log-level", "wasm:info", "--use-dynamic-base-id"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
@@ -109,9 +109,12 @@ class Gateway:
 
 
 def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=False, extra=None,
-                  clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False):
+                  clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False, concurrency=1,
+                  before=()):
     """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway. With
-    `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials)."""
+    `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials);
+    `concurrency` its worker threads; `before`: HTTP filters ahead of the wasm filter (Envoy's
+    jwt_authn for Cognito user pools)."""
     port, admin = free_port(), free_port()
     cfg = apigw.plugin_config(definition, stage, stage_variables or {}, stage_prefix,
                               origins_to_clusters=origins, lambda_url=lambda_url, extra=extra,
@@ -120,8 +123,8 @@ def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=F
     if lambda_url:
         c = apigw.cluster("lambda", lambda_url)
         clusters.append(apigw.envoy_signing(c, "lambda", "us-east-1") if envoy_signs_lambda else c)
-    config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1")
-    envoy = Envoy(config, env=env).wait_ready()
+    config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1", before=before)
+    envoy = Envoy(config, env=env, concurrency=concurrency).wait_ready()
     return Gateway(envoy, port)
 
 

@@ -1,5 +1,6 @@
 """Peers for the HTTP/HTTP_PROXY and AWS integration end-to-end tests: the echo backend
-(scripts/echo_backend.py) and a moto server that checks SigV4 signatures.
+(scripts/echo_backend.py), a moto server that checks SigV4 signatures, and moto's Cognito
+(CognitoIdp) for the Cognito user pool authorizers.
 
 moto authenticates requests once `INITIAL_NO_AUTH_ACTION_COUNT` unauthenticated actions have
 run: the fixture spends exactly those on creating an IAM user with an allow-all policy and its
@@ -21,6 +22,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Unauthenticated setup actions: iam CreateUser, PutUserPolicy, CreateAccessKey.
 SETUP_ACTIONS = 3
+# The password of CognitoIdp's users.
+PASSWORD = "Passw0rd!long"
 
 
 class EchoBackend:
@@ -121,3 +124,68 @@ def gateway_headers(echo_doc):
     """The echo's header names, lower-case, in order, without those Envoy adds itself."""
     return [k.lower() for k, _ in echo_doc["headers"]
             if not k.lower().startswith(ENVOY_ADDED)]
+
+
+class CognitoIdp:
+    """moto's server (no signature checks: InitiateAuth and the key set are unsigned on AWS too)
+    with a user pool, an app client and a user; `other` is a second pool with its own user."""
+
+    def __init__(self):
+        import boto3
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(_moto_command() + ["-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while True:
+            try:
+                requests.get(self.url + "/moto-api/", timeout=1)
+                break
+            except requests.RequestException:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("moto_server did not start")
+                time.sleep(0.1)
+        self.idp = boto3.client("cognito-idp", endpoint_url=self.url, region_name=REGION,
+                                aws_access_key_id="test", aws_secret_access_key="test")
+        self.pool, self.client = self.make_pool("main", "alice", groups=["admins"])
+        self.other_pool, self.other_client = self.make_pool("other", "bob", sign_up=True)
+
+    def make_pool(self, name, user, groups=(), sign_up=False):
+        """A pool, its app client and `user`: made by an admin, or signed up by the user and
+        confirmed by an admin (`sign_up`)."""
+        idp = self.idp
+        pool = idp.create_user_pool(PoolName=name, Schema=[
+            {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+        client = idp.create_user_pool_client(
+            UserPoolId=pool["Id"], ClientName=f"{name}-app", ReadAttributes=["email", "email_verified", "custom:role"],
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]
+        attributes = [{"Name": "email", "Value": f"{user}@example.com"}, {"Name": "custom:role", "Value": "admin"}]
+        if sign_up:
+            idp.sign_up(ClientId=client["ClientId"], Username=user, Password=PASSWORD, UserAttributes=attributes)
+            idp.admin_confirm_sign_up(UserPoolId=pool["Id"], Username=user)
+        else:
+            idp.admin_create_user(UserPoolId=pool["Id"], Username=user, MessageAction="SUPPRESS",
+                                  UserAttributes=attributes + [{"Name": "email_verified", "Value": "true"}])
+            idp.admin_set_user_password(UserPoolId=pool["Id"], Username=user, Password=PASSWORD, Permanent=True)
+        for g in groups:
+            idp.create_group(UserPoolId=pool["Id"], GroupName=g)
+            idp.admin_add_user_to_group(UserPoolId=pool["Id"], Username=user, GroupName=g)
+        return pool, client
+
+    def login(self, user="alice", pool=None, client=None):
+        """(ID token, access token) from a USER_PASSWORD_AUTH login."""
+        client = client or self.client
+        out = self.idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
+        return out["IdToken"], out["AccessToken"]
+
+    def admin_login(self):
+        out = self.idp.admin_initiate_auth(UserPoolId=self.pool["Id"], ClientId=self.client["ClientId"],
+                                           AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                           AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+        return out["AuthenticationResult"]["IdToken"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)

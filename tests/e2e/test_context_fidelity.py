@@ -54,6 +54,7 @@ def fidelity_api(down_origin):
             "/headers": {"post": mock(HEADERS_TEMPLATE)},
             "/noint": {"get": {}},
             "/mapped-id": {"get": mock("{}", {"method.response.header.x-amz-apigw-id": "'mine'"})},
+            "/extended-id": {"get": mock("$context.extendedRequestId|$context.requestId")},
             "/body": {"post": mock("$input.body")},
             "/down/{proxy+}": {"get": {"x-amazon-apigateway-integration": {
                 "type": "http_proxy", "httpMethod": "GET", "uri": down_origin + "/{proxy}",
@@ -137,6 +138,14 @@ def test_apigw_id_is_the_gateways(fidelity):
     r = fidelity.request("GET", "/mapped-id")
     assert (r.status_code, r.content) == (200, b"{}")
     assert assert_ids(r) != "mine"
+
+
+# $context.extendedRequestId is the request's x-amz-apigw-id, as on AWS (AWS docs, $context:
+# "the extended ID that API Gateway generates"; the id the x-amz-apigw-id header carries).
+def test_extended_request_id_is_the_apigw_id(fidelity):
+    r = fidelity.request("GET", "/extended-id")
+    assert r.status_code == 200, r.content
+    assert r.text == f"{assert_ids(r)}|{r.headers['x-amzn-RequestId']}"
 
 
 def raw_post(port, path, length):

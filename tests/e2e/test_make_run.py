@@ -16,7 +16,7 @@ import time
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest import CHECKER, ENVOY, ROOT, WASM, free_port
+from conftest import CHECKER, ENVOY, ROOT, WASM, apigw, free_port
 
 
 def start_run(port, log):
@@ -84,6 +84,14 @@ def test_two_make_runs_serve_at_once():
             assert sorted(os.listdir(out)) == ["clusters.json", "envoy.json", "filter.json", "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
+            # The demo's Cognito route: each run its own pool in its own moto, the token in its banner.
+            token = re.search(r"-H 'Authorization: ([A-Za-z0-9_.-]+)' http://localhost:\d+/me", banner)
+            assert token, banner
+            r = requests.get(url + "/me", headers={"Authorization": token.group(1)}, timeout=10)
+            assert r.status_code == 200, r.text
+            assert (r.json()["username"], r.json()["role"]) == ("demo", "admin")
+            r = requests.get(url + "/me", timeout=10)
+            assert (r.status_code, r.content) == (401, b'{"message":"Unauthorized"}')
             admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", banner)
             assert admin, banner
             assert f"Serving envoy/demo-api.yaml (stage 'prod') on http://localhost:{port}" in banner
@@ -268,3 +276,49 @@ def test_make_run_demo_protected_routes():
         os.unlink(log.name)
         shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
     assert proc.returncode == 0
+
+
+# --- STAGE_SETTINGS -------------------------------------------------------------------------------
+
+GET_STAGE = {"stageName": "prod", "deploymentId": "rbh1fj", "cacheClusterEnabled": False,
+             "methodSettings": {"*/*": {"throttlingBurstLimit": 1000, "throttlingRateLimit": 500.0,
+                                        "loggingLevel": "INFO", "metricsEnabled": True},
+                                "~1pets~1{petId}/GET": {"throttlingBurstLimit": 5, "throttlingRateLimit": 2.5}},
+             "tracingEnabled": False, "createdDate": 1460682074, "lastUpdatedDate": 1466802961}
+
+
+# `make run STAGE_SETTINGS=<file>` (or the JSON itself) passes the `aws apigateway get-stage` output
+# unchanged as the plugin configuration's stageSettings; empty is none; a file the filter cannot
+# use stops make run with exit code 2 and the checker's line naming the key and the field.
+def test_make_run_stage_settings(tmp_path):
+    path = tmp_path / "stage.json"
+    path.write_text(json.dumps(GET_STAGE))
+    assert generate(tmp_path, "file", LOCAL_SERVICES="no", STAGE_SETTINGS=str(path))["stageSettings"] == GET_STAGE
+    assert generate(tmp_path, "text", LOCAL_SERVICES="no",
+                    STAGE_SETTINGS=json.dumps(GET_STAGE))["stageSettings"] == GET_STAGE
+    assert "stageSettings" not in generate(tmp_path, "none", LOCAL_SERVICES="no", STAGE_SETTINGS="")
+    bad = dict(GET_STAGE, methodSettings={"~1pets~1{id}/GET": {"throttlingRateLimit": 1}})
+    path.write_text(json.dumps(bad))
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", STAGE_SETTINGS=str(path))
+    assert r.returncode == 2, r.stderr
+    assert ('error: invalid definition: deployment "prod": field stageSettings.methodSettings.~1pets~1{id}/GET: '
+            'no method GET /pets/{id} in the definition') in r.stderr
+    r = generate(tmp_path, "missing", LOCAL_SERVICES="no", STAGE_SETTINGS=str(tmp_path / "none.json"))
+    assert r.returncode == 2 and "make run: STAGE_SETTINGS: [Errno 2] No such file or directory" in r.stderr, r.stderr
+
+
+# `make run GLOBAL_RATE_LIMIT=<host:port>`: an HTTP/2 cluster for the rate limit service and the
+# plugin configuration's globalRateLimit naming it; a value that is not host:port stops make run.
+def test_make_run_global_rate_limit(tmp_path):
+    cfg = generate(tmp_path, "global", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="127.0.0.1:8081")
+    assert cfg["globalRateLimit"] == {"cluster": "apigw_ratelimit"}
+    with open(tmp_path / "global" / "envoy.json", encoding="utf-8") as f:
+        clusters = {c["name"]: c for c in apigw.inlined(json.load(f))["static_resources"]["clusters"]}
+    rls = clusters["apigw_ratelimit"]
+    assert rls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"] == {
+        "socket_address": {"address": "127.0.0.1", "port_value": 8081}}
+    options = rls["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert options["explicit_http_config"] == {"http2_protocol_options": {}}
+    assert "globalRateLimit" not in generate(tmp_path, "local", LOCAL_SERVICES="no")
+    r = generate(tmp_path, "bad", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="nowhere")
+    assert r.returncode == 2 and "make run: GLOBAL_RATE_LIMIT 'nowhere' is not host:port" in r.stderr, r.stderr

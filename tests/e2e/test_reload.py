@@ -343,7 +343,8 @@ def test_istio_wasmplugin_update(tmp_path):
     push(plugin, 1)
     apigw.write_atomically(clusters_path, apigw.cluster_config([], 1))
     port, admin = free_port(), free_port()
-    envoy = Envoy(apigw.watched_envoy_config(filter_path, clusters_path, port, admin, "sidecar", "127.0.0.1", name),
+    filters = [apigw.discovered_filter(name, filter_path, apigw.WASM_TYPE)]
+    envoy = Envoy(apigw.watched_envoy_config(filters, clusters_path, port, admin, "sidecar", "127.0.0.1"),
                   "istio").wait_ready()
     url = f"http://127.0.0.1:{port}/pets/7"
     try:

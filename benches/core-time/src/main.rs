@@ -44,6 +44,7 @@ fn handle(gateway: &Gateway, raw_headers: &[u8]) -> Result<u16, String> {
         path: pseudo(":path"),
         source_ip: "127.0.0.1".into(),
         request_id: "c0ffee00-0000-4000-8000-000000000000".into(),
+        extended_request_id: "F3mG2EhRvHcEK7w=".into(),
         now_ms: 1_764_000_000_000,
         body: Vec::new(),
         headers,
@@ -108,6 +109,7 @@ fn event_request() -> (Request, RequestContext) {
         body: body.into_bytes(),
         source_ip: "203.0.113.7".into(),
         request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
+        extended_request_id: "F3mG2EhRvHcEK7w=".into(),
         now_ms: 1_764_000_000_000,
     };
     let context = RequestContext {
