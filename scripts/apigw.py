@@ -128,7 +128,11 @@ def load_definition(path, params=None, region="us-east-1", account_id=None):
         try:
             doc = yaml.load(text, Loader=_cfn_loader(yaml))  # noqa: S506 (safe loader subclass)
         except yaml.YAMLError as e:
-            raise DefinitionError(f"{path} is neither JSON nor YAML: {e}") from e
+            # One line, as every refusal make run prints: the problem and where.
+            mark = getattr(e, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise DefinitionError(f"{path} is neither JSON nor YAML: {problem}{where}") from e
     if not isinstance(doc, dict):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
@@ -154,7 +158,9 @@ def parse_pairs(text):
 # --- targets ---------------------------------------------------------------------------------
 
 def _operations(doc):
-    for path, item in (doc.get("paths") or {}).items():
+    paths = doc.get("paths")
+    # Anything but an object is the checker's to refuse, with the filter's own message.
+    for path, item in (paths if isinstance(paths, dict) else {}).items():
         if not isinstance(item, dict):
             continue
         for method, op in item.items():
@@ -514,16 +520,113 @@ def gateway_routes():
     }]
 
 
+# The filter's metrics carry their labels in their names, `<label>=.=<value>;.;` (src/metrics.rs);
+# Envoy's tag extraction takes each out of the name into a label of /stats/prometheus
+# (README: "Metrics"). Each regex's first group is what is taken out, its second the label's value.
+METRIC_LABELS = ["api", "stage", "resource", "method"]
+
+
+def stats_config():
+    tags = []
+    for i, label in enumerate(METRIC_LABELS):
+        before = "".join(rf"{other}=\.=.*?;\.;" for other in METRIC_LABELS[:i])
+        tags.append({"tag_name": label, "regex": rf"^wasmcustom\.apigateway\.{before}({label}=\.=(.*?);\.;)"})
+    return {"stats_tags": tags}
+
+
 def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0", before=()):
     """`before`: HTTP filters ahead of the wasm filter (jwt_authn for Cognito user pools)."""
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "stats_config": stats_config(),
         "static_resources": {
             "listeners": [listener(FILTER_NAME, port, [*before, wasm_filter(wasm_path, json.dumps(plugin_cfg))],
                                    gateway_routes(), address)],
             "clusters": clusters,
         },
     }
+
+
+# --- configuration Envoy watches (make run) ----------------------------------------------------
+# `make run` serves with the filter's configuration and the clusters in files Envoy watches: the
+# filter through extension config discovery (ECDS), the clusters through cluster discovery (CDS),
+# both from the filesystem. Writing a new file (by rename: Envoy watches for the file being moved
+# into place) applies it without a restart: connections stay open and requests under way finish
+# with the configuration they started with (README: "Changes while it serves").
+
+EXTENSION_CONFIG_TYPE = "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
+CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+# The HTTP filters make run's Envoy discovers, by type: the name each has in a static config.
+FILTER_NAMES = {
+    WASM_TYPE: "envoy.filters.http.wasm",
+    "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication": "envoy.filters.http.jwt_authn",
+}
+
+
+def discovery_response(version, type_url, resources):
+    """A file for a filesystem xDS subscription: an envoy.service.discovery.v3.DiscoveryResponse."""
+    return {"version_info": str(version), "type_url": type_url,
+            "resources": [dict({"@type": type_url}, **r) for r in resources]}
+
+
+def extension_config(name, http_filter, version):
+    """An HTTP filter (`{"name", "typed_config"}`, as written inline) as an ECDS resource: an
+    envoy.config.core.v3.TypedExtensionConfig named `name`."""
+    return discovery_response(version, EXTENSION_CONFIG_TYPE, [{"name": name, "typed_config": http_filter["typed_config"]}])
+
+
+def cluster_config(clusters, version):
+    return discovery_response(version, CLUSTER_TYPE, clusters)
+
+
+def path_source(path):
+    return {"path_config_source": {"path": path}, "resource_api_version": "V3"}
+
+
+def discovered_filter(name, path, type_url):
+    """An HTTP filter whose configuration Envoy reads from `path` (ECDS) and takes up again each
+    time a new file is renamed into place."""
+    return {"name": name, "config_discovery": {"config_source": path_source(path), "type_urls": [type_url]}}
+
+
+def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0"):
+    """An Envoy bootstrap whose listener is fixed (the port needs a restart), its HTTP filters
+    `filters` (`discovered_filter`s, in chain order, before the router) and its clusters read from
+    `clusters_path` (CDS)."""
+    return {
+        # Envoy's xDS subscriptions need a node id and cluster, even from files.
+        "node": {"id": node_id, "cluster": FILTER_NAME},
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "stats_config": stats_config(),
+        "dynamic_resources": {"cds_config": path_source(clusters_path)},
+        "static_resources": {"listeners": [listener(FILTER_NAME, port, list(filters), gateway_routes(), address)]},
+    }
+
+
+def inlined(config):
+    """A `watched_envoy_config` with what its files hold now written in: the static config it
+    serves (the filters under their usual names, the clusters under static_resources)."""
+    config = json.loads(json.dumps(config))
+    hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    for i, f in enumerate(hcm["http_filters"]):
+        if "config_discovery" in f:
+            with open(f["config_discovery"]["config_source"]["path_config_source"]["path"], encoding="utf-8") as fh:
+                typed = json.load(fh)["resources"][0]["typed_config"]
+            hcm["http_filters"][i] = {"name": FILTER_NAMES.get(typed["@type"], f["name"]), "typed_config": typed}
+    with open(config["dynamic_resources"]["cds_config"]["path_config_source"]["path"], encoding="utf-8") as fh:
+        clusters = [{k: v for k, v in c.items() if k != "@type"} for c in json.load(fh)["resources"]]
+    config["static_resources"]["clusters"] = clusters
+    del config["dynamic_resources"], config["node"]
+    return config
+
+
+def write_atomically(path, obj):
+    """Writes JSON to `path` by rename, so a reader (Envoy) never sees half a file."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
 
 
 def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", stage_variables_text="",
@@ -535,8 +638,17 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
     region. All three are in its method ARNs. `extra`: more plugin configuration keys. A definition
     with Cognito user pool authorizers gets Envoy's jwt_authn filter for its pools, their keys
     from `cognito_jwks` (JWKS text) when given, else fetched (`cognito_jwks_url`)."""
+    cfg, clusters, before = build_parts(definition_path, stage, stage_variables_text, stage_prefix, region,
+                                        cfn_params, api_id, account_id, extra, cognito_jwks)
+    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address, before)
+
+
+def build_parts(definition_path, stage="prod", stage_variables="", stage_prefix="optional", region=None,
+                cfn_params=None, api_id=None, account_id=None, extra=None, cognito_jwks=None):
+    """(plugin config, clusters, the HTTP filters ahead of the wasm filter) for a definition file,
+    as `build` describes; `stage_variables` is `k=v,...` text or a dict."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    stage_variables = parse_pairs(stage_variables_text)
+    stage_variables = dict(stage_variables) if isinstance(stage_variables, dict) else parse_pairs(stage_variables)
     doc = load_definition(definition_path, cfn_params, region, account_id)
     origins = http_origins(doc, stage_variables)
     mapping = {o: cluster_name(o) for o in origins}
@@ -558,4 +670,4 @@ def build(definition_path, wasm_path, port=8080, admin_port=9901, stage="prod", 
         ids["cognitoUserPools"] = [p["id"] for p in pools]
     cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra={**ids, **(extra or {})},
                         aws_urls=aws_urls)
-    return cfg, envoy_config(wasm_path, cfg, port, admin_port, clusters, address, before)
+    return cfg, clusters, before

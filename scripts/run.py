@@ -12,6 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import apigw  # noqa: E402
+import reload  # noqa: E402
 
 
 def example_path(path):
@@ -72,13 +73,13 @@ def local_ports(a, count=3):
 
 def start_demo_services(a, children, start=True):
     """The demo's HTTP backend (scripts/echo_backend.py) and, when moto is installed, an SQS for
-    its AWS integration; returns the stage variables with `backend` pointing at the echo service."""
+    its AWS integration; returns the stage variables they give by default (`backend`, the echo
+    service), which STAGE_VARIABLES may override."""
     _, echo_port, moto_port = a.local_ports
-    variables = apigw.parse_pairs(a.stage_variables)
-    variables.setdefault("backend", f"127.0.0.1:{echo_port}")
+    defaults = {"backend": f"127.0.0.1:{echo_port}"}
     os.environ.setdefault("AWS_ENDPOINT_URL_SQS", f"http://127.0.0.1:{moto_port}")
     if not start:
-        return ",".join(f"{k}={v}" for k, v in variables.items())
+        return defaults
     echo = subprocess.Popen([sys.executable, os.path.join(HERE, "echo_backend.py"),
                              "--port", str(echo_port)], stdout=subprocess.PIPE, text=True)
     echo.stdout.readline()
@@ -88,7 +89,7 @@ def start_demo_services(a, children, start=True):
         import boto3  # noqa: PLC0415
         import requests  # noqa: PLC0415
     except ImportError:
-        return ",".join(f"{k}={v}" for k, v in variables.items())
+        return defaults
     moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     moto.describe = f"SQS (moto): http://127.0.0.1:{moto_port}, queue demo-queue"
@@ -103,7 +104,7 @@ def start_demo_services(a, children, start=True):
     boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="demo",
                  aws_secret_access_key="demo").create_queue(QueueName="demo-queue")
     demo_user_pool(a, url)
-    return ",".join(f"{k}={v}" for k, v in variables.items())
+    return defaults
 
 
 def demo_user_pool(a, url):
@@ -134,9 +135,14 @@ def cognito_jwks(path):
     fetching them (README: "Cognito user pool authorizers"), or nothing."""
     if not path:
         return None
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    keys = json.loads(text).get("keys")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        keys = json.loads(text).get("keys")
+    except OSError as e:
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: cannot read it: {e.strerror}") from e
+    except (ValueError, AttributeError) as e:
+        raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})") from e
     if not isinstance(keys, list):
         raise apigw.DefinitionError(f"COGNITO_JWKS {path}: not a JWKS document ({{\"keys\": [...]}})")
     return text
@@ -185,29 +191,41 @@ def identifier(what):
     return parse
 
 
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as e:
+        raise apigw.DefinitionError(f"cannot read {path}: {e.strerror}") from e
+    except ValueError as e:
+        raise apigw.DefinitionError(f"{path} is not JSON: {e}") from e
+
+
 def iam_keys(path):
-    """`IAM_KEYS=<file>`: the plugin configuration's `iamKeys` (README: "IAM"), or nothing."""
-    if not path:
-        return None
-    with open(path, encoding="utf-8") as f:
-        return {"iamKeys": json.load(f)}
+    """`IAM_KEYS=<file>`: the plugin configuration's `iamKeys` (README: "IAM")."""
+    return {"iamKeys": read_json(path)}
 
 
-def key_files(api_keys, usage_plans):
-    """`API_KEYS=<csv>` and `USAGE_PLANS=<json>`: the plugin configuration's `apiKeys` (the file's
-    text, unchanged) and `usagePlans` (the JSON as `aws apigateway get-usage-plans` prints it)
-    (README: "API keys and usage plans")."""
-    extra = {}
-    if api_keys:
-        with open(api_keys, encoding="utf-8", newline="") as f:
-            extra["apiKeys"] = f.read()
-    if usage_plans:
-        with open(usage_plans, encoding="utf-8") as f:
-            try:
-                extra["usagePlans"] = json.load(f)
-            except json.JSONDecodeError as e:
-                raise apigw.DefinitionError(f"USAGE_PLANS={usage_plans}: not JSON: {e}") from e
-    return extra
+def api_keys(path):
+    """`API_KEYS=<csv>`: the plugin configuration's `apiKeys`, the file's text unchanged (README:
+    "API keys and usage plans")."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return {"apiKeys": f.read()}
+    except OSError as e:
+        raise apigw.DefinitionError(f"API_KEYS={path}: cannot read it: {e.strerror}") from e
+
+
+def usage_plans(path):
+    """`USAGE_PLANS=<json>`: the plugin configuration's `usagePlans`, as `aws apigateway
+    get-usage-plans` prints it (README: "API keys and usage plans")."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {"usagePlans": json.load(f)}
+    except OSError as e:
+        raise apigw.DefinitionError(f"USAGE_PLANS={path}: cannot read it: {e.strerror}") from e
+    except ValueError as e:
+        raise apigw.DefinitionError(f"USAGE_PLANS={path}: not JSON: {e}") from e
 
 
 def first_key(api_keys):
@@ -241,10 +259,8 @@ def requires_key(doc, op):
 
 def stage_settings(value):
     """`STAGE_SETTINGS=<file or JSON>`: what `aws apigateway get-stage` prints, as the plugin
-    configuration's `stageSettings` (README: "Throttling"), or nothing."""
+    configuration's `stageSettings` (README: "Throttling")."""
     value = value.strip()
-    if not value:
-        return None
     try:
         if value.startswith("{"):
             return {"stageSettings": json.loads(value)}
@@ -252,6 +268,85 @@ def stage_settings(value):
             return {"stageSettings": json.load(f)}
     except (OSError, ValueError) as e:
         raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
+
+
+# --- inputs ------------------------------------------------------------------------------------
+# The files make run reads besides API and a STAGE_VARIABLES file, by run.py argument, each with
+# the reader of the plugin configuration keys it gives (None: read elsewhere). Every one set is
+# watched while make run serves: saving it applies it without a restart (README: "Changes while it
+# serves"). A new file input is one more line here.
+FILE_INPUTS = [
+    ("iam_keys", iam_keys),
+    ("api_keys", api_keys),
+    ("usage_plans", usage_plans),
+    ("stage_settings", stage_settings),  # a file, or the JSON itself (not watched)
+    ("cognito_jwks", None),  # Envoy's jwt_authn keys (generate)
+]
+
+
+def input_file(value):
+    """The file an input names, if it names one (not empty, not JSON given inline)."""
+    value = (value or "").strip()
+    return value if value and not value.startswith("{") else None
+
+
+def stage_variables_file(text):
+    """STAGE_VARIABLES names a file when it holds no `=` (`name=value,...` always does)."""
+    text = (text or "").strip()
+    return text if text and "=" not in text else None
+
+
+def stage_variables(text):
+    """STAGE_VARIABLES: `name=value,...`, or a file holding a JSON object of strings or
+    `name=value` lines (a value may then hold commas)."""
+    path = stage_variables_file(text)
+    if path is None:
+        return apigw.parse_pairs(text)
+    try:
+        with open(path, encoding="utf-8") as f:
+            content = f.read()
+    except OSError as e:
+        raise apigw.DefinitionError(f"cannot read {path}: {e.strerror}") from e
+    if content.lstrip().startswith("{"):
+        variables = read_json(path)
+        if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+            raise apigw.DefinitionError(f"{path}: stage variables must be a JSON object of strings")
+        return variables
+    variables = {}
+    for line in (line.strip() for line in content.splitlines()):
+        if line and not line.startswith("#"):
+            if "=" not in line:
+                raise apigw.DefinitionError(f"{path}: stage variable {line!r} is not name=value")
+            name, value = line.split("=", 1)
+            variables[name.strip()] = value.lstrip()
+    return variables
+
+
+def watched_files(a):
+    """Every file the configuration is generated from."""
+    files = [a.api, stage_variables_file(a.stage_variables)] + [input_file(getattr(a, arg)) for arg, _ in FILE_INPUTS]
+    return [f for f in files if f]
+
+
+def generate(a):
+    """(plugin config, clusters, HTTP filters ahead of the wasm filter) from the inputs as they are
+    now; raises apigw.DefinitionError."""
+    variables = stage_variables(a.stage_variables)
+    for k, v in a.default_variables.items():
+        variables.setdefault(k, v)
+    extra = {}
+    for arg, read in FILE_INPUTS:
+        if read and (getattr(a, arg) or "").strip():
+            extra.update(read(getattr(a, arg)))
+    rls_cluster = None
+    if a.global_rate_limit.strip():
+        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+        extra.update(rls_config)
+    prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
+    cfg, clusters, before = apigw.build_parts(
+        a.api, a.stage, variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
+        api_id=a.api_id, account_id=a.account_id, extra=extra or None, cognito_jwks=cognito_jwks(a.cognito_jwks))
+    return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
 
 
 def banner(a, cfg):
@@ -280,6 +375,7 @@ def banner(a, cfg):
         print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
     for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
         print(line)
+    print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
 
 
@@ -323,84 +419,74 @@ def main():
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
-    prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
     children = []
     # Each run its own files, admin port and local services, so that two can serve at once.
     a.out = a.out or os.path.join("build", "run", str(a.port))
     a.admin_port = admin_port(a)
     a.local_ports = local_ports(a)
+    a.default_variables = {}
     local_services = a.local_services == "yes" or (
         a.local_services == "auto" and os.path.abspath(a.api) == os.path.abspath(DEMO_API))
     if local_services:
-        a.stage_variables = start_demo_services(a, children, start=not a.generate_only)
+        a.default_variables = start_demo_services(a, children, start=not a.generate_only)
     local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(
         os.environ.get(k) for k in ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")))
-    lambda_port = a.local_ports[0]
     if local_lambda and not a.generate_only:
-        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{lambda_port}"
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{a.local_ports[0]}"
     try:
-        extra = {**(iam_keys(a.iam_keys) or {}), **key_files(a.api_keys, a.usage_plans),
-                 **(stage_settings(a.stage_settings) or {})}
-        rls_cluster = None
-        if a.global_rate_limit.strip():
-            rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
-            extra.update(rls_config)
-        jwks = cognito_jwks(a.cognito_jwks)
-        cfg, envoy = apigw.build(a.api, os.path.abspath(a.wasm), a.port, a.admin_port, a.stage,
-                                 a.stage_variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-                                 api_id=a.api_id, account_id=a.account_id, extra=extra or None,
-                                 cognito_jwks=jwks)
-    except OSError as e:
+        return start(a, children, local_lambda)
+    finally:
+        for c in children:
+            c.terminate()
+
+
+def start(a, children, local_lambda):
+    """Generates and checks the configuration, then serves it until Ctrl-C (reload.serve)."""
+    # Watched from before the first read, so a save during start-up is not missed.
+    watcher = reload.Watcher(watched_files(a))
+    try:
+        cfg, clusters, before = generate(a)
+    except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
-    except (apigw.DefinitionError, ValueError) as e:
-        print(f"make run: {e}", file=sys.stderr)
-        return 2
-    if rls_cluster:
-        envoy["static_resources"]["clusters"].append(rls_cluster)
-    os.makedirs(a.out, exist_ok=True)
-    cfg_path = os.path.join(a.out, "plugin-config.json")
-    envoy_path = os.path.join(a.out, "envoy.json")
-    with open(cfg_path, "w", encoding="utf-8") as f:
-        json.dump(cfg, f, indent=1)
-    with open(envoy_path, "w", encoding="utf-8") as f:
-        json.dump(envoy, f, indent=1)
+    files = reload.Files(a.out)
+    os.makedirs(files.out, exist_ok=True)
+    apigw.write_atomically(files.plugin_config, cfg)
     # The same validation the filter runs in on_configure, before Envoy starts (a bad definition
     # would otherwise stop Envoy with a less direct message).
-    check = subprocess.run([a.checker, cfg_path], capture_output=True, text=True)
-    sys.stderr.write(check.stderr)
-    if check.returncode != 0:
-        files = [f"{name} comes from {var}={path}" for name, var, path in
+    ok, lines = reload.check(a.checker, files.plugin_config)
+    sys.stderr.write("".join(line + "\n" for line in lines))
+    if not ok:
+        named = [f"{name} comes from {var}={path}" for name, var, path in
                  (("apiKeys", "API_KEYS", a.api_keys), ("usagePlans", "USAGE_PLANS", a.usage_plans))
-                 if path and name in check.stderr]
-        print(f"make run: {a.api} cannot be served: see the error above" + "".join(f" ({f})" for f in files),
+                 if path and any(name in line for line in lines)]
+        print(f"make run: {a.api} cannot be served: see the error above" + "".join(f" ({f})" for f in named),
               file=sys.stderr)
         return 2
+    served = reload.Served(files, lambda: generate(a), os.path.abspath(a.wasm), a.checker, a.admin_port)
+    served.write_initial(cfg, clusters, before)
+    apigw.write_atomically(files.envoy, apigw.watched_envoy_config(
+        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}"))
     if a.generate_only:
-        print(envoy_path)
+        print(files.envoy)
         return 0
-
     banner(a, cfg)
-    server = None
     for c in children:
         print(c.describe)
     if local_lambda:
         # A local Lambda Invoke API running envoy/functions/<name>.py, so AWS_PROXY routes work
         # with no AWS account.
-        server = subprocess.Popen([sys.executable, os.path.join(HERE, "local_lambda.py"), "--port", str(lambda_port), "--handlers", a.functions],
-                                  stdout=subprocess.PIPE, text=True)
+        lambda_port = a.local_ports[0]
+        server = subprocess.Popen([sys.executable, os.path.join(HERE, "local_lambda.py"), "--port", str(lambda_port),
+                                   "--handlers", a.functions], stdout=subprocess.PIPE, text=True)
+        children.append(server)
         server.stdout.readline()
-        print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}")
-    try:
-        # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
-        # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
-        return subprocess.call([a.envoy, "-c", envoy_path, "--use-dynamic-base-id", "--log-level", "warn",
-                                "--component-log-level", "wasm:info"])
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        for c in children + ([server] if server else []):
-            c.terminate()
+        print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}", flush=True)
+    # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
+    # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
+    envoy = [a.envoy, "-c", files.envoy, "--use-dynamic-base-id", "--log-level", "warn",
+             "--component-log-level", "wasm:info"]
+    return reload.serve(envoy, watcher, served)
 
 
 if __name__ == "__main__":

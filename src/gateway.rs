@@ -24,6 +24,8 @@ pub struct Gateway {
     pub credentials: Option<Credentials>,
     /// What the checks before the integration remember between requests (authorizer answers).
     pub admission: crate::admission::AdmissionState,
+    /// The metrics each deployment records (README: "Metrics").
+    pub metrics: crate::metrics::Metrics,
     /// Where the throttles and quotas count (README: "Throttling"): Envoy's shared data in the
     /// adapter, so that every worker of the process counts together; this instance's memory
     /// until the adapter sets it.
@@ -179,12 +181,14 @@ impl Gateway {
         let mut config = Config::parse(bytes)?;
         let mut plans = crate::integration::plan::compile_all(&config)?;
         config.warnings.append(&mut plans.warnings);
+        let metrics = crate::metrics::Metrics::compile(&config);
         Ok(Gateway {
             config,
             plans,
             credentials: None,
             admission: Default::default(),
             counters: Box::new(crate::throttle::MemoryStore::new()),
+            metrics,
         })
     }
 

@@ -22,6 +22,7 @@ pub mod jsonpath;
 pub mod lambda_response;
 pub mod mapping;
 pub mod media;
+pub mod metrics;
 pub mod pairs;
 pub mod query;
 pub mod request_path;

@@ -28,6 +28,9 @@ pub struct ResponsePath {
     empty_reply_content_type: Option<String>,
     /// A gateway response replacing an Envoy-made error on a proxied request, sent as the body.
     replacement_body: Option<Vec<u8>>,
+    /// The status of the answer on its way to the client, once known (the metrics' 4XXError and
+    /// 5XXError, `crate::metrics`).
+    status: Option<u16>,
 }
 
 /// A local reply ready for the host, and the line to log when it is an error worth logging.
@@ -85,12 +88,29 @@ impl ResponsePath {
         &self.apigw_id
     }
 
+    /// The status the client gets, when known: the filter's own reply, or a proxied answer's head.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Whether an answer's status is still unknown: Envoy's own answer to a request the filter
+    /// neither answered nor forwarded (413 past the buffer limit, a timeout), which the adapter
+    /// then reads and gives to [`saw_status`](Self::saw_status).
+    pub fn status_unknown(&self) -> bool {
+        self.status.is_none() && !self.apigw_id.is_empty()
+    }
+
+    pub fn saw_status(&mut self, status: u16) {
+        self.status = Some(status);
+    }
+
     /// A reply the filter sends itself: the request's `x-amz-apigw-id` is set on it (set, not
     /// added: a mapped or function-made header of that name gives way to the gateway's), and an
     /// empty reply's Content-Type is remembered for [`local_head`](Self::local_head).
     pub fn local_reply(&mut self, reply: Reply) -> LocalReply {
         let mut response = reply.response;
         self.replied = true;
+        self.status = Some(response.status);
         response.set_header(APIGW_ID_HEADER, &self.apigw_id);
         if response.body.is_empty() {
             self.empty_reply_content_type = response.header("content-type").map(str::to_string);
@@ -118,6 +138,7 @@ impl ResponsePath {
         details: impl FnOnce() -> String,
     ) -> HeadPlan {
         let status = first(received, ":status").unwrap_or("");
+        self.status = status.parse().ok();
         let details = if needs_details(status) { details() } else { String::new() };
         let mut log = None;
         let mut head: Vec<(String, String)>;
@@ -125,6 +146,7 @@ impl ResponsePath {
             let reply = gateway.on_proxy_failure(routed, request, failure, &details);
             log = reply.log;
             let r = reply.response;
+            self.status = Some(r.status);
             head = vec![(":status".to_string(), r.status.to_string())];
             head.extend(r.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
             head.push(("content-length".to_string(), r.body.len().to_string()));
@@ -421,6 +443,30 @@ mod tests {
         let received = pairs(&[(":status", "403"), ("content-type", "text/plain")]);
         let plan = path.proxied_head(&g, &routed, &request, &received, || "ext_authz_denied".into());
         assert!(matches!(plan.change, HeadChange::Edits(_)), "{plan:?}");
+    }
+
+    // The status the client gets, for the metrics: the filter's reply's, a proxied answer's, the
+    // gateway response replacing Envoy's failure, else unknown until the adapter reads Envoy's own.
+    #[test]
+    fn the_status_the_client_gets() {
+        let g = gateway();
+        let (routed, request) = proxied(&g);
+        let mut path = ResponsePath::new(ID.into());
+        assert!(path.status_unknown());
+        path.local_reply(Reply { response: Response { status: 429, headers: Vec::new(), body: Vec::new() }, log: None });
+        assert_eq!((path.status(), path.status_unknown()), (Some(429), false));
+        let mut path = ResponsePath::new(ID.into());
+        path.proxied_head(&g, &routed, &request, &pairs(&[(":status", "201")]), String::new);
+        assert_eq!(path.status(), Some(201));
+        let mut path = ResponsePath::new(ID.into());
+        path.proxied_head(&g, &routed, &request, &envoy_made("503", "10"),
+                          || "upstream_reset_before_response_started{connection_failure}".into());
+        assert_eq!(path.status(), Some(502));
+        let mut path = ResponsePath::new(ID.into());
+        path.saw_status(413);
+        assert_eq!(path.status(), Some(413));
+        // A request the filter never took: nothing to read.
+        assert!(!ResponsePath::default().status_unknown());
     }
 
     // No headers: the call was reset and nothing is read. Otherwise the status comes from :status

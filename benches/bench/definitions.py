@@ -62,9 +62,10 @@ def generated_definition(n):
     }
 
 
-def gateway_filter(wasm, doc, stage_variables=None):
-    """The filter serving `doc` as `make run` configures it, and the clusters it names. Lambda and
-    other AWS integrations point at a local port nothing listens on: no scenario calls them."""
+def gateway_filter(wasm, doc, stage_variables=None, extra=None, name=apigw.FILTER_NAME):
+    """The filter serving `doc` as `make run` configures it (`extra`: more plugin configuration
+    keys), and the clusters it names. Lambda and other AWS integrations point at a local port
+    nothing listens on: no scenario calls them."""
     origins = apigw.http_origins(doc, stage_variables or {})
     mapping = {o: apigw.cluster_name(o) for o in origins}
     lambda_url = f"http://127.0.0.1:{free_port()}"
@@ -74,5 +75,5 @@ def gateway_filter(wasm, doc, stage_variables=None):
     clusters += [apigw.cluster(f"aws_{service}", url) for service, url in aws_urls.items()]
     plugin = apigw.plugin_config(doc, stage="prod", stage_variables=stage_variables, stage_prefix="optional",
                                  origins_to_clusters=mapping, lambda_url=lambda_url, aws_urls=aws_urls,
-                                 extra={"accountSettings": ACCOUNT_SETTINGS})
-    return apigw.wasm_filter(wasm, json.dumps(plugin)), clusters
+                                 extra={"accountSettings": ACCOUNT_SETTINGS, **(extra or {})})
+    return apigw.wasm_filter(wasm, json.dumps(plugin), name), clusters

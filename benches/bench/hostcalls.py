@@ -15,6 +15,9 @@ HOST_CALLS = [
     ("set4", "set four request headers"),
     ("map", "read the header map and replace it with itself plus two headers"),
     ("hdr3", "answer with three headers instead of one"),
+    ("mono", "read the monotonic clock (`Instant`, twice as the metrics' latency does)"),
+    ("count", "add to a counter (`increment_metric`)"),
+    ("hist", "record in a histogram (`record_metric`)"),
 ]
 
 

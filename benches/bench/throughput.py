@@ -7,7 +7,7 @@ import os
 from .auth import AuthScenarios
 from .common import Envoy, apigw, direct_response_route, free_port, measure
 from .definitions import CORS_ALLOW_METHODS, MOCK_BODY, gateway_filter, generated_definition
-FIXED, READS, PREFLIGHT = "b'", "b'+", "b'o"  # scenario keys
+FIXED, READS, PREFLIGHT, NO_METRICS = "b'", "b'+", "b'o", "c0"  # scenario keys
 
 
 def scenarios(ports, wrk_dir):
@@ -27,6 +27,8 @@ def scenarios(ports, wrk_dir):
          path, options, 200, b"{}"),
         ("b'+", "(b'+) b' after reading the request headers (one host call)", ports["reads"], "GET", path, None, 200, b"{}"),
         ("c", "(c) filter: MOCK, 100 resources", ports["gateway"], "GET", path, None, 200, MOCK_BODY.encode()),
+        (NO_METRICS, "(c0) c with `metrics: \"off\"` (no metrics recorded)", ports["no-metrics"], "GET", path, None, 200,
+         MOCK_BODY.encode()),
         ("d", "(d) filter: CORS preflight (OPTIONS MOCK)", ports["gateway"], "OPTIONS", path, options, 200,
          ("access-control-allow-methods", CORS_ALLOW_METHODS.strip("'"))),
         ("e", "(e) filter: 403 unknown route", ports["gateway"], "GET", "/no/such/resource", None, 403, None),
@@ -34,9 +36,11 @@ def scenarios(ports, wrk_dir):
 
 
 def throughput(args, wasm, filters, work):
-    ports = {k: free_port() for k in ("native", "null", "fixed", "reads", "gateway")}
+    ports = {k: free_port() for k in ("native", "null", "fixed", "reads", "gateway", "no-metrics")}
     admin = free_port()
     gateway, clusters = gateway_filter(wasm, generated_definition(100))
+    # The same filter and definition recording no metrics: the metrics' cost is c − c0, same run.
+    unmetered, _ = gateway_filter(wasm, generated_definition(100), extra={"metrics": "off"}, name="unmetered")
     listeners = [
         apigw.listener("native", ports["native"], [], direct_response_route(), "127.0.0.1"),
         apigw.listener("null", ports["null"], [apigw.wasm_filter(filters["null"], "{}", "bench_null")],
@@ -48,10 +52,12 @@ def throughput(args, wasm, filters, work):
                        [apigw.wasm_filter(filters["host-reads"], "{}", "bench_host_reads")],
                        direct_response_route(), "127.0.0.1"),
         apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
+        apigw.listener("no-metrics", ports["no-metrics"], [unmetered], apigw.gateway_routes(), "127.0.0.1"),
     ]
     auth = AuthScenarios(args, wasm, work)
     try:
         config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+                  "stats_config": apigw.stats_config(),
                   "static_resources": {"listeners": listeners + auth.listeners, "clusters": clusters + auth.clusters}}
         envoy = Envoy(args.envoy, config, name="bench").wait_ready()
         try:

@@ -56,6 +56,18 @@ pub struct Deployment {
     /// The stage's limit for each operation and the account's (`stageSettings`,
     /// `accountSettings`), compiled (README: "Throttling").
     pub limits: crate::throttle::DeploymentLimits,
+    /// `metrics`: which of the gateway's metrics this deployment records (README: "Metrics").
+    pub metrics: MetricsLevel,
+}
+
+/// `metrics`: `"detailed"` (the default: per API, stage, resource and method, as CloudWatch's
+/// detailed metrics), `"stage"` (per API and stage only: fewer Envoy stats for large definitions)
+/// or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsLevel {
+    Detailed,
+    Stage,
+    Off,
 }
 
 /// `stagePrefix`: `false` (default), `true`, or `"optional"` (strip `/{stage}` when the path starts
@@ -125,6 +137,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "accountId",
     "region",
     "deploymentId",
+    "metrics",
     "stageSettings",
 ];
 
@@ -335,6 +348,13 @@ fn parse_deployment(
         Some(Value::String(s)) if s == "optional" => StagePrefix::Optional,
         Some(_) => return Err(ConfigError::new(place, "stagePrefix", "must be true, false or \"optional\"")),
     };
+    let metrics = match d.get("metrics") {
+        None => MetricsLevel::Detailed,
+        Some(Value::String(s)) if s == "detailed" => MetricsLevel::Detailed,
+        Some(Value::String(s)) if s == "stage" => MetricsLevel::Stage,
+        Some(Value::String(s)) if s == "off" => MetricsLevel::Off,
+        Some(_) => return Err(ConfigError::new(place, "metrics", "must be \"detailed\", \"stage\" or \"off\"")),
+    };
     let mut stage_variables = Vec::new();
     match d.get("stageVariables") {
         None | Some(Value::Null) => {}
@@ -377,6 +397,7 @@ fn parse_deployment(
         account_id,
         region,
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
+        metrics,
         limits,
         name,
         api,

@@ -85,6 +85,9 @@ pub struct Resource {
 }
 
 pub struct Api {
+    /// The API's name (`info.title`, as AWS names an imported API), else its name under `apis`:
+    /// the `api` label of its metrics (README: "Metrics").
+    pub name: String,
     pub router: Router,
     /// The TOKEN and REQUEST authorizers of the security schemes, in definition order.
     pub authorizers: Vec<LambdaAuthorizer>,
@@ -357,7 +360,9 @@ pub fn compile(doc: &Value, api_name: &str) -> Result<Api, ConfigError> {
                 op.name, crate::api_keys::KEY_SOURCE_EXTENSION));
         }
     }
+    let title = root.get("info").and_then(|i| i.get("title")).and_then(Value::as_str).unwrap_or("");
     Ok(Api {
+        name: if title.is_empty() { api_name.to_string() } else { title.to_string() },
         router,
         authorizers,
         cognito_authorizers,

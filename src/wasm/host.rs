@@ -22,9 +22,17 @@ pub const LOG_WARN: u32 = 3;
 pub const LOG_ERROR: u32 = 4;
 pub const LOG_CRITICAL: u32 = 5;
 
+// proxy-wasm MetricType values.
+pub const METRIC_COUNTER: u32 = 0;
+pub const METRIC_HISTOGRAM: u32 = 2;
+
 #[link(wasm_import_module = "env")]
 extern "C" {
     fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
+    fn proxy_define_metric(metric_type: u32, name_data: *const u8, name_size: usize, return_metric_id: *mut u32) -> u32;
+    fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
+    fn proxy_record_metric(metric_id: u32, value: u64) -> u32;
+    fn proxy_set_tick_period_milliseconds(period: u32) -> u32;
     fn proxy_continue_stream(stream_type: u32) -> u32;
     fn proxy_get_buffer_bytes(
         buffer_type: u32,
@@ -206,6 +214,37 @@ pub fn send_response(status: u16, headers: &[(String, String)], body: &[u8]) -> 
             -1,
         )
     }
+}
+
+/// Defines a counter or histogram (`METRIC_*`) in Envoy's stats; several VMs defining one name
+/// share it. `Err` is the host's status. The SDK's `hostcalls::define_metric` panics on any status
+/// but Ok.
+pub fn define_metric(metric_type: u32, name: &str) -> Result<u32, u32> {
+    let mut id = 0;
+    // SAFETY: the pointer/length pair describes a live &str; the out-pointer is valid.
+    match unsafe { proxy_define_metric(metric_type, name.as_ptr(), name.len(), &mut id) } {
+        0 => Ok(id),
+        status => Err(status),
+    }
+}
+
+/// Adds to a counter. Returns the host's status (0 = Ok).
+pub fn increment_metric(id: u32, offset: i64) -> u32 {
+    // SAFETY: no pointers are passed.
+    unsafe { proxy_increment_metric(id, offset) }
+}
+
+/// Records a value in a histogram. Returns the host's status (0 = Ok).
+pub fn record_metric(id: u32, value: u64) -> u32 {
+    // SAFETY: no pointers are passed.
+    unsafe { proxy_record_metric(id, value) }
+}
+
+/// Asks for the root context's `on_tick` every `period_ms`. Returns the host's status (0 = Ok);
+/// the SDK's `set_tick_period` panics on any other.
+pub fn set_tick_period(period_ms: u32) -> u32 {
+    // SAFETY: no pointers are passed.
+    unsafe { proxy_set_tick_period_milliseconds(period_ms) }
 }
 
 /// ABI statuses the shared-data calls return besides Ok.

@@ -2,6 +2,7 @@
 
 mod host;
 mod shared;
+mod stats;
 
 use std::rc::Rc;
 
@@ -16,6 +17,8 @@ use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
 use crate::sigv4::Credentials;
 use crate::http::Request;
+use crate::metrics::Tally;
+use stats::{now_ns, Stats};
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Trace);
@@ -23,14 +26,25 @@ proxy_wasm::main! {{
         // Critical cannot go through the `log` crate (it maps to Off).
         host::log(host::LOG_CRITICAL, &format!("apigateway panicked: {info}"));
     }));
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { gateway: None }) });
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
+        Box::new(Root { gateway: None, stats: Rc::new(Stats::default()) })
+    });
 }}
 
 struct Root {
     gateway: Option<Rc<Gateway>>,
+    /// The metrics of `gateway` in Envoy's stats.
+    stats: Rc<Stats>,
 }
 
-impl Context for Root {}
+impl Context for Root {
+    fn on_done(&mut self) -> bool {
+        // The configuration is going away (a new one replaced it): what its counters added up
+        // reaches Envoy before it goes.
+        self.stats.flush();
+        true
+    }
+}
 
 impl RootContext for Root {
     fn on_vm_start(&mut self, _: usize) -> bool {
@@ -53,6 +67,7 @@ impl RootContext for Root {
                     host::LOG_INFO,
                     &format!("apigateway: configured deployments {names:?}"),
                 );
+                self.stats = Rc::new(Stats::define(&gateway.metrics));
                 self.gateway = Some(Rc::new(gateway));
                 true
             }
@@ -64,10 +79,16 @@ impl RootContext for Root {
         }
     }
 
+    fn on_tick(&mut self) {
+        self.stats.flush();
+    }
+
     fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
         // Always Some: the SDK's dispatcher panics on None.
         Some(Box::new(Filter {
             gateway: self.gateway.clone(),
+            stats: self.stats.clone(),
+            tally: Tally::default(),
             pending: None,
             authorizing: None,
             limiting: None,
@@ -84,6 +105,9 @@ impl RootContext for Root {
 
 struct Filter {
     gateway: Option<Rc<Gateway>>,
+    stats: Rc<Stats>,
+    /// What this request's metrics need between callbacks.
+    tally: Tally,
     /// A routed request waiting for its body.
     pending: Option<(Routed, Request)>,
     /// A request waiting for its authorizer's answer (its head, and any body, held by Envoy).
@@ -171,6 +195,9 @@ impl Context for Filter {
         let (Some(gateway), Some((routed, request, env))) = (self.gateway.clone(), self.calling.take()) else {
             return;
         };
+        if self.tally.counted() {
+            self.tally.integration_answered(now_ns());
+        }
         let answer = CallAnswer::read(num_headers, || {
             (
                 host::header_map(host::MAP_HTTP_CALL_RESPONSE_HEADERS),
@@ -354,6 +381,9 @@ impl Filter {
             Outcome::Call(call, env) => {
                 match self.dispatch(&call) {
                     Ok(()) => {
+                        if self.tally.counted() {
+                            self.tally.integration_sent(now_ns());
+                        }
                         self.calling = Some((routed, request, env));
                         Action::Pause
                     }
@@ -371,6 +401,9 @@ impl Filter {
     /// router stream it to the named cluster.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
         apply(host::MAP_REQUEST_HEADERS, &f.edits(&request.headers), host::LOG_ERROR);
+        if self.tally.counted() {
+            self.tally.integration_sent(now_ns());
+        }
         self.proxied = Some((routed, request));
         Action::Continue
     }
@@ -409,6 +442,10 @@ impl HttpContext for Filter {
             Ok(deployment) => deployment,
             Err(reply) => return self.reply(reply),
         };
+        let series = gateway.metrics.stage_series(deployment).filter(|_| self.stats.enabled());
+        if series.is_some() {
+            self.tally = Tally::begin(series, now_ns());
+        }
         // The time and source address are read only where something uses them.
         let details_always = gateway.details_always(deployment);
         if details_always {
@@ -417,6 +454,7 @@ impl HttpContext for Filter {
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(mut routed) => {
+                self.tally.routed(gateway.metrics.series(deployment, routed.operation));
                 if !details_always {
                     fill_details(&mut request, gateway.host_reads(&routed));
                 }
@@ -447,6 +485,9 @@ impl HttpContext for Filter {
         let map = host::MAP_RESPONSE_HEADERS;
         if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
             let received = host::header_map(map);
+            if self.tally.counted() {
+                self.tally.integration_answered(now_ns());
+            }
             let details = || {
                 host::property(&["response", "code_details"])
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -470,7 +511,22 @@ impl HttpContext for Filter {
         }
         // Our own reply or Envoy's: an edit refused there only costs a header, not worth an error.
         apply(map, &self.response.local_head(), host::LOG_DEBUG);
+        if self.tally.counted() && self.response.status_unknown() {
+            // Envoy answered itself (413, a timeout): its status, for 4XXError/5XXError.
+            let head = host::header_map(map);
+            if let Some(status) = head.iter().find(|(k, _)| k == ":status").and_then(|(_, v)| v.parse().ok()) {
+                self.response.saw_status(status);
+            }
+        }
         Action::Continue
+    }
+
+    /// The request is over, its last byte sent: its metrics (README: "Metrics").
+    fn on_log(&mut self) {
+        if !self.tally.counted() {
+            return;
+        }
+        self.stats.record(self.tally.finish(now_ns(), self.response.status()).into_iter().flatten());
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {

@@ -361,7 +361,8 @@ def offline_gateway(tmp_path, key):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     with open(r.stdout.strip(), encoding="utf-8") as f:
-        config = json.load(f)
+        # make run's Envoy reads its filters and clusters from files it watches: as one static config.
+        config = apigw.inlined(json.load(f))
     config["static_resources"]["listeners"][0]["address"]["socket_address"]["address"] = "127.0.0.1"
     assert not [c for c in config["static_resources"]["clusters"] if c["name"].startswith("jwks")]
     return Envoy(config, "offline").wait_ready(), f"http://127.0.0.1:{port}"
@@ -419,7 +420,8 @@ def test_make_run_uses_the_public_key_url(tmp_path):
                         "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     with open(r.stdout.strip(), encoding="utf-8") as f:
-        config = json.load(f)
+        # make run's Envoy reads its filters and clusters from files it watches: as one static config.
+        config = apigw.inlined(json.load(f))
     filters = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
     assert [f["name"] for f in filters] == ["envoy.filters.http.jwt_authn", "envoy.filters.http.wasm",
                                             "envoy.filters.http.router"]
@@ -449,7 +451,8 @@ def test_no_jwt_authn_without_cognito(tmp_path):
                         "--generate-only", "--out", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     with open(r.stdout.strip(), encoding="utf-8") as f:
-        config = json.load(f)
+        # make run's Envoy reads its filters and clusters from files it watches: as one static config.
+        config = apigw.inlined(json.load(f))
     filters = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
     assert [f["name"] for f in filters] == ["envoy.filters.http.wasm", "envoy.filters.http.router"]
     assert "cognitoUserPools" not in json.loads(filters[0]["typed_config"]["config"]["configuration"]["value"])

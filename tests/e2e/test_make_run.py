@@ -16,7 +16,7 @@ import time
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest import CHECKER, ENVOY, ROOT, WASM, free_port
+from conftest import CHECKER, ENVOY, ROOT, WASM, apigw, free_port
 
 
 def start_run(port, log):
@@ -81,7 +81,7 @@ def test_two_make_runs_serve_at_once():
             r = requests.get(url + "/no/such/thing", timeout=10)
             assert (r.status_code, r.content) == (403, b'{"message":"Missing Authentication Token"}')
             out = os.path.join(ROOT, "build", "run", str(port))
-            assert sorted(os.listdir(out)) == ["envoy.json", "plugin-config.json"]
+            assert sorted(os.listdir(out)) == ["clusters.json", "envoy.json", "filter.json", "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
             # The demo's Cognito route: each run its own pool in its own moto, the token in its banner.
@@ -313,7 +313,7 @@ def test_make_run_global_rate_limit(tmp_path):
     cfg = generate(tmp_path, "global", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="127.0.0.1:8081")
     assert cfg["globalRateLimit"] == {"cluster": "apigw_ratelimit"}
     with open(tmp_path / "global" / "envoy.json", encoding="utf-8") as f:
-        clusters = {c["name"]: c for c in json.load(f)["static_resources"]["clusters"]}
+        clusters = {c["name"]: c for c in apigw.inlined(json.load(f))["static_resources"]["clusters"]}
     rls = clusters["apigw_ratelimit"]
     assert rls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"] == {
         "socket_address": {"address": "127.0.0.1", "port_value": 8081}}

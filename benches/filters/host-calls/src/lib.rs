@@ -3,21 +3,24 @@
 //! `pairs` reads the whole request header map, `path`/`method` read one header, `miss` reads a
 //! header that is absent, `clock` reads the time, `prop` reads `source.address`, `set` sets one
 //! request header, `set4` sets four, `map` replaces the whole request header map with itself plus
-//! two headers, `hdr3` answers with three headers instead of one. benches/run.py compares each
+//! two headers, `hdr3` answers with three headers instead of one, `mono` reads the monotonic clock
+//! (`Instant`), `count` adds to a counter, `hist` records in a histogram (both defined at configure
+//! time, as the filter's metrics are). benches/run.py compares each
 //! against the empty configuration in the same Envoy.
 
 use std::rc::Rc;
 
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel};
+use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Warn);
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { calls: Rc::new(Vec::new()) }) });
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { calls: Rc::new(Vec::new()), metrics: (0, 0) }) });
 }}
 
 struct Root {
     calls: Rc<Vec<String>>,
+    metrics: (u32, u32),
 }
 
 impl Context for Root {}
@@ -27,11 +30,13 @@ impl RootContext for Root {
         let config = self.get_plugin_configuration().unwrap_or_default();
         let text = String::from_utf8_lossy(&config);
         self.calls = Rc::new(text.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect());
+        let define = |kind, name| proxy_wasm::hostcalls::define_metric(kind, name).unwrap_or(0);
+        self.metrics = (define(MetricType::Counter, "bench.count"), define(MetricType::Histogram, "bench.hist"));
         true
     }
 
     fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(HostCalls { calls: self.calls.clone() }))
+        Some(Box::new(HostCalls { calls: self.calls.clone(), metrics: self.metrics }))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -41,6 +46,7 @@ impl RootContext for Root {
 
 struct HostCalls {
     calls: Rc<Vec<String>>,
+    metrics: (u32, u32),
 }
 
 impl Context for HostCalls {}
@@ -71,6 +77,9 @@ impl HttpContext for HostCalls {
                     self.set_http_request_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect());
                 }
                 "hdr3" => three_headers = true,
+                "mono" => seen += std::time::Instant::now().elapsed().subsec_nanos() as usize,
+                "count" => seen += usize::from(proxy_wasm::hostcalls::increment_metric(self.metrics.0, 1).is_ok()),
+                "hist" => seen += usize::from(proxy_wasm::hostcalls::record_metric(self.metrics.1, 3).is_ok()),
                 _ => {}
             }
         }
