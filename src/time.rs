@@ -15,11 +15,9 @@ pub struct Civil {
     pub second: u32,
 }
 
-/// Converts epoch milliseconds to a UTC civil time (Howard Hinnant's days-to-civil algorithm).
-pub fn civil_from_epoch_ms(ms: u64) -> Civil {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
+/// Days since 1970-01-01 → proleptic Gregorian (year, month, day) (Howard Hinnant's
+/// days-to-civil algorithm). Callers keep `days` within ±10^15, far from overflow.
+pub fn gregorian(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -28,7 +26,14 @@ pub fn civil_from_epoch_ms(ms: u64) -> Civil {
     let mp = (5 * doy + 2) / 153;
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Converts epoch milliseconds to a UTC civil time.
+pub fn civil_from_epoch_ms(ms: u64) -> Civil {
+    let secs = ms / 1000;
+    let rem = secs % 86_400;
+    let (year, month, day) = gregorian((secs / 86_400) as i64);
     Civil {
         year,
         month,

@@ -76,7 +76,7 @@ pub fn java_date(epoch_ms: i64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = epoch_ms.div_euclid(86_400_000);
     let ms_of_day = epoch_ms.rem_euclid(86_400_000);
-    let (year, month, day) = if epoch_ms >= GREGORIAN_CUTOVER_MS { gregorian(days) } else { julian(days) };
+    let (year, month, day) = if epoch_ms >= GREGORIAN_CUTOVER_MS { crate::time::gregorian(days) } else { julian(days) };
     // 1970-01-01 was a Thursday.
     let weekday = WEEKDAYS.get(days.wrapping_add(4).rem_euclid(7) as usize).copied().unwrap_or("Sun");
     let month = MONTHS.get(month.saturating_sub(1) as usize).copied().unwrap_or("Jan");
@@ -84,19 +84,6 @@ pub fn java_date(epoch_ms: i64) -> String {
     // Java prints the year of the era: 1 BC (astronomical year 0) is 1.
     let year = if year <= 0 { 1 - year } else { year };
     format!("{weekday} {month} {day:02} {:02}:{:02}:{:02} UTC {year}", seconds / 3600, seconds / 60 % 60, seconds % 60)
-}
-
-/// Days since 1970-01-01 → proleptic Gregorian (year, month, day) (Howard Hinnant's algorithm).
-fn gregorian(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Days since 1970-01-01 → Julian calendar (year, month, day), astronomical years (Richards'
