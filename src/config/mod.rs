@@ -169,31 +169,9 @@ impl Config {
                 return Err(ConfigError::new("", k.clone(), "unknown configuration key"));
             }
         }
-        let mut apis: HashMap<String, Rc<Api>> = HashMap::new();
         let mut warnings = Vec::new();
-        if let Some(defs) = top.get("apis") {
-            let defs = defs
-                .as_object()
-                .ok_or_else(|| ConfigError::new("", "apis", "must be an object of name -> definition"))?;
-            for (name, doc) in defs {
-                let api = openapi::compile(doc, name)?;
-                warnings.extend(api.warnings.iter().map(|w| format!("api {name:?}: {w}")));
-                apis.insert(name.clone(), Rc::new(api));
-            }
-        }
-        let deployment_values: Vec<&Map<String, Value>> = if flat {
-            vec![top]
-        } else {
-            top.get("deployments")
-                .and_then(Value::as_array)
-                .ok_or_else(|| ConfigError::new("", "deployments", "must be a list"))?
-                .iter()
-                .map(|d| {
-                    d.as_object()
-                        .ok_or_else(|| ConfigError::new("", "deployments", "each deployment must be an object"))
-                })
-                .collect::<Result<_, _>>()?
-        };
+        let apis = compile_apis(top.get("apis"), &mut warnings)?;
+        let deployment_values = deployment_objects(top, flat)?;
         if deployment_values.is_empty() {
             return Err(ConfigError::new("", "deployments", "at least one deployment is needed"));
         }
@@ -306,6 +284,72 @@ fn string_field(d: &Map<String, Value>, key: &str, place: &str) -> Result<Option
     }
 }
 
+/// `apis`: each named definition compiled once (deployments share them).
+fn compile_apis(defs: Option<&Value>, warnings: &mut Vec<String>) -> Result<HashMap<String, Rc<Api>>, ConfigError> {
+    let mut apis: HashMap<String, Rc<Api>> = HashMap::new();
+    let Some(defs) = defs else { return Ok(apis) };
+    let defs = defs
+        .as_object()
+        .ok_or_else(|| ConfigError::new("", "apis", "must be an object of name -> definition"))?;
+    for (name, doc) in defs {
+        let api = openapi::compile(doc, name)?;
+        warnings.extend(api.warnings.iter().map(|w| format!("api {name:?}: {w}")));
+        apis.insert(name.clone(), Rc::new(api));
+    }
+    Ok(apis)
+}
+
+/// The deployment objects: `deployments[]`, or the top level itself when written flat.
+fn deployment_objects(top: &Map<String, Value>, flat: bool) -> Result<Vec<&Map<String, Value>>, ConfigError> {
+    if flat {
+        return Ok(vec![top]);
+    }
+    top.get("deployments")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ConfigError::new("", "deployments", "must be a list"))?
+        .iter()
+        .map(|d| d.as_object().ok_or_else(|| ConfigError::new("", "deployments", "each deployment must be an object")))
+        .collect()
+}
+
+/// A deployment's `api`: the name of one under `apis`, or a definition inline.
+fn deployment_api(value: Option<&Value>, apis: &HashMap<String, Rc<Api>>, place: &str, warnings: &mut Vec<String>)
+    -> Result<Rc<Api>, ConfigError> {
+    match value {
+        Some(Value::String(n)) => apis
+            .get(n)
+            .cloned()
+            .ok_or_else(|| ConfigError::new(place, "api", format!("no definition named {n:?} under \"apis\""))),
+        Some(doc @ Value::Object(_)) => {
+            let api = openapi::compile(doc, "")?;
+            warnings.extend(api.warnings.iter().map(|w| format!("{place}: {w}")));
+            Ok(Rc::new(api))
+        }
+        _ => Err(ConfigError::new(place, "api", "is required: a definition object or the name of one under \"apis\"")),
+    }
+}
+
+/// `stageVariables`: name → value, numbers and booleans written as text.
+fn stage_variables(value: Option<&Value>, place: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut out = Vec::new();
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return Err(ConfigError::new(place, format!("stageVariables.{k}"), "must be a string")),
+                };
+                out.push((k.clone(), v));
+            }
+        }
+        Some(_) => return Err(ConfigError::new(place, "stageVariables", "must be an object")),
+    }
+    Ok(out)
+}
+
 fn parse_deployment(
     d: &Map<String, Value>,
     flat: bool,
@@ -324,24 +368,7 @@ fn parse_deployment(
     if stage.is_empty() || stage.contains('/') {
         return Err(ConfigError::new(place, "stage", "must be a non-empty name without '/'"));
     }
-    let api = match d.get("api") {
-        Some(Value::String(n)) => apis
-            .get(n)
-            .cloned()
-            .ok_or_else(|| ConfigError::new(place.clone(), "api", format!("no definition named {n:?} under \"apis\"")))?,
-        Some(doc @ Value::Object(_)) => {
-            let api = openapi::compile(doc, "")?;
-            warnings.extend(api.warnings.iter().map(|w| format!("{place}: {w}")));
-            Rc::new(api)
-        }
-        _ => {
-            return Err(ConfigError::new(
-                place,
-                "api",
-                "is required: a definition object or the name of one under \"apis\"",
-            ))
-        }
-    };
+    let api = deployment_api(d.get("api"), apis, &place, warnings)?;
     let stage_prefix = match d.get("stagePrefix") {
         None | Some(Value::Bool(false)) => StagePrefix::Off,
         Some(Value::Bool(true)) => StagePrefix::Required,
@@ -355,28 +382,7 @@ fn parse_deployment(
         Some(Value::String(s)) if s == "off" => MetricsLevel::Off,
         Some(_) => return Err(ConfigError::new(place, "metrics", "must be \"detailed\", \"stage\" or \"off\"")),
     };
-    let mut stage_variables = Vec::new();
-    match d.get("stageVariables") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(m)) => {
-            for (k, v) in m {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    _ => {
-                        return Err(ConfigError::new(
-                            place,
-                            format!("stageVariables.{k}"),
-                            "must be a string",
-                        ))
-                    }
-                };
-                stage_variables.push((k.clone(), v));
-            }
-        }
-        Some(_) => return Err(ConfigError::new(place, "stageVariables", "must be an object")),
-    }
+    let stage_variables = stage_variables(d.get("stageVariables"), &place)?;
     let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
     let region = string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string());
     let limits = crate::throttle::stage::compile(
