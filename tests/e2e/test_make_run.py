@@ -81,7 +81,8 @@ def test_two_make_runs_serve_at_once():
             r = requests.get(url + "/no/such/thing", timeout=10)
             assert (r.status_code, r.content) == (403, b'{"message":"Missing Authentication Token"}')
             out = os.path.join(ROOT, "build", "run", str(port))
-            assert sorted(os.listdir(out)) == ["clusters.json", "envoy.json", "filter.json", "plugin-config.json"]
+            assert sorted(os.listdir(out)) == ["clusters.json", "envoy.json", "filter.json", "jwt-authn.json",
+                                              "plugin-config.json"]
             with open(log.name, encoding="utf-8") as f:
                 banner = f.read()
             # The demo's Cognito route: each run its own pool in its own moto, the token in its banner.

@@ -70,6 +70,30 @@ def save(path, text, how):
         os.replace(tmp, path)
 
 
+def output(log_path):
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def make_run_lines(log_path):
+    """make run's own lines (Envoy's log lines, which start with a date, left out)."""
+    return [line for line in output(log_path).splitlines() if line and not line.startswith("[")]
+
+
+def change(log_path, path, text, how="in-place", timeout=10):
+    """Saves `text` to `path` and waits for the verdict of the make run logging to `log_path`: the
+    lines it printed."""
+    before = len(make_run_lines(log_path))
+    save(path, text, how)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        lines = make_run_lines(log_path)[before:]
+        if any(re.match(r"(reloaded|refused|unchanged): ", line) for line in lines):
+            return lines
+        time.sleep(0.02)
+    raise AssertionError(f"no verdict on the change:\n{output(log_path)}")
+
+
 class Run:
     """One `make run` with its API, stage variables and IAM keys in files of a temporary directory."""
 
@@ -94,28 +118,16 @@ class Run:
         self.admin = int(re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", self.output()).group(1))
 
     def output(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
+        return output(self.log.name)
 
-    def make_run_lines(self):
-        """make run's own lines (Envoy's log lines, which start with a date, left out)."""
-        return [line for line in self.output().splitlines() if line and not line.startswith("[")]
-
-    def change(self, doc=None, how="in-place", path=None, text=None, timeout=10):
+    def change(self, doc=None, how="in-place", path=None, text=None):
         """Saves a change and waits for make run's verdict on it: the lines it printed."""
-        before = len(self.make_run_lines())
         if doc is not None:
             text = yaml.safe_dump(doc)
-        save(path or self.api, text, how)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            lines = self.make_run_lines()[before:]
-            if any(re.match(r"(reloaded|refused|unchanged): ", line) for line in lines):
-                if doc is not None and not lines[-1].startswith("refused: "):
-                    self.doc = doc
-                return lines
-            time.sleep(0.02)
-        raise AssertionError(f"no verdict on the change:\n{self.output()}")
+        lines = change(self.log.name, path or self.api, text, how)
+        if doc is not None and not lines[-1].startswith("refused: "):
+            self.doc = doc
+        return lines
 
     def cx_total(self):
         """Connections Envoy has accepted on the gateway's listener."""
@@ -439,3 +451,60 @@ def test_metrics_count_on_across_a_change(run):
     while counted() != before + 8 and time.time() < deadline:
         time.sleep(0.1)
     assert counted() == before + 8
+
+
+# The other files make run reads are watched too: COGNITO_JWKS (Envoy's jwt_authn, through its own
+# ECDS file) and API_KEYS (the plugin configuration). A pool's key set replaced: tokens of the new
+# key admitted, of the old one refused. A key added to the CSV: admitted.
+def test_key_set_and_api_key_files(tmp_path):
+    from joserfc import jwk
+    from test_cognito import OFFLINE_ISS, OFFLINE_POOL, assert_refused, pool_scheme, sign
+    keys = [jwk.RSAKey.generate_key(2048, parameters={"kid": f"k{i}", "alg": "RS256", "use": "sig"}, private=True)
+            for i in (1, 2)]
+    doc = {"openapi": "3.0.1", "info": {"title": "files", "version": "1"},
+           "components": {"securitySchemes": {"pool": pool_scheme(OFFLINE_POOL),
+                                              "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+           "paths": {"/claims": {"get": dict(mock('{"sub": "$context.authorizer.claims.sub"}'), security=[{"pool": []}])},
+                     "/keyed": {"get": dict(mock('{"key": "$context.identity.apiKeyId"}'), security=[{"api_key": []}])}}}
+    api, jwks, csv, plans = (tmp_path / n for n in ("api.json", "jwks.json", "keys.csv", "plans.json"))
+    api.write_text(json.dumps(doc))
+    jwks.write_text(json.dumps({"keys": [keys[0].as_dict(private=False)]}))
+    csv.write_text("Name,Key,Enabled,UsagePlanIds\none,key-one-0123456789abcd,true,p\n")
+    plans.write_text(json.dumps({"items": [{"id": "p", "name": "P", "apiStages": [{"apiId": "local", "stage": "prod"}]}]}))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = make_run_command(API=str(api), PORT=port, LOCAL_LAMBDA="no", LOCAL_SERVICES="no", COGNITO_JWKS=str(jwks),
+                               API_KEYS=str(csv), USAGE_PLANS=str(plans))
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    claims = {"sub": "u-1", "iss": OFFLINE_ISS, "aud": "app", "token_use": "id", "iat": 1700000000, "exp": 4102444799}
+    try:
+        deadline = time.time() + 90
+        while proc.poll() is None and time.time() < deadline:
+            try:
+                requests.get(url + "/claims", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.3)
+        token = [sign(claims, k, f"k{i}") for i, k in enumerate(keys, 1)]
+        get = lambda path, **h: requests.get(url + path, headers=h, timeout=10)  # noqa: E731
+        assert get("/claims", Authorization=token[0]).content == b'{"sub": "u-1"}'
+        assert_refused(get("/claims", Authorization=token[1]))
+        lines = change(log.name, jwks, json.dumps({"keys": [keys[1].as_dict(private=False)]}), how="rename")
+        assert lines[-1].startswith(f"reloaded: {jwks}: "), lines
+        assert get("/claims", Authorization=token[1]).content == b'{"sub": "u-1"}'
+        assert_refused(get("/claims", Authorization=token[0]))
+
+        assert get("/keyed", **{"x-api-key": "key-one-0123456789abcd"}).status_code == 200
+        assert get("/keyed", **{"x-api-key": "key-two-0123456789abcd"}).status_code == 403
+        lines = change(log.name, csv, csv.read_text() + "two,key-two-0123456789abcd,true,p\n")
+        assert lines[-1].startswith(f"reloaded: {csv}: "), lines
+        assert get("/keyed", **{"x-api-key": "key-two-0123456789abcd"}).status_code == 200
+    finally:
+        stop(proc)
+        log.close()
+        os.unlink(log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+    assert proc.returncode == 0
