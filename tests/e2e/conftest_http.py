@@ -51,27 +51,32 @@ def _moto_command():
     return [exe] if os.path.exists(exe) else [sys.executable, "-m", "moto.server"]
 
 
+def _start_moto(env=None):
+    """moto's server on a free loopback port, once it answers: (port, url, process)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(_moto_command() + ["-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while True:
+        try:
+            requests.get(url + "/moto-api/", timeout=1)
+            return port, url, proc
+        except requests.RequestException:
+            if time.time() > deadline or proc.poll() is not None:
+                raise RuntimeError("moto_server did not start")
+            time.sleep(0.1)
+
+
 class MotoServer:
     """moto_server with signature checking on; `access_key`/`secret_key` are the allowed identity."""
 
     def __init__(self):
         import boto3
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.authority = f"127.0.0.1:{self.port}"
         env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(SETUP_ACTIONS), MOTO_ACCOUNT_ID=ACCOUNT)
-        self.proc = subprocess.Popen(_moto_command() + ["-H", "127.0.0.1", "-p", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while True:
-            try:
-                requests.get(self.url + "/moto-api/", timeout=1)
-                break
-            except requests.RequestException:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start")
-                time.sleep(0.1)
+        self.port, self.url, self.proc = _start_moto(env)
+        self.authority = f"127.0.0.1:{self.port}"
         iam = boto3.client("iam", endpoint_url=self.url, region_name=REGION,
                            aws_access_key_id="setup", aws_secret_access_key="setup")
         iam.create_user(UserName="gateway")
@@ -133,19 +138,7 @@ class CognitoIdp:
     def __init__(self):
         import boto3
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(_moto_command() + ["-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while True:
-            try:
-                requests.get(self.url + "/moto-api/", timeout=1)
-                break
-            except requests.RequestException:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start")
-                time.sleep(0.1)
+        self.port, self.url, self.proc = _start_moto()
         self.idp = boto3.client("cognito-idp", endpoint_url=self.url, region_name=REGION,
                                 aws_access_key_id="test", aws_secret_access_key="test")
         self.pool, self.client = self.make_pool("main", "alice", groups=["admins"])
