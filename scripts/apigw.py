@@ -387,10 +387,12 @@ def cluster(name, url, timeout="30s"):
 RATE_LIMIT_CLUSTER = "apigw_ratelimit"
 
 
-def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
+def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER, via_filter=False):
     """Global throttling (README: "Throttling"): the HTTP/2 cluster of a rate limit service that
     speaks Envoy's RLS gRPC protocol at `host:port`, and the plugin configuration key that makes
-    the filter ask it instead of counting in the process."""
+    the filter ask it instead of counting in the process: by its own gRPC callout, or
+    (`via_filter`) through Envoy's `ratelimit` filter, which `place_rate_limit_filter` then puts
+    in the Envoy configuration."""
     host, _, port = host_port.rpartition(":")
     if not host or not port.isdigit():
         raise DefinitionError(f"GLOBAL_RATE_LIMIT {host_port!r} is not host:port")
@@ -401,7 +403,59 @@ def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
             "explicit_http_config": {"http2_protocol_options": {}},
         },
     }
+    if via_filter:
+        return c, {"globalRateLimit": {"via": "ratelimitFilter", "cluster": name}}
     return c, {"globalRateLimit": {"cluster": name}}
+
+
+# Global mode through Envoy's `ratelimit` filter (src/throttle/global.rs holds the other side of
+# each of these): the second wasm instance's configuration, the descriptor headers' slots and
+# entry keys, and the header that names the request handed over.
+RESUME_CONFIGURATION = "apigateway: resume after Envoy's ratelimit filter"
+RATE_LIMIT_SLOTS = 5
+RATE_LIMIT_ENTRY_KEYS = [["apigw_throttle", "rate", "burst"], ["apigw_quota", "limit", "offset", "period"]]
+HANDOFF_HEADER = "x-apigw-handoff"
+
+
+def rate_limit_actions():
+    """The route's `rate_limits`: one descriptor per slot and kind, each entry read from the
+    request header the filter writes (`x-apigw-ratelimit-<slot>-<key>`). A policy whose headers
+    are absent makes no descriptor (`skip_if_absent` false), so the service is asked about the
+    levels the filter wrote, in its order."""
+    return [{"actions": [{"request_headers": {"header_name": f"x-apigw-ratelimit-{slot}-{key.replace('_', '-')}",
+                                              "descriptor_key": key}} for key in keys]}
+            for slot in range(RATE_LIMIT_SLOTS) for keys in RATE_LIMIT_ENTRY_KEYS]
+
+
+def place_rate_limit_filter(config, wasm_path, cluster_name=RATE_LIMIT_CLUSTER, domain="apigateway", timeout="0.1s"):
+    """Puts Envoy's `ratelimit` filter, then the filter's second instance, right after the filter in
+    each listener of an Envoy configuration (README: "Throttling", global mode), with the routes'
+    descriptors and a local reply mapper that gives the ratelimit filter's 429 a body (AWS's
+    THROTTLED one; the filter replaces it with the stage's gateway response). A service that
+    cannot be reached or answers late (`timeout`; Envoy's default is 20 ms) admits, as the
+    callout does."""
+    ratelimit = {"name": "envoy.filters.http.ratelimit", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+        "domain": domain, "timeout": timeout,
+        # x-ratelimit-limit tells the filter which level refused (a quota's window is a day or more).
+        "enable_x_ratelimit_headers": "DRAFT_VERSION_03",
+        "rate_limit_service": {"grpc_service": {"envoy_grpc": {"cluster_name": cluster_name}},
+                               "transport_api_version": "V3"}}}
+    resume = wasm_filter(wasm_path, RESUME_CONFIGURATION, name=f"{FILTER_NAME}_resume")
+    for listener_config in config["static_resources"]["listeners"]:
+        hcm = listener_config["filter_chains"][0]["filters"][0]["typed_config"]
+        filters = hcm["http_filters"]
+        at = next(i for i, f in enumerate(filters) if f["name"] in (FILTER_NAME, "envoy.filters.http.wasm"))
+        filters[at + 1:at + 1] = [ratelimit, resume]
+        for vhost in hcm["route_config"]["virtual_hosts"]:
+            for route in vhost["routes"]:
+                route.setdefault("route", {})["rate_limits"] = rate_limit_actions()
+        hcm["local_reply_config"] = {"mappers": [{
+            # RL: the ratelimit filter's own refusal (a header_filter would read the request's
+            # headers); the filter's own 429s (a MOCK's, a gateway response's) keep their body.
+            "filter": {"response_flag_filter": {"flags": ["RL"]}},
+            "body": {"inline_string": '{"message":"Too Many Requests"}'}}]}
+    return config
 
 
 # What Envoy's async client adds to every callout (README: "Deployments (`envoy/`)") and, with

@@ -340,7 +340,7 @@ def generate(a):
             extra.update(read(getattr(a, arg)))
     rls_cluster = None
     if a.global_rate_limit.strip():
-        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip(), via_filter=True)
         extra.update(rls_config)
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
     cfg, clusters, before = apigw.build_parts(
@@ -465,8 +465,12 @@ def start(a, children, local_lambda):
         return 2
     served = reload.Served(files, lambda: generate(a), os.path.abspath(a.wasm), a.checker, a.admin_port)
     served.write_initial(cfg, clusters, before)
-    apigw.write_atomically(files.envoy, apigw.watched_envoy_config(
-        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}"))
+    envoy_config = apigw.watched_envoy_config(
+        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}")
+    if a.global_rate_limit.strip():
+        # Envoy's ratelimit filter asks the service (README: "Throttling", global mode).
+        apigw.place_rate_limit_filter(envoy_config, os.path.abspath(a.wasm))
+    apigw.write_atomically(files.envoy, envoy_config)
     if a.generate_only:
         print(files.envoy)
         return 0
