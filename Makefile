@@ -82,6 +82,7 @@ test-e2e: build checker
 
 bench: build
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q -r benches/requirements.txt
 	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
 	benches/vtl/run.sh
 
