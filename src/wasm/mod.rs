@@ -125,6 +125,10 @@ struct Filter {
     handoff: Option<u64>,
     /// This is the second instance ([`Root::resumes`]).
     resumes: bool,
+    /// The request's body is still coming.
+    body_pending: bool,
+    /// A local reply decided before the request's end, sent at its end ([`Filter::reply`]).
+    deferred: Option<crate::http::Response>,
 }
 
 thread_local! {
@@ -159,6 +163,8 @@ impl Filter {
             response: ResponsePath::default(),
             handoff: None,
             resumes: false,
+            body_pending: false,
+            deferred: None,
         }
     }
 }
@@ -436,7 +442,7 @@ impl Filter {
     /// filter having let it through, and runs its integration. A request the first did not hand
     /// over passes; one whose key is unknown here (never seen: the instances would not share a
     /// VM) is refused rather than served unthrottled.
-    fn resume(&mut self) -> Action {
+    fn resume(&mut self, end_of_stream: bool) -> Action {
         let map = host::MAP_REQUEST_HEADERS;
         let Some(value) = host::header(map, crate::throttle::global::HANDOFF_HEADER) else {
             return Action::Continue;
@@ -452,6 +458,7 @@ impl Filter {
         };
         *self = *parked;
         self.resumes = true;
+        self.body_pending = !end_of_stream;
         let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.limiting.take()) else {
             return Action::Continue;
         };
@@ -533,7 +540,17 @@ impl Filter {
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
-        let r = reply.response;
+        if self.body_pending {
+            // Envoy closes an HTTP/1.1 connection whose request it answers before the request's
+            // end (`connection: close`); API Gateway keeps it open. The answer waits for the
+            // body, which is dropped as it comes (README: "Deployments (`envoy/`)").
+            self.deferred = Some(reply.response);
+            return Action::Pause;
+        }
+        self.send(reply.response)
+    }
+
+    fn send(&mut self, r: crate::http::Response) -> Action {
         let status = host::send_response(r.status, &r.headers, &r.body);
         if status != 0 {
             host::log(host::LOG_ERROR, &format!("apigateway: the host refused the local reply (status {status})"));
@@ -545,11 +562,12 @@ impl Filter {
 impl HttpContext for Filter {
     fn on_http_request_headers(&mut self, _: usize, end_of_stream: bool) -> Action {
         if self.resumes {
-            return self.resume();
+            return self.resume(end_of_stream);
         }
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
+        self.body_pending = !end_of_stream;
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
@@ -683,6 +701,21 @@ impl HttpContext for Filter {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if end_of_stream {
+            self.body_pending = false;
+        }
+        if let Some(reply) = self.deferred.take() {
+            if end_of_stream {
+                return self.send(reply);
+            }
+            // Drop what came: the answer is decided, and nothing accumulates towards the buffer limit.
+            let status = host::set_buffer(host::BUFFER_REQUEST_BODY, 0, body_size, &[]);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: dropping the request body failed ({status})"));
+            }
+            self.deferred = Some(reply);
+            return Action::Pause;
+        }
         if self.authorizing.is_some() || self.limiting.is_some() || self.calling.is_some() {
             // Held until the authorizer, the rate limit service or the callout answers:
             // continuing here would send the head upstream (a callout is sent before the body's
