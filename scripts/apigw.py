@@ -82,16 +82,6 @@ def resolve_intrinsics(value, params):
     return {k: resolve_intrinsics(v, params) for k, v in value.items()}
 
 
-def _from_cloudformation(doc):
-    for res in (doc.get("Resources") or {}).values():
-        props = (res or {}).get("Properties") or {}
-        if res.get("Type") == "AWS::ApiGateway::RestApi" and isinstance(props.get("Body"), dict):
-            return props["Body"]
-        if res.get("Type") == "AWS::Serverless::Api" and isinstance(props.get("DefinitionBody"), dict):
-            return props["DefinitionBody"]
-    raise DefinitionError("a CloudFormation template without an embedded API definition (Body/DefinitionBody)")
-
-
 DEFAULT_ACCOUNT_ID = "123456789012"  # the filter's default accountId (src/config/mod.rs)
 
 
@@ -114,8 +104,8 @@ def _substitute_pseudo(value, pseudo):
     return value
 
 
-def load_definition(path, params=None, region="us-east-1", account_id=None):
-    """Reads a JSON or YAML export (or a CloudFormation template that embeds one)."""
+def read_document(path):
+    """A JSON or YAML file (CloudFormation short tags read as their long form)."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -133,10 +123,22 @@ def load_definition(path, params=None, region="us-east-1", account_id=None):
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             raise DefinitionError(f"{path} is neither JSON nor YAML: {problem}{where}") from e
+    return doc
+
+
+def load_definition(path, params=None, region="us-east-1", account_id=None):
+    """Reads a JSON or YAML export, or a SAM/CloudFormation template: its first REST API (`sam.py`
+    serves them all)."""
+    doc = read_document(path)
     if not isinstance(doc, dict):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
-        doc = _from_cloudformation(doc)
+        import sam  # noqa: PLC0415 (sam imports this module)
+        stack = sam.load_stack(path, params, region, account_id, doc=doc)
+        if not stack.apis:
+            raise DefinitionError(f"{path}: a template without a REST API (no Api events, "
+                                  "AWS::Serverless::Api or AWS::ApiGateway::RestApi)")
+        return stack.apis[0].definition
     values = dict(pseudo_parameters(region, account_id), **(params or {}))
     doc = _substitute_pseudo(resolve_intrinsics(doc, values), values)
     if "swagger" not in doc and "openapi" not in doc:
