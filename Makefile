@@ -4,7 +4,7 @@ SHELL := /bin/bash
 API ?= envoy/demo-api.yaml
 PORT ?= 8080
 ADMIN_PORT ?=
-STAGE ?= prod
+STAGE ?=
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
 # Empty: the defaults (apiId local, account 123456789012, region AWS_REGION/AWS_DEFAULT_REGION/us-east-1).

@@ -55,7 +55,7 @@ def skeleton():
 
 # --- reading ------------------------------------------------------------------------------------
 
-def read_local(location, base_dir, where):
+def read_local(location, base_dir, where, files=None):
     """A definition a template names by a local path (DefinitionUri, BodyS3Location, AWS::Include):
     S3 and other remote places cannot be read off AWS."""
     if isinstance(location, dict) and "Bucket" in location:
@@ -63,24 +63,26 @@ def read_local(location, base_dir, where):
     if not isinstance(location, str) or location.startswith(("s3://", "http://", "https://")):
         raise TemplateError(f"{where}: {location!r} cannot be read locally: give a local path")
     path = os.path.join(base_dir, location)
+    if files is not None:
+        files.append(path)
     doc = apigw.read_document(path)
     if not isinstance(doc, dict):
         raise TemplateError(f"{where}: {location} does not hold an object")
     return doc
 
 
-def include(value, base_dir, where="template"):
+def include(value, base_dir, where="template", files=None):
     """`Fn::Transform: {Name: AWS::Include, Parameters: {Location: <local file>}}` replaced by the
     file's content, anywhere in the template (CloudFormation runs it before SAM's transform)."""
     if isinstance(value, list):
-        return [include(v, base_dir, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [include(v, base_dir, f"{where}[{i}]", files) for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
     transform = value.get("Fn::Transform")
     if len(value) == 1 and isinstance(transform, dict) and transform.get("Name") == "AWS::Include":
         location = (transform.get("Parameters") or {}).get("Location")
-        return include(read_local(location, base_dir, f"{where}.Fn::Transform"), base_dir, where)
-    return {k: include(v, base_dir, f"{where}.{k}") for k, v in value.items()}
+        return include(read_local(location, base_dir, f"{where}.Fn::Transform", files), base_dir, where, files)
+    return {k: include(v, base_dir, f"{where}.{k}", files) for k, v in value.items()}
 
 
 # --- Globals --------------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ def translate(template, base_dir):
     return translate_with(template, base_dir, lambda name: True)
 
 
-def translate_with(template, base_dir, keep):
+def translate_with(template, base_dir, keep, files=None):
     resources = with_globals(template)
     apis = {}
     for name, res in resources.items():
@@ -139,7 +141,7 @@ def translate_with(template, base_dir, keep):
             body = props.get("DefinitionBody")
             inline, managed = body is not None or props.get("DefinitionUri") is None, body is None
             if body is None and props.get("DefinitionUri") is not None:
-                body = read_local(props["DefinitionUri"], base_dir, f"Resources.{name}.Properties.DefinitionUri")
+                body = read_local(props["DefinitionUri"], base_dir, f"Resources.{name}.Properties.DefinitionUri", files)
             else:
                 body = copy.deepcopy(body) if body is not None else skeleton()
             apis[name] = {"type": res["Type"], "properties": props, "body": body, "managed": managed,
@@ -147,7 +149,8 @@ def translate_with(template, base_dir, keep):
         elif res.get("Type") == "AWS::ApiGateway::RestApi":
             body = props.get("Body")
             if body is None and props.get("BodyS3Location") is not None:
-                body = read_local(props["BodyS3Location"], base_dir, f"Resources.{name}.Properties.BodyS3Location")
+                body = read_local(props["BodyS3Location"], base_dir, f"Resources.{name}.Properties.BodyS3Location",
+                                  files)
             if isinstance(body, dict):
                 body = copy.deepcopy(body)
                 if props.get("BinaryMediaTypes") and "x-amazon-apigateway-binary-media-types" not in body:
@@ -507,8 +510,10 @@ class Api:
 
 
 class Stack:
-    def __init__(self, apis, functions, notes):
-        self.apis, self.functions, self.notes = apis, functions, notes
+    """`apis`: [Api]; `functions`: the Invoke API's table; `files`: the other files read."""
+
+    def __init__(self, apis, functions, notes, files):
+        self.apis, self.functions, self.notes, self.files = apis, functions, notes, files
 
 
 # SAM's markers for "no authorizer" and "no API key", left in `security` by its translator
@@ -534,11 +539,12 @@ def load_stack(path, params=None, region="us-east-1", account_id=None, doc=None)
     doc = doc if doc is not None else apigw.read_document(path)
     if not is_template(doc):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
+    files = []
     try:
-        doc = include(doc, base_dir)
+        doc = include(doc, base_dir, files=files)
         resolver = cfn.Resolver(doc, region, account_id or apigw.DEFAULT_ACCOUNT_ID, params)
         keep = lambda condition: condition is None or resolver.condition(condition, "Condition")  # noqa: E731
-        apis, resources = translate_with(doc, base_dir, keep)
+        apis, resources = translate_with(doc, base_dir, keep, files)
         for fn, res in resources.items():
             alias = alias_id(fn, res) if res.get("Type") == "AWS::Serverless::Function" else None
             if alias:
@@ -556,7 +562,7 @@ def load_stack(path, params=None, region="us-east-1", account_id=None, doc=None)
         functions, notes = function_table(resources, resolver, base_dir, keep)
     except cfn.IntrinsicError as e:
         raise TemplateError(f"{path}: {e}") from e
-    return Stack(out, functions, notes)
+    return Stack(out, functions, notes, files)
 
 
 def stage_of(name, api, resources, resolver):
