@@ -36,7 +36,7 @@ def _cfn_loader(yaml):
         pass
 
     def construct(loader, suffix, node):
-        name = "Ref" if suffix == "Ref" else "Fn::" + suffix
+        name = suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix
         if isinstance(node, yaml.ScalarNode):
             value = loader.construct_scalar(node)
             if suffix == "GetAtt":

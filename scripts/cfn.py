@@ -170,6 +170,8 @@ class Resolver:
         if not (isinstance(arg, list) and len(arg) == 2):
             raise IntrinsicError(f"{where}: Fn::GetAtt takes [resource, attribute]")
         resource, attr = arg[0], self.text(arg[1], f"{where}[1]")
+        if not isinstance(resource, str):
+            raise IntrinsicError(f"{where}: Fn::GetAtt names a resource by a string")
         key = f"{resource}.{attr}"
         if key in self.overrides:
             return self.overrides[key]

@@ -159,6 +159,8 @@ def translate_with(template, base_dir, keep, files=None):
                               "inline": False}
     globals_api = (template.get("Globals") or {}).get("Api") if isinstance(template.get("Globals"), dict) else None
     add_events(resources, apis, keep, globals_api if isinstance(globals_api, dict) else {})
+    if IMPLICIT_API in apis:  # the template's first API (make run's first deployment), as `sam local` lists it
+        apis = {IMPLICIT_API: apis[IMPLICIT_API], **{k: v for k, v in apis.items() if k != IMPLICIT_API}}
     for name, api in apis.items():
         if api["type"] == "AWS::Serverless::Api" and api["inline"]:
             api_settings(name, api)
