@@ -10,6 +10,8 @@ def policy(principal, effect, arn):
 def handler(event, context):
     if event["type"] == "REQUEST":
         user = (event.get("headers") or {}).get("X-User") or (event.get("headers") or {}).get("x-user")
+        if not user:
+            raise Exception("Unauthorized")  # with ReauthorizeEvery 0 it is called without X-User too
         return policy(user, "Allow", event["methodArn"])
     token = event["authorizationToken"]
     if token in ("allow", "deny"):
