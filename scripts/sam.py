@@ -161,9 +161,11 @@ def translate_with(template, base_dir, keep, files=None):
     add_events(resources, apis, keep, globals_api if isinstance(globals_api, dict) else {})
     if IMPLICIT_API in apis:  # the template's first API (make run's first deployment), as `sam local` lists it
         apis = {IMPLICIT_API: apis[IMPLICIT_API], **{k: v for k, v in apis.items() if k != IMPLICIT_API}}
+    defaults = {k: v["Default"] for k, v in (template.get("Parameters") or {}).items()
+                if isinstance(v, dict) and "Default" in v}
     for name, api in apis.items():
         if api["type"] == "AWS::Serverless::Api" and api["inline"]:
-            api_settings(name, api)
+            api_settings(name, api, defaults)
     return apis, resources
 
 
@@ -322,8 +324,18 @@ def methods_with_integration(body, path):
             yield method, op
 
 
-def api_settings(name, api):
-    """api_generator.py `_construct_rest_api`: Cors, then Auth, then BinaryMediaTypes."""
+def parameter_refs(value, defaults):
+    """intrinsics_resolver.py `resolve_parameter_refs`: a `Ref` to a parameter with a Default."""
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in defaults:
+        return defaults[value["Ref"]]
+    if isinstance(value, list):
+        return [parameter_refs(v, defaults) for v in value]
+    return value
+
+
+def api_settings(name, api, defaults):
+    """api_generator.py `_construct_rest_api`: Cors, then Auth, then BinaryMediaTypes (its parameter
+    references resolved first: sam_resources.py `SamApi.to_cloudformation`)."""
     props = api["properties"]
     where = f"Resources.{name}.Properties"
     if props.get("Cors"):
@@ -331,7 +343,8 @@ def api_settings(name, api):
     if isinstance(props.get("Auth"), dict):
         add_auth(api["body"], props["Auth"], f"{where}.Auth")
     if props.get("BinaryMediaTypes"):
-        api["body"]["x-amazon-apigateway-binary-media-types"] = tilde_to_slash(props["BinaryMediaTypes"])
+        api["body"]["x-amazon-apigateway-binary-media-types"] = tilde_to_slash(
+            parameter_refs(props["BinaryMediaTypes"], defaults))
 
 
 def tilde_to_slash(value):
