@@ -516,6 +516,14 @@ def main():
             c.terminate()
 
 
+def watch_more(watcher, paths):
+    """Files known only once the inputs were read (those a template includes), watched from now."""
+    for path in paths:
+        if path not in watcher.paths:
+            watcher.paths.append(path)
+            watcher.seen[path] = reload.signature(path)
+
+
 def start(a, children, local_lambda):
     """Generates and checks the configuration, then serves it until Ctrl-C (reload.serve)."""
     # Watched from before the first read, so a save during start-up is not missed.
@@ -525,6 +533,7 @@ def start(a, children, local_lambda):
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
+    watch_more(watcher, watched_files(a))
     files = reload.Files(a.out)
     os.makedirs(files.out, exist_ok=True)
     apigw.write_atomically(files.plugin_config, cfg)
