@@ -346,11 +346,15 @@ def template_deployments(a, variables):
         raise apigw.DefinitionError(f"{a.api}: a template without a REST API (no Api events, "
                                     "AWS::Serverless::Api or AWS::ApiGateway::RestApi)")
     a.template_files = [os.path.abspath(f) for f in stack.files]
+    started = getattr(a, "stack", None) is not None
     a.stack = stack
     os.makedirs(a.out, exist_ok=True)
     table = os.path.join(a.out, "functions.json")
     if not os.path.exists(table) or apigw.read_document(table) != stack.functions:
         apigw.write_atomically(table, stack.functions)
+        if started:
+            print(f"functions: {a.api}: the functions' table changed (a changed function runs in a new process "
+                  "from its next request)", flush=True)
     return [apigw.Deployment(api.logical_id, api.definition, a.stage or api.stage or "prod",
                              dict(api.variables, **variables)) for api in stack.apis]
 
