@@ -569,7 +569,7 @@ def load_stack(path, params=None, region="us-east-1", account_id=None, doc=None)
         for name, api in apis.items():
             if not keep(resources.get(name, {}).get("Condition")):
                 continue
-            where = f"Resources.{name}.Properties.{'Body' if api['type'] == 'AWS::ApiGateway::RestApi' else 'DefinitionBody'}"
+            where = definition_place(name, api)
             definition = served(resolver.resolve(api["body"], where))
             definition = apigw._substitute_pseudo(definition, resolver.pseudo)
             stage, variables = stage_of(name, api, resources, resolver)
@@ -578,6 +578,16 @@ def load_stack(path, params=None, region="us-east-1", account_id=None, doc=None)
     except cfn.IntrinsicError as e:
         raise TemplateError(f"{path}: {e}") from e
     return Stack(out, functions, notes, files)
+
+
+def definition_place(name, api):
+    """Where an API's definition is, for errors: the template's own, or the one SAM writes from
+    events and the API's properties (Auth, Cors...), which has no place in the template."""
+    if api["type"] == "AWS::ApiGateway::RestApi":
+        return f"Resources.{name}.Properties.Body"
+    if api["managed"]:
+        return f"Resources.{name} (the definition SAM writes from its events, Auth and Cors)"
+    return f"Resources.{name}.Properties.DefinitionBody"
 
 
 def stage_of(name, api, resources, resolver):

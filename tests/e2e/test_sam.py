@@ -205,7 +205,7 @@ def test_unresolvable_intrinsic_stops_make_run_with_its_place():
                         "--generate-only", "--out", tempfile.mkdtemp()], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr == (
-        f"make run: {os.path.join(SAM, 'full/template.yaml')}: Resources.SecureApi.Properties.DefinitionBody."
+        f"make run: {os.path.join(SAM, 'full/template.yaml')}: Resources.SecureApi (the definition SAM writes from its events, Auth and Cors)."
         "securityDefinitions.CognitoAuth.x-amazon-apigateway-authorizer.providerARNs[0].Fn::GetAtt: Fn::GetAtt "
         "UserPool.Arn (AWS::Cognito::UserPool) cannot be resolved locally (give it with "
         "CFN_PARAMS=UserPool.Arn=<value>)\n")

@@ -98,7 +98,7 @@ def test_unresolvable_intrinsic_names_its_place():
     with pytest.raises(sam.TemplateError) as e:
         sam.load_stack(FULL)
     assert str(e.value) == (
-        f"{FULL}: Resources.SecureApi.Properties.DefinitionBody.securityDefinitions.CognitoAuth."
+        f"{FULL}: Resources.SecureApi (the definition SAM writes from its events, Auth and Cors).securityDefinitions.CognitoAuth."
         "x-amazon-apigateway-authorizer.providerARNs[0].Fn::GetAtt: Fn::GetAtt UserPool.Arn (AWS::Cognito::UserPool) "
         "cannot be resolved locally (give it with CFN_PARAMS=UserPool.Arn=<value>)")
 
