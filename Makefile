@@ -4,7 +4,7 @@ SHELL := /bin/bash
 API ?= envoy/demo-api.yaml
 PORT ?= 8080
 ADMIN_PORT ?=
-STAGE ?= prod
+STAGE ?=
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
 # Empty: the defaults (apiId local, account 123456789012, region AWS_REGION/AWS_DEFAULT_REGION/us-east-1).
@@ -32,7 +32,7 @@ WASM := $(TARGET_DIR)/wasm32-wasip1/release/apigw_envoy.wasm
 CHECKER := $(TARGET_DIR)/release/apigw-check
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup setup-test build checker run test test-native test-wasm test-vtl-diff test-e2e bench bench-vtl validate-configs clean
+.PHONY: setup setup-test build checker run test test-native test-wasm test-vtl-diff test-sam test-e2e bench bench-vtl validate-configs clean
 
 setup:
 	@scripts/setup.sh
@@ -56,7 +56,7 @@ run: build checker
 	  --api-keys "$(API_KEYS)" --usage-plans "$(USAGE_PLANS)" \
 	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)"
 
-test: test-native test-wasm test-vtl-diff test-e2e
+test: test-native test-wasm test-vtl-diff test-sam test-e2e
 
 # LAMBDA_TEST_REQUIRE: the signed-invoke round trips must run (the venv has botocore), not skip.
 test-native: setup-test
@@ -75,6 +75,10 @@ test-wasm: setup-test
 test-vtl-diff: setup-test
 	tests/velocity/run-differential.sh
 	cargo test --quiet --test vtl_differential
+
+# make run's SAM/CloudFormation translator and intrinsics (scripts/sam.py, scripts/cfn.py).
+test-sam: setup
+	$(PY) -m pytest -q tests/sam
 
 test-e2e: build checker
 	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
