@@ -173,6 +173,15 @@ def gateway_factory():
 
 
 @pytest.fixture(scope="module")
+def functions():
+    """The local Lambda Invoke API (LambdaServer) with the handlers of lambda_handlers/, one per
+    test module."""
+    s = LambdaServer()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
 def echo():
     """The echo backend (conftest_http.EchoBackend), one per test module."""
     from conftest_http import EchoBackend

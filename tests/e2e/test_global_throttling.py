@@ -155,15 +155,6 @@ def filter_replica(gateway_factory, address, lambda_url=None, echo=None, definit
 
 
 @pytest.fixture(scope="module")
-def functions():
-    from conftest import LambdaServer
-
-    s = LambdaServer()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
 def filter_replicas(gateway_factory, rls, functions, echo):
     return [filter_replica(gateway_factory, rls.address, functions.url, echo),
             filter_replica(gateway_factory, rls.address, functions.url, echo)]
