@@ -386,8 +386,39 @@ fn time_sign() -> f64 {
     start.elapsed().as_nanos() as f64 / n as f64 / 1000.0
 }
 
+/// `HOT=h3|l3|h4 N=200 bench-core-time PLUGIN_CONFIG.json HTTP_PLUGIN_CONFIG.json`: only `N` requests
+/// of one proxied scenario, untimed, for instruction counts under `valgrind --tool=callgrind`
+/// (subtract a run with `N=0`, the configuration's parse): benches/README.md, "Tuning log".
+fn hot(which: &str, http_config: &str) -> Result<(), String> {
+    let bytes = std::fs::read(http_config).map_err(|e| format!("{http_config}: {e}"))?;
+    let mut gateway = Gateway::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    gateway.credentials = Some(Credentials {
+        access_key_id: "AKIDBENCHEXAMPLE0000".into(),
+        secret_access_key: "benchSecretKeyExample0000000000000000000".into(),
+        session_token: None,
+    });
+    let n: usize = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let (received, lambda, backend) = (backend_answer().headers, lambda_answer(), backend_answer());
+    for _ in 0..n {
+        match which {
+            "h3" => drop(black_box(handle_proxy(&gateway, &header_map("GET", "/proxy/items/42?q=abc", &[]), &received)?)),
+            "l3" => drop(black_box(handle_lambda(&gateway, &header_map("GET", "/fn", &[]), &lambda)?)),
+            "h4" => drop(black_box(handle_http(&gateway, &header_map("GET", "/items/42?q=abc", &[]), &backend)?)),
+            other => return Err(format!("HOT={other}: h3, l3 or h4")),
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Ok(which) = std::env::var("HOT") {
+        if let Err(e) = hot(&which, args.get(2).map_or("", String::as_str)) {
+            eprintln!("core-time: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let Some(path) = args.get(1) else {
         eprintln!("usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]");
         std::process::exit(2);
