@@ -31,7 +31,7 @@ from bench.hostcalls import host_calls
 from bench.memory import memory
 from bench.native import core_time, native
 from bench.proxied import lambda_signing_share, proxied
-from bench.report import report, report_proxied
+from bench.report import report, report_floors, report_proxied
 from bench.streaming import STREAM_MB, streaming
 from bench.throughput import throughput
 
@@ -59,6 +59,7 @@ def main():
     # written by full runs).
     parts = set(filter(None, os.environ.get("BENCH_PARTS", "throughput,proxied").split(",")))
     text = ""
+    runs = pruns = None
     if "throughput" in parts:
         work = tempfile.mkdtemp(prefix="apigw-bench-")
         try:
@@ -84,7 +85,7 @@ def main():
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         print("proxied: Lambda and HTTP...", file=sys.stderr)
-        pplan, pruns = proxied(args, wasm, filters)
+        pplan, pruns = proxied(args, wasm, filters, core)
         print("aws_lambda's signing share...", file=sys.stderr)
         core["lambda_signing"] = lambda_signing_share(args)
         stream = None
@@ -92,6 +93,8 @@ def main():
             print(f"streaming {STREAM_MB} MB...", file=sys.stderr)
             stream = streaming(args, wasm)
         text += "\n" + report_proxied(args, pplan, pruns, core, stream)
+    if runs or pruns:
+        text += "\n" + report_floors(args, runs, pruns)
     if "hostcalls" in parts or parts == {"throughput", "proxied"}:
         print("host calls...", file=sys.stderr)
         text += "\n" + host_calls(args, filters)

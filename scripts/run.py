@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -493,6 +494,7 @@ def main():
     ap.add_argument("--cognito-jwks", default="",
                     help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
                          "(README: \"Cognito user pool authorizers\")")
+    ap.add_argument("--envoy-flags", default="", help="extra Envoy command-line flags (shell words), e.g. '--concurrency 1'")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -584,7 +586,7 @@ def start(a, children, local_lambda):
     # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
     # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
     envoy = [a.envoy, "-c", files.envoy, "--use-dynamic-base-id", "--log-level", "warn",
-             "--component-log-level", "wasm:info"]
+             "--component-log-level", "wasm:info", *shlex.split(a.envoy_flags)]
     return reload.serve(envoy, watcher, served)
 
 

@@ -85,8 +85,13 @@ impl Forward {
     /// headers for Envoy's route come last.
     pub fn edits(&self, current: &[(String, String)]) -> Vec<HeadEdit> {
         let first = |name: &str| current.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        let values = |headers: &[(String, String)], name: &str| -> Vec<String> {
-            headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect()
+        // The values of one header (any case), in order: compared in place, copied only for an edit.
+        fn values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+            headers.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        }
+        // Whether a header of this name (any case) comes before position `i`: each name is handled once.
+        let seen_before = |headers: &[(String, String)], i: usize, name: &str| {
+            headers.iter().take(i).any(|(k, _)| k.eq_ignore_ascii_case(name))
         };
         let kept = |k: &str| k.starts_with(':') || k.eq_ignore_ascii_case("content-length");
         let mut edits = Vec::new();
@@ -95,31 +100,24 @@ impl Forward {
                 edits.push(HeadEdit::Set(name.to_string(), value.clone()));
             }
         }
-        let mut seen: Vec<String> = Vec::new();
-        for (name, _) in current.iter().filter(|(k, _)| !kept(k)) {
-            let lower = name.to_ascii_lowercase();
-            if !seen.contains(&lower) && !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&lower)) {
-                edits.push(HeadEdit::Remove(lower.clone()));
+        for (i, (name, _)) in current.iter().enumerate() {
+            if !kept(name) && !seen_before(current, i, name) && values(&self.headers, name).next().is_none() {
+                edits.push(HeadEdit::Remove(name.to_ascii_lowercase()));
             }
-            seen.push(lower);
         }
-        let mut seen: Vec<String> = Vec::new();
-        for (name, _) in self.headers.iter().filter(|(k, _)| !kept(k)) {
-            let lower = name.to_ascii_lowercase();
-            if seen.contains(&lower) {
+        for (i, (name, _)) in self.headers.iter().enumerate() {
+            if kept(name) || seen_before(&self.headers, i, name) || values(&self.headers, name).eq(values(current, name)) {
                 continue;
             }
-            let wanted = values(&self.headers, &lower);
-            if wanted != values(current, &lower) {
-                match wanted.as_slice() {
-                    [one] => edits.push(HeadEdit::Set(lower.clone(), one.clone())),
-                    many => {
-                        edits.push(HeadEdit::Remove(lower.clone()));
-                        edits.extend(many.iter().map(|v| HeadEdit::Add(lower.clone(), v.clone())));
-                    }
+            let lower = name.to_ascii_lowercase();
+            let mut wanted = values(&self.headers, name);
+            match (wanted.next(), wanted.next()) {
+                (Some(one), None) => edits.push(HeadEdit::Set(lower, one.to_string())),
+                _ => {
+                    edits.push(HeadEdit::Remove(lower.clone()));
+                    edits.extend(values(&self.headers, name).map(|v| HeadEdit::Add(lower.clone(), v.to_string())));
                 }
             }
-            seen.push(lower);
         }
         edits.push(HeadEdit::Set(CLUSTER_HEADER.to_string(), self.cluster.clone()));
         edits.push(HeadEdit::Set("x-envoy-upstream-rq-timeout-ms".to_string(), self.timeout_ms.to_string()));

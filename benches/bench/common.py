@@ -26,7 +26,8 @@ DEMO_API = os.path.join(ROOT, "envoy", "demo-api.yaml")
 # "Throttling").
 ACCOUNT_SETTINGS = {"throttleSettings": {"rateLimit": 1e9, "burstLimit": 1000000000}}
 FILTERS = {"null": "bench_null_filter", "fixed-reply": "bench_fixed_reply_filter",
-           "host-reads": "bench_host_reads_filter", "host-calls": "bench_host_calls_filter"}
+           "host-reads": "bench_host_reads_filter", "host-calls": "bench_host_calls_filter",
+           "rewrite": "bench_rewrite_filter", "callout": "bench_callout_filter"}
 
 
 class BenchError(Exception):

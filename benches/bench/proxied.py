@@ -1,7 +1,8 @@
 """Proxied requests against a second Envoy standing in for the Lambda Invoke API and an HTTP backend:
-this filter's AWS_PROXY vs Envoy's `aws_lambda` vs a plain route (L1-L4), HTTP_PROXY and an HTTP
-route with templates vs a plain route with and without a null wasm filter (H1-H4), and the share of
-`aws_lambda`'s cost that is its SigV4 signature."""
+this filter's AWS_PROXY vs Envoy's `aws_lambda` vs a plain route vs the callout floor (L1-L4, L3f),
+HTTP_PROXY and an HTTP route with templates vs a plain route with and without a null wasm filter and
+vs the rewrite floor (H1-H4, H3f), and the share of `aws_lambda`'s cost that is its SigV4
+signature."""
 
 import json
 import os
@@ -17,6 +18,29 @@ DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "AKIDBENCHEXAMPLE0000", "AWS_SECRET_ACCESS_KEY
              "AWS_REGION": "us-east-1"}
 REQUEST_TEMPLATE = '{"id": "$input.params(\'id\')", "q": "$input.params(\'q\')"}'
 RESPONSE_TEMPLATE = "#set($b = $input.path('$')){\"wrapped\": $input.json('$'), \"ok\": $b.ok}"
+# The Invoke API path the gateway calls for LAMBDA_URI (the function's ARN URL-encoded once).
+INVOKE_PATH = "/2015-03-31/functions/" + LAMBDA_ARN.replace(":", "%3A") + "/invocations"
+# Each gateway row's floor (README: "Floors"): the wasm filter doing only the host work its
+# integration cannot avoid, measured in the same rounds.
+FLOORS = {"L3": "L3f", "L4": "L3f", "H3": "H3f"}
+
+
+def floor_event(core):
+    """The event of the callout floor: the one benches/core-time saw the gateway build for L3's
+    request (`l3_event`), else a payload 1.0 event of the same shape padded to its usual size."""
+    if isinstance(core.get("l3_event"), str):
+        return core["l3_event"]
+    event = {"resource": "/fn", "path": "/fn", "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
+             "requestContext": {"requestId": "c0ffee00-0000-4000-8000-000000000000"}, "body": None,
+             "isBase64Encoded": False}
+    event["headers"]["x-pad"] = "x" * max(0, 1380 - len(json.dumps(event, separators=(",", ":"))))
+    return json.dumps(event, separators=(",", ":"))
+
+
+def callout_floor_config(lambda_url, event):
+    """benches/filters/callout's configuration: cluster, authority, path, x-amz-date, event."""
+    authority = lambda_url.split("://", 1)[1]
+    return "\n".join(["lambda", authority, INVOKE_PATH, "20251124T160000Z", event])
 
 
 def proxied_definition(backend_url):
@@ -115,8 +139,9 @@ def template_ok(body):
     return doc == {"wrapped": {"ok": True}, "ok": True}
 
 
-def proxied(args, wasm, filters):
-    """Issue 5 and 6: Lambda and HTTP scenarios side by side, one front Envoy, one upstream Envoy."""
+def proxied(args, wasm, filters, core):
+    """Issue 5 and 6: Lambda and HTTP scenarios side by side, one front Envoy, one upstream Envoy;
+    with the floors of issue 16 (`core`: benches/core-time's output, for the callout floor's event)."""
     upstream, lambda_url, backend_url = upstream_envoy(args)
     try:
         doc = proxied_definition(backend_url)
@@ -124,7 +149,8 @@ def proxied(args, wasm, filters):
         gateway_signed, signed_clusters = proxied_gateway_envoy_signed(wasm, doc, lambda_url)
         clusters += signed_clusters
         backend_cluster = apigw.cluster_name(backend_url)
-        ports = {k: free_port() for k in ("l_plain", "l_native", "h_plain", "h_null", "gateway", "signed")}
+        ports = {k: free_port() for k in ("l_plain", "l_native", "h_plain", "h_null", "gateway", "signed",
+                                          "l_callout", "h_rewrite")}
         listeners = [
             apigw.listener("l_plain", ports["l_plain"], [], route_to("lambda"), "127.0.0.1"),
             apigw.listener("l_native", ports["l_native"], [native_lambda_filter()], route_to("lambda"), "127.0.0.1"),
@@ -133,6 +159,12 @@ def proxied(args, wasm, filters):
                            route_to(backend_cluster), "127.0.0.1"),
             apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
             apigw.listener("signed", ports["signed"], [gateway_signed], apigw.gateway_routes(), "127.0.0.1"),
+            apigw.listener("l_callout", ports["l_callout"],
+                           [apigw.wasm_filter(filters["callout"], callout_floor_config(lambda_url, floor_event(core)),
+                                              "bench_callout")], apigw.gateway_routes(), "127.0.0.1"),
+            apigw.listener("h_rewrite", ports["h_rewrite"],
+                           [apigw.wasm_filter(filters["rewrite"], backend_cluster, "bench_rewrite")],
+                           apigw.gateway_routes(), "127.0.0.1"),
         ]
         env = dict(os.environ, **DUMMY_AWS)
         env.pop("AWS_SESSION_TOKEN", None)
@@ -143,6 +175,8 @@ def proxied(args, wasm, filters):
                 ("L1", "(L1) plain Envoy route → Invoke API", ports["l_plain"], "GET", "/fn", None, 200,
                  LAMBDA_ANSWER.encode()),
                 ("L2", "(L2) Envoy's `aws_lambda` filter", ports["l_native"], "GET", "/fn", None, 200, lambda_ok),
+                ("L3f", "(L3f) callout floor: one `dispatch_http_call`, a fixed event, a local reply",
+                 ports["l_callout"], "GET", "/fn", None, 200, lambda_ok),
                 ("L3", "(L3) filter: AWS_PROXY `GET /fn`", ports["gateway"], "GET", "/fn", None, 200, lambda_ok),
                 ("L4", "(L4) filter: AWS_PROXY, Envoy signs (`signing: envoy`)", ports["signed"], "GET", "/fn", None,
                  200, lambda_ok),
@@ -150,6 +184,8 @@ def proxied(args, wasm, filters):
                  BACKEND_ANSWER.encode()),
                 ("H2", "(H2) null wasm filter + plain route", ports["h_null"], "GET", item, None, 200,
                  BACKEND_ANSWER.encode()),
+                ("H3f", "(H3f) rewrite floor: header map and address read, `:path` and cluster set",
+                 ports["h_rewrite"], "GET", "/proxy" + item, None, 200, BACKEND_ANSWER.encode()),
                 ("H3", "(H3) filter: HTTP_PROXY `/proxy/{proxy+}`", ports["gateway"], "GET", "/proxy" + item, None,
                  200, BACKEND_ANSWER.encode()),
                 ("H4", "(H4) filter: HTTP, request + response templates", ports["gateway"], "GET", item, None, 200,

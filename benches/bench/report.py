@@ -169,7 +169,7 @@ def report_proxied(args, plan, runs, core, stream):
 
     add("## Proxied requests: Lambda (AWS_PROXY) and HTTP")
     add("")
-    add(f"The same front Envoy setup (`--concurrency 1`, {args.proxied_rounds} interleaved rounds of all eight "
+    add(f"The same front Envoy setup (`--concurrency 1`, {args.proxied_rounds} interleaved rounds of all ten "
         f"scenarios, `wrk -c{args.connections} -d{args.duration}s`, medians) in front of a second Envoy "
         "(`--concurrency 1`) that answers everything with `direct_response`: a Lambda proxy answer "
         f"(`{LAMBDA_ANSWER}`) on the Invoke API listener all four Lambda scenarios use, `{BACKEND_ANSWER}` on "
@@ -179,7 +179,7 @@ def report_proxied(args, plan, runs, core, stream):
     add("")
     add("| Lambda scenario | req/s | p99 | CPU µs/req | upstream CPU µs/req | req/s ratio to L2 |")
     add("|---|---:|---:|---:|---:|---:|")
-    for key in ("L1", "L2", "L3", "L4"):
+    for key in ("L1", "L2", "L3f", "L3", "L4"):
         add(row(key, ["L2"]))
     add("")
     add(f"- **L3/L2** (this filter's AWS_PROXY vs Envoy's native `aws_lambda` filter): {ratio('L3', 'L2'):.2f} by "
@@ -211,7 +211,7 @@ def report_proxied(args, plan, runs, core, stream):
     add("")
     add("| HTTP scenario | req/s | p99 | CPU µs/req | upstream CPU µs/req | req/s ratio to H2 | req/s ratio to H1 |")
     add("|---|---:|---:|---:|---:|---:|---:|")
-    for key in ("H1", "H2", "H3", "H4"):
+    for key in ("H1", "H2", "H3f", "H3", "H4"):
         add(row(key, ["H2", "H1"]))
     add("")
     add(f"- **H3/H2** (HTTP_PROXY vs the null wasm filter on the plain route, the ceiling for any wasm "
@@ -225,6 +225,13 @@ def report_proxied(args, plan, runs, core, stream):
         add(f"- The filter's own work for one H4 request (benches/core-time: `start`, `admit`, `finish` to the "
             f"encoded callout, then the backend's answer through `on_call_answer` to the encoded reply headers; "
             f"no Envoy, no host calls): {core['h4']:.1f} µs natively, {v8:.1f} µs inside V8 (node:wasi).")
+    if "h3" in core:
+        v8 = core.get("v8", {})
+        add(f"- The filter's own work for one H3 request (`start`, `admit`, `finish` to the request head's edits, "
+            f"the backend's head through `proxied_head`) {core['h3']:.1f} µs natively, "
+            f"{v8.get('h3', float('nan')):.1f} µs inside V8; for one L3 request (the event, SigV4, the Lambda "
+            f"answer to the reply; a {len(core.get('l3_event', '')):,}-byte event) {core['l3']:.1f} µs natively, "
+            f"{v8.get('l3', float('nan')):.1f} µs inside V8.")
     add("")
     if stream is None:
         pass
@@ -257,4 +264,37 @@ def report_proxied(args, plan, runs, core, stream):
             f"{rss[1] - rss[0]:+.1f} MiB with the first large POST and {rss[2] - rss[1]:+.1f} MiB over the other "
             f"{stream['posts'] - 1} (its body slices and allocator caches, not a copy per request: "
             f"{stream['posts']} × {stream['bytes'] / 1048576:.0f} MiB went through).")
+    return "\n".join(lines) + "\n"
+
+
+# Each gateway row, its floor (the wasm filter doing only the host work that row cannot avoid,
+# measured in the same interleaved rounds) and the goal of issue 16 for the req/s ratio.
+FLOOR_ROWS = [("c", "b'", "MOCK / fixed wasm reply", 0.90), ("d", "b'o", "CORS preflight / fixed reply to the same OPTIONS", 0.90),
+              ("e", "b'", "403 unknown route / fixed wasm reply", None),
+              ("H3", "H3f", "HTTP_PROXY / rewrite floor", 0.90), ("L3", "L3f", "AWS_PROXY / callout floor", 0.90),
+              ("L4", "L3f", "AWS_PROXY, Envoy signs / callout floor", None),
+              ("L3", "L2", "AWS_PROXY / Envoy's native `aws_lambda`", 1.0)]
+P99_GOAL = 1.2
+
+
+def report_floors(args, runs, pruns):
+    """The ratios of issue 16: each gateway row against its floor, paired per round (the median of
+    the per-round ratios): req/s, CPU per request (floor's / row's) and p99 (row's / floor's)."""
+    lines = ["## Floors", "",
+             f"Each gateway row against its floor, from the tables above (the same Envoy, the same interleaved rounds, "
+             f"`wrk -c{args.connections}`): the median of the per-round ratios. CPU ratio is the floor's CPU per "
+             "request over the row's (1.0: no more work than the floor); p99 ratio is the row's p99 over the "
+             "floor's.", "",
+             "| row / floor | req/s ratio | goal | CPU ratio | p99 ratio (goal ≤ 1.2) |", "|---|---:|---:|---:|---:|"]
+    for key, floor, what, goal in FLOOR_ROWS:
+        table = next((t for t in (runs, pruns) if t and key in t and floor in t), None)
+        if table is None:
+            continue
+        pairs = list(zip(table[key], table[floor]))
+        rps = median([x["rps"] / y["rps"] for x, y in pairs])
+        cpu = median([y["cpu_us"] / x["cpu_us"] for x, y in pairs])
+        p99 = median([x["p99_ms"] / y["p99_ms"] for x, y in pairs])
+        mark = "" if goal is None else f"≥ {goal:.2f}" + (" ✓" if rps >= goal else " ✗")
+        p99_mark = " ✓" if p99 <= P99_GOAL else " ✗"
+        lines.append(f"| {key} / {floor}: {what} | {rps:.2f} | {mark} | {cpu:.2f} | {p99:.2f}{p99_mark} |")
     return "\n".join(lines) + "\n"

@@ -334,3 +334,44 @@ def test_make_run_global_rate_limit(tmp_path):
     assert "globalRateLimit" not in generate(tmp_path, "local", LOCAL_SERVICES="no")
     r = generate(tmp_path, "bad", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="nowhere")
     assert r.returncode == 2 and "make run: GLOBAL_RATE_LIMIT 'nowhere' is not host:port" in r.stderr, r.stderr
+
+
+# --- ENVOY_FLAGS ----------------------------------------------------------------------------------
+
+PING_API = {"openapi": "3.0.1", "info": {"title": "ping", "version": "1"}, "paths": {"/ping": {"get": {
+    "responses": {"200": {"description": "200 response"}},
+    "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                                        "responses": {"default": {"statusCode": "200"}}}}}}}
+
+
+# `make run ENVOY_FLAGS='--concurrency 1 --drain-time-s 3'` passes the words to Envoy after its own
+# flags (benchmarks outside the repository pin the worker count this way): Envoy's /server_info
+# shows them; the gateway serves as without them.
+def test_make_run_envoy_flags(tmp_path):
+    api = tmp_path / "ping.json"
+    api.write_text(json.dumps(PING_API))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = make_run_command(API=str(api), PORT=port, LOCAL_SERVICES="no", LOCAL_LAMBDA="no",
+                               ENVOY_FLAGS="--concurrency 1 --drain-time-s 3")
+    assert "--envoy-flags '--concurrency 1 --drain-time-s 3'" in command, command
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_serving(proc, url, log.name, path="/ping")
+        r = requests.get(url + "/ping", timeout=10)
+        assert (r.status_code, r.content) == (200, b"")
+        with open(log.name, encoding="utf-8") as f:
+            admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", f.read())
+        assert admin
+        options = requests.get(f"http://127.0.0.1:{admin.group(1)}/server_info", timeout=5).json()[
+            "command_line_options"]
+        assert (options["concurrency"], options["drain_time"]) == (1, "3s")
+    finally:
+        stop(proc)
+        log.close()
+        os.unlink(log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+    assert proc.returncode == 0

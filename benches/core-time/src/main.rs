@@ -11,6 +11,10 @@
 //! `Gateway::start`, `admit` and `finish` to the encoded callout, then the backend's answer
 //! through `on_call_answer` to the encoded reply headers.
 //!
+//! And, against the same configuration, H3 (HTTP_PROXY: the request head's edits, then the
+//! backend's head) and L3 (AWS_PROXY `GET /fn`: the event, its SigV4 signature with dummy
+//! credentials, then the Lambda answer to the reply), with L3's event size.
+//!
 //! Usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]
 
 use std::hint::black_box;
@@ -138,6 +142,112 @@ fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Re
     let reply = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).local_reply(reply);
     black_box(pairs::encode(&reply.response.headers));
     Ok((reply.response.status, reply.response.body))
+}
+
+/// Envoy's Lambda stand-in's answer in L3 (the proxied scenarios' upstream `direct_response`).
+fn lambda_answer() -> CallAnswer {
+    let body = br#"{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{}"}"#;
+    let headers = [(":status", "200"), ("content-type", "application/json"), ("content-length", "76"),
+                   ("date", "Mon, 24 Nov 2025 16:00:00 GMT"), ("server", "envoy"),
+                   ("x-envoy-upstream-service-time", "0")];
+    CallAnswer {
+        status: 200,
+        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        body: body.to_vec(),
+    }
+}
+
+/// One L3 request (`GET /fn`, AWS_PROXY) as the adapter handles it: the head through `start`,
+/// `admit` and `finish` to the encoded (signed) callout, then the Lambda answer through
+/// `on_call_answer` to the encoded reply headers. Returns the reply status and body, and the event.
+fn handle_lambda(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Result<(u16, Vec<u8>, Vec<u8>), String> {
+    let mut request = http_request(raw_headers);
+    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
+    let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
+    let reads = gateway.host_reads(&routed);
+    if reads.peer {
+        request.source_ip = "127.0.0.1".into();
+    }
+    if reads.clock {
+        request.now_ms = 1_764_000_000_000;
+    }
+    let routed = match gateway.admit(&routed, &request) {
+        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
+        _ => return Err("not admitted".into()),
+    };
+    let Outcome::Call(call, env) = gateway.finish(&routed, &request) else { return Err("no callout".into()) };
+    black_box(pairs::encode(&call.headers));
+    let event = call.body;
+    let reply = gateway.on_call_answer(&routed, &request, env, answer);
+    let reply = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).local_reply(reply);
+    black_box(pairs::encode(&reply.response.headers));
+    Ok((reply.response.status, reply.response.body, event))
+}
+
+/// µs per L3 request ([`handle_lambda`], the invoke signed with dummy credentials) and its event,
+/// after checking its answer.
+fn time_lambda(gateway: &mut Gateway) -> Result<(f64, Vec<u8>), String> {
+    gateway.credentials = Some(Credentials {
+        access_key_id: "AKIDBENCHEXAMPLE0000".into(),
+        secret_access_key: "benchSecretKeyExample0000000000000000000".into(),
+        session_token: None,
+    });
+    let raw = header_map("GET", "/fn", &[]);
+    let answer = lambda_answer();
+    let (status, body, event) = handle_lambda(gateway, &raw, &answer)?;
+    if (status, body.as_slice()) != (200, b"{}".as_slice()) {
+        return Err(format!("L3: status {status}, body {}", String::from_utf8_lossy(&body)));
+    }
+    let n = ITERATIONS / 10;
+    for _ in 0..n / 10 {
+        black_box(handle_lambda(gateway, black_box(&raw), &answer)?);
+    }
+    let start = Instant::now();
+    for _ in 0..n {
+        black_box(handle_lambda(gateway, black_box(&raw), &answer)?);
+    }
+    Ok((start.elapsed().as_nanos() as f64 / n as f64 / 1000.0, event))
+}
+
+/// One H3 request (`GET /proxy/items/42?q=abc`, HTTP_PROXY) as the adapter handles it: the head
+/// through `start`, `admit` and `finish` to the request head's edits, then the backend's head
+/// through `proxied_head`.
+fn handle_proxy(gateway: &Gateway, raw_headers: &[u8], received: &[(String, String)]) -> Result<usize, String> {
+    let mut request = http_request(raw_headers);
+    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
+    let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
+    let reads = gateway.host_reads(&routed);
+    if reads.peer {
+        request.source_ip = "127.0.0.1".into();
+    }
+    if reads.clock {
+        request.now_ms = 1_764_000_000_000;
+    }
+    let routed = match gateway.admit(&routed, &request) {
+        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
+        _ => return Err("not admitted".into()),
+    };
+    let Outcome::Forward(forward) = gateway.finish(&routed, &request) else { return Err("not forwarded".into()) };
+    let edits = forward.edits(&request.headers);
+    let plan = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).proxied_head(gateway, &routed, &request, received,
+        String::new);
+    black_box(&plan.change);
+    Ok(edits.len())
+}
+
+/// µs per H3 request ([`handle_proxy`]).
+fn time_proxy(gateway: &Gateway) -> Result<f64, String> {
+    let raw = header_map("GET", "/proxy/items/42?q=abc", &[]);
+    let received = backend_answer().headers;
+    handle_proxy(gateway, &raw, &received)?;
+    for _ in 0..ITERATIONS / 10 {
+        black_box(handle_proxy(gateway, black_box(&raw), &received)?);
+    }
+    let start = Instant::now();
+    for _ in 0..ITERATIONS {
+        black_box(handle_proxy(gateway, black_box(&raw), &received)?);
+    }
+    Ok(start.elapsed().as_nanos() as f64 / ITERATIONS as f64 / 1000.0)
 }
 
 /// µs per H4 request ([`handle_http`]), after checking its answer.
@@ -276,8 +386,39 @@ fn time_sign() -> f64 {
     start.elapsed().as_nanos() as f64 / n as f64 / 1000.0
 }
 
+/// `HOT=h3|l3|h4 N=200 bench-core-time PLUGIN_CONFIG.json HTTP_PLUGIN_CONFIG.json`: only `N` requests
+/// of one proxied scenario, untimed, for instruction counts under `valgrind --tool=callgrind`
+/// (subtract a run with `N=0`, the configuration's parse): benches/README.md, "Tuning log".
+fn hot(which: &str, http_config: &str) -> Result<(), String> {
+    let bytes = std::fs::read(http_config).map_err(|e| format!("{http_config}: {e}"))?;
+    let mut gateway = Gateway::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    gateway.credentials = Some(Credentials {
+        access_key_id: "AKIDBENCHEXAMPLE0000".into(),
+        secret_access_key: "benchSecretKeyExample0000000000000000000".into(),
+        session_token: None,
+    });
+    let n: usize = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let (received, lambda, backend) = (backend_answer().headers, lambda_answer(), backend_answer());
+    for _ in 0..n {
+        match which {
+            "h3" => drop(black_box(handle_proxy(&gateway, &header_map("GET", "/proxy/items/42?q=abc", &[]), &received)?)),
+            "l3" => drop(black_box(handle_lambda(&gateway, &header_map("GET", "/fn", &[]), &lambda)?)),
+            "h4" => drop(black_box(handle_http(&gateway, &header_map("GET", "/items/42?q=abc", &[]), &backend)?)),
+            other => return Err(format!("HOT={other}: h3, l3 or h4")),
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Ok(which) = std::env::var("HOT") {
+        if let Err(e) = hot(&which, args.get(2).map_or("", String::as_str)) {
+            eprintln!("core-time: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let Some(path) = args.get(1) else {
         eprintln!("usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]");
         std::process::exit(2);
@@ -298,7 +439,13 @@ fn main() {
         Some(path) => std::fs::read(path)
             .map_err(|e| format!("{path}: {e}"))
             .and_then(|bytes| Gateway::from_bytes(&bytes).map_err(|e| e.to_string()))
-            .and_then(|gateway| time_http(&gateway))
+            .and_then(|mut gateway| {
+                let h4 = time_http(&gateway)?;
+                let h3 = time_proxy(&gateway)?;
+                let (l3, l3_event) = time_lambda(&mut gateway)?;
+                let event = serde_json::to_string(&String::from_utf8_lossy(&l3_event)).map_err(|e| e.to_string())?;
+                Ok(format!(", \"h4\": {h4:.2}, \"h3\": {h3:.2}, \"l3\": {l3:.2}, \"l3_event\": {event}"))
+            })
             .map(Some),
         None => Ok(None),
     };
@@ -307,13 +454,13 @@ fn main() {
     let sign_us = time_sign();
     match result {
         Ok(((c, d, e), h4)) if args.iter().any(|a| a == "--json") => {
-            let h4 = h4.map(|h| format!(", \"h4\": {h:.2}")).unwrap_or_default();
+            let h4 = h4.unwrap_or_default();
             println!("{{\"c\": {c:.2}, \"d\": {d:.2}, \"e\": {e:.2}{h4}, \"event_v1\": {event_us:.2}, \"event_v1_bytes\": {event_bytes}, \"sign_v1\": {sign_us:.2}}}");
         }
         Ok(((c, d, e), h4)) => println!(
             "µs per request, native: MOCK {c:.2}, CORS preflight {d:.2}, 403 {e:.2}{}; \
              one Lambda proxy event (v1, {event_bytes} bytes) {event_us:.2}, its SigV4 signature {sign_us:.2}",
-            h4.map(|h| format!(", HTTP with templates (H4) {h:.2}")).unwrap_or_default()
+            h4.map(|h| format!(", proxied (JSON) {h}")).unwrap_or_default()
         ),
         Err(e) => {
             eprintln!("core-time: {e}");
