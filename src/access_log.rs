@@ -528,6 +528,51 @@ mod tests {
         assert_eq!(none, "- - - - - - - - - - - - - - - - - - - - - -.");
     }
 
+    // What the adapter reports becomes the access-log-only variables: AWS_PROXY's two statuses,
+    // the AWS request id, an integration's failure, the latencies in whole ms, the gateway
+    // response's type and message, the authorizer's outcome.
+    #[test]
+    fn record_of_a_request() {
+        use crate::gateway::Reply;
+        use crate::http::Response;
+        const MS: u64 = 1_000_000;
+        let f = AccessLogFormat::compile(
+            "$context.requestId $context.status $context.responseLength $context.responseLatency \
+             $context.integration.status $context.integrationStatus $context.integration.latency \
+             $context.integration.requestId $context.integration.error $context.error.responseType \
+             $context.authorizer.status $context.authorizer.latency $context.authorizer.error",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ok = Reply { response: Response { status: 201, headers: Vec::new(), body: Vec::new() }, log: None, error: None };
+        let mut r = Record::begin(Some(10 * MS));
+        r.set_context(RequestContext { request_id: "rid".into(), ..RequestContext::default() });
+        r.authorizer_sent(Some(11 * MS));
+        r.authorized(Some(14 * MS + MS / 2), None, 0);
+        r.integration_sent(Some(15 * MS));
+        r.integration_answered(Some(22 * MS), 200, &[("x-amzn-RequestId".into(), "aws-id".into())], true, &ok);
+        r.replied(&ok);
+        assert_eq!(r.line(&f, Some(30 * MS), Some(201), Some(4)), "rid 201 4 20 201 200 7 aws-id - - 200 3 -");
+
+        // A broken function answer: a gateway response, the function's status unknown.
+        let broken = Reply { response: Response { status: 502, headers: Vec::new(), body: Vec::new() },
+                             log: Some("GET /fn: malformed".into()), error: Some(("DEFAULT_5XX", "Internal server error".into())) };
+        let mut r = Record::begin(None);
+        r.set_context(RequestContext { request_id: "rid".into(), ..RequestContext::default() });
+        r.authorized(None, Some(&Reply { response: Response { status: 401, headers: Vec::new(), body: Vec::new() },
+                                         log: None, error: Some(("UNAUTHORIZED", "Unauthorized".into())) }), 0);
+        r.integration_answered(None, 200, &[], true, &broken);
+        r.replied(&broken);
+        assert_eq!(r.line(&f, None, Some(502), None),
+                   "rid 502 - - - 200 - - GET /fn: malformed DEFAULT_5XX 401 0 Unauthorized");
+
+        // HTTP_PROXY: Envoy answered itself (no backend status), or the backend did.
+        let mut r = Record::begin(None);
+        r.proxy_answered(None, Some(504), Some("the backend timed out"));
+        assert_eq!((r.facts.integration_status, r.facts.integration_error.as_deref()), (None, Some("the backend timed out")));
+        r.proxy_answered(None, Some(404), None);
+        assert_eq!((r.facts.integration_status, r.facts.integration_service_status), (Some(404), Some(404)));
+    }
+
     // AWS refuses a format without either id; a `$` must start a $context variable AWS knows;
     // one line only.
     #[test]

@@ -1,0 +1,233 @@
+"""Access logs in the stage's own format (README: "Access logs"), written by Envoy's own file
+access logger from the line the filter leaves in the request's filter state: exact lines for a
+MOCK, a 403 gateway response, an HTTP integration (the echo backend) and an AWS_PROXY integration
+(the local Invoke API running a real handler), in a custom format and in AWS's CLF preset; and the
+same through a real `make run ACCESS_LOG=... ACCESS_LOG_FORMAT=...`."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import requests
+
+from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, Gateway, LambdaServer, apigw, free_port
+
+FN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+REQUEST_TIME = r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000"
+
+
+def api(echo_origin):
+    mock = {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200",
+                                      "responseTemplates": {"application/json": '{"pet": "dog"}'}}}}
+    http = {"type": "http", "httpMethod": "GET", "uri": f"{echo_origin}/things",
+            "responses": {"default": {"statusCode": "200"}}}
+    return {
+        "openapi": "3.0.1", "info": {"title": "logs", "version": "1"},
+        "paths": {
+            "/pets/{id}": {"get": {"x-amazon-apigateway-integration": mock}},
+            "/things": {"get": {"x-amazon-apigateway-integration": http}},
+            "/fn": {"post": {"x-amazon-apigateway-integration": {
+                "type": "aws_proxy", "httpMethod": "POST", "uri": FN.format("status")}}},
+        },
+    }
+
+
+CUSTOM = ('$context.requestId $context.extendedRequestId $context.httpMethod $context.resourcePath '
+          '$context.path $context.stage $context.status $context.responseLength "$context.identity.sourceIp" '
+          '$context.identity.caller ist=$context.integration.status is=$context.integrationStatus '
+          'ir=$context.integration.requestId et=$context.error.responseType em="$context.error.message" '
+          'lat=$context.responseLatency il=$context.integrationLatency.')
+
+
+class Logged:
+    """A gateway whose access log Envoy writes to a file."""
+
+    def __init__(self, fmt, lam, echo):
+        port, admin = free_port(), free_port()
+        self.dir = tempfile.mkdtemp(prefix="apigw-access-log-")
+        self.path = os.path.join(self.dir, "access.log")
+        cfg = apigw.plugin_config(api(echo.origin), "prod", {}, False, origins_to_clusters={echo.origin: "echo"},
+                                  lambda_url=lam.url, extra={"accessLog": {"format": fmt}})
+        clusters = [apigw.cluster("echo", echo.url), apigw.cluster("lambda", lam.url)]
+        config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1", access_log_path=self.path)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self.envoy = Envoy(config, name="access-log", env=env, extra_args=["--file-flush-interval-msec", "50"])
+        self.envoy.wait_ready()
+        self.gw = Gateway(self.envoy, port)
+        self.seen = 0
+
+    def next_line(self, timeout=5):
+        """The next line Envoy wrote."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(self.path):
+                with open(self.path, encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+                if len(lines) > self.seen:
+                    self.seen += 1
+                    assert len(lines) == self.seen, lines
+                    return lines[self.seen - 1]
+            time.sleep(0.05)
+        raise AssertionError(f"no access log line in {timeout}s:\n{self.envoy.logs()}")
+
+    def stop(self):
+        self.envoy.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def peers():
+    from conftest_http import EchoBackend
+    lam, echo = LambdaServer(), EchoBackend()
+    yield lam, echo
+    lam.stop()
+    echo.stop()
+
+
+@pytest.fixture(scope="module")
+def custom(peers):
+    g = Logged(CUSTOM, *peers)
+    yield g
+    g.stop()
+
+
+def ids(r):
+    return r.headers["x-amzn-RequestId"], r.headers["x-amz-apigw-id"]
+
+
+def check(line, pattern):
+    assert re.fullmatch(pattern, line), f"{line!r}\n !~ {pattern!r}"
+
+
+# A MOCK: no integration call (its variables print `-`), the template's body length.
+def test_mock_line(custom):
+    r = custom.gw.request("GET", "/pets/7", headers={"content-type": "application/json"})
+    assert (r.status_code, r.content) == (200, b'{"pet": "dog"}')
+    rid, xid = ids(r)
+    check(custom.next_line(), re.escape(
+        f'{rid} {xid} GET /pets/{{id}} /pets/7 prod 200 14 "127.0.0.1" - ist=- is=- ir=- et=- em="-" lat=')
+        + r"\d+ il=-\.")
+
+
+# A 403 gateway response: no resource (`-`), the response type and message of AWS's answer.
+def test_missing_authentication_token_line(custom):
+    r = custom.gw.request("GET", "/no/such")
+    assert (r.status_code, r.content) == (403, b'{"message":"Missing Authentication Token"}')
+    rid, xid = ids(r)
+    check(custom.next_line(), re.escape(
+        f'{rid} {xid} GET - /no/such prod 403 42 "127.0.0.1" - ist=- is=- '
+        f'ir=- et=MISSING_AUTHENTICATION_TOKEN em="Missing Authentication Token" lat=') + r"\d+ il=-\.")
+
+
+# An HTTP integration: the backend's status as both integration statuses, its latency; no AWS id.
+def test_http_integration_line(custom):
+    r = custom.gw.request("GET", "/things")
+    assert r.status_code == 200
+    rid, xid = ids(r)
+    check(custom.next_line(), re.escape(
+        f'{rid} {xid} GET /things /things prod 200 {len(r.content)} "127.0.0.1" - ist=200 is=200 ir=- et=- em="-" lat=')
+        + r"\d+ il=\d+\.")
+
+
+# AWS_PROXY: integration.status is the function's statusCode, integrationStatus the Invoke API's,
+# integration.requestId the Invoke API's x-amzn-RequestId.
+def test_lambda_proxy_line(custom):
+    r = custom.gw.request("POST", "/fn", data=b'{"statusCode": 201, "body": "made"}')
+    assert (r.status_code, r.content) == (201, b"made")
+    rid, xid = ids(r)
+    check(custom.next_line(), re.escape(
+        f'{rid} {xid} POST /fn /fn prod 201 4 "127.0.0.1" - ist=201 is=200 ir=') + UUID
+        + re.escape(' et=- em="-" lat=') + r"\d+ il=\d+\.")
+    # A broken answer: 502, the gateway response's type; the function's status is unknown.
+    r = custom.gw.request("POST", "/fn", data=b'"not a proxy answer"')
+    assert (r.status_code, r.content) == (502, b'{"message": "Internal server error"}')
+    rid, xid = ids(r)
+    check(custom.next_line(), re.escape(
+        f'{rid} {xid} POST /fn /fn prod 502 36 "127.0.0.1" - ist=- is=200 ir=') + UUID
+        + re.escape(' et=DEFAULT_5XX em="Internal server error" lat=') + r"\d+ il=\d+\.")
+
+
+CLF = ('$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] '
+       '"$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength '
+       '$context.requestId')
+
+
+# AWS's CLF preset, by name and as its text: the same lines.
+@pytest.mark.parametrize("fmt", ["CLF", CLF])
+def test_clf_preset(peers, fmt):
+    g = Logged(fmt, *peers)
+    try:
+        r = g.gw.request("GET", "/pets/1", headers={"content-type": "application/json"})
+        rid, _ = ids(r)
+        check(g.next_line(), re.escape("127.0.0.1 - - [") + REQUEST_TIME
+              + re.escape(f'] "GET /pets/{{id}} HTTP/1.1" 200 14 {rid}'))
+        r = g.gw.request("GET", "/nope")
+        check(g.next_line(), re.escape("127.0.0.1 - - [") + REQUEST_TIME
+              + re.escape(f'] "GET - HTTP/1.1" 403 42 {ids(r)[0]}'))
+        r = g.gw.request("POST", "/fn", data=b'{"statusCode": 200, "body": "{}"}')
+        check(g.next_line(), re.escape("127.0.0.1 - - [") + REQUEST_TIME
+              + re.escape(f'] "POST /fn HTTP/1.1" 200 2 {ids(r)[0]}'))
+    finally:
+        g.stop()
+
+
+# `make run ACCESS_LOG=<file> ACCESS_LOG_FORMAT='<format>'`, as a shell passes it: the format, with
+# its `$`, quotes, spaces and commas, reaches the gateway exactly as typed (make does not expand it)
+# and each request appends its line. Without ACCESS_LOG_FORMAT: AWS's JSON preset.
+@pytest.mark.parametrize("fmt", ['it\'s "$context.httpMethod $context.resourcePath", $context.status #1 '
+                                 '{"id":"$context.requestId"}', ""])
+def test_make_run_access_log(tmp_path, fmt):
+    port, admin = free_port(), free_port()
+    path = tmp_path / "access.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MAKEFLAGS", "MFLAGS")}
+    args = ["make", "-s", "run", f"PORT={port}", f"ADMIN_PORT={admin}", f"ACCESS_LOG={path}",
+            f"ACCESS_LOG_FORMAT={fmt}", f"WASM={WASM}", f"CHECKER={CHECKER}", f"ENVOY={ENVOY}", f"PY={sys.executable}"]
+    log = tempfile.NamedTemporaryFile("w+", prefix="make-run-access-", suffix=".log", delete=False)
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                r = requests.get(url + "/pets", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.3)
+        else:
+            raise AssertionError(open(log.name, encoding="utf-8").read())
+        assert r.status_code == 200
+        r2 = requests.get(url + "/no/such", timeout=5)
+        deadline = time.time() + 5
+        while time.time() < deadline and (not path.exists() or len(path.read_text().splitlines()) < 2):
+            time.sleep(0.05)
+        lines = path.read_text().splitlines()
+        if fmt:
+            assert lines == [f'it\'s "GET /pets", 200 #1 {{"id":"{r.headers["x-amzn-RequestId"]}"}}',
+                             f'it\'s "GET -", 403 #1 {{"id":"{r2.headers["x-amzn-RequestId"]}"}}'], lines
+        else:
+            assert len(lines) == 2, lines
+            check(lines[1], re.escape(f'{{ "requestId":"{r2.headers["x-amzn-RequestId"]}", "ip": "127.0.0.1", '
+                                      '"caller":"-", "user":"-","requestTime":"') + REQUEST_TIME
+                  + re.escape('", "httpMethod":"GET", "resourcePath":"-", "status":"403","protocol":"HTTP/1.1", '
+                              '"responseLength":"42" }'))
+        with open(log.name, encoding="utf-8") as f:
+            banner = f.read()
+        assert f"Access log: one line per request to {path}" in banner, banner
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        os.unlink(log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
