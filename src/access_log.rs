@@ -341,6 +341,8 @@ pub struct Record {
     pub context: RequestContext,
     pub facts: LogFacts,
     started_ns: Option<u64>,
+    /// The body of the gateway's own reply: its length is `responseLength` without a host read.
+    reply_length: Option<u64>,
     integration_sent_ns: Option<u64>,
     authorizer_sent_ns: Option<u64>,
 }
@@ -422,18 +424,28 @@ impl Record {
         }
     }
 
-    /// The gateway answered itself: a gateway response's type and message.
+    /// The gateway answered itself: a gateway response's type and message, and the body's
+    /// length (Envoy sends a local reply's body as it is given, but none to a HEAD request).
     pub fn replied(&mut self, reply: &crate::gateway::Reply) {
+        if self.context.http_method != "HEAD" {
+            self.reply_length = u64::try_from(reply.response.body.len()).ok();
+        }
         if reply.error.is_some() {
             self.facts.error.clone_from(&reply.error);
         }
     }
 
-    /// The request is over: its line. `status` is what the client got; `length` the body's bytes.
+    /// Whether `responseLength` must be read from the host (the answer was not the gateway's own).
+    pub fn needs_length(&self, format: &AccessLogFormat) -> bool {
+        format.needs_length && self.reply_length.is_none()
+    }
+
+    /// The request is over: its line. `status` is what the client got; `length` the body's bytes
+    /// as the host counted them ([`needs_length`](Self::needs_length)).
     pub fn line(&mut self, format: &AccessLogFormat, now_ns: Option<u64>, status: Option<u16>,
                 length: Option<u64>) -> String {
         self.facts.status = status;
-        self.facts.response_length = length;
+        self.facts.response_length = length.or(self.reply_length);
         self.facts.response_latency_ms = ms_since(self.started_ns, now_ns);
         format.render(&self.context, &self.facts)
     }
@@ -563,7 +575,7 @@ mod tests {
         r.integration_answered(None, 200, &[], true, &broken);
         r.replied(&broken);
         assert_eq!(r.line(&f, None, Some(502), None),
-                   "rid 502 - - - 200 - - GET /fn: malformed DEFAULT_5XX 401 0 Unauthorized");
+                   "rid 502 0 - - 200 - - GET /fn: malformed DEFAULT_5XX 401 0 Unauthorized");
 
         // HTTP_PROXY: Envoy answered itself (no backend status), or the backend did.
         let mut r = Record::begin(None);

@@ -223,6 +223,11 @@ impl Gateway {
         matches!(self.plan(routed), Some(Plan::LambdaProxy(_)))
     }
 
+    /// Whether the operation runs a Lambda authorizer (its refusals are the authorizer's).
+    pub fn has_lambda_authorizer(&self, routed: &Routed) -> bool {
+        self.plans.operation(routed.deployment, routed.operation).is_some_and(|p| p.authorizer.is_some())
+    }
+
     /// `$context` of a request for its access log: the deployment's and the route's facts.
     pub fn log_context(&self, deployment: usize, req: &Request, routed: Option<&Routed>) -> RequestContext {
         match self.deployment(deployment) {

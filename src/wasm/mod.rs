@@ -349,7 +349,7 @@ impl Filter {
     fn end_log(&mut self) {
         let (Some(gateway), Some(mut log)) = (self.gateway.as_ref(), self.log.take()) else { return };
         let Some(format) = gateway.access_log(log.deployment) else { return };
-        let length = if format.needs_length {
+        let length = if log.record.needs_length(format) {
             host::property(&["response", "size"])
                 .and_then(|b| b.get(..8).and_then(|b| b.try_into().ok()).map(i64::from_le_bytes))
                 .and_then(|n| u64::try_from(n).ok())
@@ -374,7 +374,14 @@ impl Filter {
                 self.run(gateway, Routed { authorizer: facts, ..routed }, request)
             }
             Admission::AdmitIam(identity) => self.run(gateway, Routed { iam: Some(identity), ..routed }, request),
-            Admission::Refuse(reply) => self.reply(reply),
+            Admission::Refuse(reply) => {
+                // Without a call: identity missing, or a cached Deny (README: "Access logs").
+                let authorizer = matches!(reply.error, Some(("UNAUTHORIZED" | "ACCESS_DENIED", _)));
+                if let (Some(log), true) = (&mut self.log, authorizer && gateway.has_lambda_authorizer(&routed)) {
+                    log.record.authorized(None, Some(&reply), 0);
+                }
+                self.reply(reply)
+            }
             Admission::Call(call, pending) => match self.dispatch(&call) {
                 Ok(()) => {
                     if let Some(log) = &mut self.log {

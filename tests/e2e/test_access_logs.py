@@ -4,8 +4,11 @@ MOCK, a 403 gateway response, an HTTP integration (the echo backend) and an AWS_
 (the local Invoke API running a real handler), in a custom format and in AWS's CLF preset; and the
 same through a real `make run ACCESS_LOG=... ACCESS_LOG_FORMAT=...`."""
 
+import base64
+import json
 import os
 import re
+import uuid
 import shutil
 import signal
 import subprocess
@@ -36,7 +39,12 @@ def api(echo_origin):
             "/things": {"get": {"x-amazon-apigateway-integration": http}},
             "/fn": {"post": {"x-amazon-apigateway-integration": {
                 "type": "aws_proxy", "httpMethod": "POST", "uri": FN.format("status")}}},
+            "/guarded": {"get": {"security": [{"tok": []}], "x-amazon-apigateway-integration": mock}},
         },
+        "components": {"securitySchemes": {"tok": {
+            "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": FN.format("authorizer"),
+                                               "authorizerResultTtlInSeconds": 300}}}},
     }
 
 
@@ -231,3 +239,36 @@ def test_make_run_access_log(tmp_path, fmt):
         log.close()
         os.unlink(log.name)
         shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+
+
+def token(spec):
+    """A token tests/e2e/lambda_handlers/authorizer.py answers as `spec` asks."""
+    return "T." + base64.urlsafe_b64encode(json.dumps(dict(spec, id=uuid.uuid4().hex)).encode()).decode().rstrip("=")
+
+
+AUTHORIZER = ('$context.requestId $context.status as=$context.authorizer.status ae="$context.authorizer.error" '
+              'p=$context.authorizer.principalId r=$context.authorizer.role al=$context.authorizer.latency')
+
+
+# A Lambda TOKEN authorizer: admitted (200, its principal and context, the call's latency; from the
+# cache 0 ms), refused by the function (401 Unauthorized), and refused without a call (no token).
+def test_authorizer_lines(peers):
+    g = Logged(AUTHORIZER, *peers)
+    try:
+        allow = token({"answer": {"principalId": "alice", "context": {"role": "admin"}, "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "$methodArn"}]}}})
+        r = g.gw.request("GET", "/guarded", headers={"Authorization": allow, "content-type": "application/json"})
+        assert r.status_code == 200, r.content
+        check(g.next_line(), re.escape(f'{ids(r)[0]} 200 as=200 ae="-" p=alice r=admin al=') + r"\d+")
+        r = g.gw.request("GET", "/guarded", headers={"Authorization": allow, "content-type": "application/json"})
+        assert r.status_code == 200
+        assert g.next_line() == f'{ids(r)[0]} 200 as=200 ae="-" p=alice r=admin al=0'
+        r = g.gw.request("GET", "/guarded", headers={"Authorization": token({"raise": "Unauthorized"})})
+        assert (r.status_code, r.content) == (401, b'{"message":"Unauthorized"}')
+        check(g.next_line(), re.escape(f'{ids(r)[0]} 401 as=401 ae="Unauthorized" p=- r=- al=') + r"\d+")
+        r = g.gw.request("GET", "/guarded")
+        assert r.status_code == 401
+        assert g.next_line() == f'{ids(r)[0]} 401 as=401 ae="Unauthorized" p=- r=- al=0'
+    finally:
+        g.stop()
