@@ -187,59 +187,108 @@ def test_clf_preset(peers, fmt):
         g.stop()
 
 
+class MakeRun:
+    """A real `make run NAME=value ...` (as a shell passes each argument), stopped with Ctrl-C."""
+
+    def __init__(self, **variables):
+        self.port, admin = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MAKEFLAGS", "MFLAGS")}
+        args = ["make", "-s", "run", f"PORT={self.port}", f"ADMIN_PORT={admin}", f"WASM={WASM}", f"CHECKER={CHECKER}",
+                f"ENVOY={ENVOY}", f"PY={sys.executable}"] + [f"{k}={v}" for k, v in variables.items()]
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="make-run-access-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and self.proc.poll() is None:
+            try:
+                # The first request: it is logged too (its line comes first).
+                self.probe = requests.get(self.url + "/pets", timeout=2)
+                return
+            except requests.RequestException:
+                time.sleep(0.3)
+        output = self.output()
+        self.stop()
+        raise AssertionError(f"make run did not serve:\n{output}")
+
+    def output(self):
+        with open(self.log.name, encoding="utf-8") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+        os.unlink(self.log.name)
+        shutil.rmtree(os.path.join(ROOT, "build", "run", str(self.port)), ignore_errors=True)
+
+
+def lines_of(path, count, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline and (not path.exists() or len(path.read_text().splitlines()) < count):
+        time.sleep(0.05)
+    return path.read_text().splitlines() if path.exists() else []
+
+
 # `make run ACCESS_LOG=<file> ACCESS_LOG_FORMAT='<format>'`, as a shell passes it: the format, with
-# its `$`, quotes, spaces and commas, reaches the gateway exactly as typed (make does not expand it)
-# and each request appends its line. Without ACCESS_LOG_FORMAT: AWS's JSON preset.
+# its `$`, quotes, spaces, commas and `#`, reaches the gateway exactly as typed (make does not expand
+# it) and each request appends its line. Without ACCESS_LOG_FORMAT: AWS's JSON preset.
 @pytest.mark.parametrize("fmt", ['it\'s "$context.httpMethod $context.resourcePath", $context.status #1 '
                                  '{"id":"$context.requestId"}', ""])
 def test_make_run_access_log(tmp_path, fmt):
-    port, admin = free_port(), free_port()
     path = tmp_path / "access.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MAKEFLAGS", "MFLAGS")}
-    args = ["make", "-s", "run", f"PORT={port}", f"ADMIN_PORT={admin}", f"ACCESS_LOG={path}",
-            f"ACCESS_LOG_FORMAT={fmt}", f"WASM={WASM}", f"CHECKER={CHECKER}", f"ENVOY={ENVOY}", f"PY={sys.executable}"]
-    log = tempfile.NamedTemporaryFile("w+", prefix="make-run-access-", suffix=".log", delete=False)
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    run = MakeRun(ACCESS_LOG=str(path), ACCESS_LOG_FORMAT=fmt)
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                r = requests.get(url + "/pets", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            raise AssertionError(open(log.name, encoding="utf-8").read())
-        assert r.status_code == 200
-        r2 = requests.get(url + "/no/such", timeout=5)
-        deadline = time.time() + 5
-        while time.time() < deadline and (not path.exists() or len(path.read_text().splitlines()) < 2):
-            time.sleep(0.05)
-        lines = path.read_text().splitlines()
+        r = requests.get(run.url + "/pets", timeout=5)
+        r2 = requests.get(run.url + "/no/such", timeout=5)
+        assert (r.status_code, r2.status_code) == (200, 403)
+        lines = lines_of(path, 3)
         if fmt:
-            assert lines == [f'it\'s "GET /pets", 200 #1 {{"id":"{r.headers["x-amzn-RequestId"]}"}}',
+            assert lines == [f'it\'s "GET /pets", 200 #1 {{"id":"{run.probe.headers["x-amzn-RequestId"]}"}}',
+                             f'it\'s "GET /pets", 200 #1 {{"id":"{r.headers["x-amzn-RequestId"]}"}}',
                              f'it\'s "GET -", 403 #1 {{"id":"{r2.headers["x-amzn-RequestId"]}"}}'], lines
         else:
-            assert len(lines) == 2, lines
-            check(lines[1], re.escape(f'{{ "requestId":"{r2.headers["x-amzn-RequestId"]}", "ip": "127.0.0.1", '
+            assert len(lines) == 3, lines
+            check(lines[2], re.escape(f'{{ "requestId":"{r2.headers["x-amzn-RequestId"]}", "ip": "127.0.0.1", '
                                       '"caller":"-", "user":"-","requestTime":"') + REQUEST_TIME
                   + re.escape('", "httpMethod":"GET", "resourcePath":"-", "status":"403","protocol":"HTTP/1.1", '
                               '"responseLength":"42" }'))
-        with open(log.name, encoding="utf-8") as f:
-            banner = f.read()
-        assert f"Access log: one line per request to {path}" in banner, banner
+        assert f"Access log: one line per request to {path}" in run.output(), run.output()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        os.unlink(log.name)
-        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
+        run.stop()
 
+
+# The STAGE_SETTINGS file's accessLogSettings.format (get-stage output) is the format when
+# ACCESS_LOG_FORMAT is empty, and a saved change applies while make run serves (README: "Changes
+# while it serves"); a format AWS refuses is refused and the previous one keeps logging.
+def test_make_run_stage_settings_format_reloads(tmp_path):
+    path, stage = tmp_path / "access.log", tmp_path / "stage.json"
+    settings = {"stageName": "prod", "accessLogSettings": {"format": "one $context.requestId",
+                                                           "destinationArn": "arn:aws:logs:us-east-1:1:log-group:x"}}
+    stage.write_text(json.dumps(settings))
+    run = MakeRun(ACCESS_LOG=str(path), STAGE_SETTINGS=str(stage))
+    try:
+        r = requests.get(run.url + "/pets", timeout=5)
+        assert lines_of(path, 2) == [f"one {run.probe.headers['x-amzn-RequestId']}", f"one {r.headers['x-amzn-RequestId']}"]
+        for fmt, verdict in (("$context.status", "refused:"), ("two $context.requestId", "reloaded:")):
+            settings["accessLogSettings"]["format"] = fmt
+            tmp = tmp_path / "stage.tmp"
+            tmp.write_text(json.dumps(settings))
+            os.replace(tmp, stage)
+            deadline = time.time() + 10
+            while time.time() < deadline and run.output().count(verdict) < 1:
+                time.sleep(0.1)
+            assert verdict in run.output(), run.output()
+        assert "field accessLog.format: must contain $context.requestId" in run.output(), run.output()
+        time.sleep(0.3)
+        r = requests.get(run.url + "/pets", timeout=5)
+        assert lines_of(path, 3)[2:] == [f"two {r.headers['x-amzn-RequestId']}"]
+    finally:
+        run.stop()
 
 def token(spec):
     """A token tests/e2e/lambda_handlers/authorizer.py answers as `spec` asks."""
