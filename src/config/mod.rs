@@ -8,7 +8,8 @@
 //!   "deployments": [
 //!     { "name": "pets-prod", "api": "pets", "stage": "prod", "stagePrefix": false,
 //!       "stageVariables": { "v": "1" }, "apiId": "a1b2c3d4e5", "accountId": "123456789012",
-//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } } }
+//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } },
+//!       "accessLog": { "format": "$context.requestId $context.status" } }
 //!   ],
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
