@@ -94,6 +94,7 @@ fn http_request(raw_headers: &[u8]) -> Request {
         path: pseudo(":path"),
         source_ip: String::new(),
         request_id: "c0ffee00-0000-4000-8000-000000000000".into(),
+        extended_request_id: "F3mG2EhRvHcEK7w=".into(),
         now_ms: 0,
         body: Vec::new(),
         headers,
@@ -214,6 +215,7 @@ fn event_request() -> (Request, RequestContext) {
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()),
         authorizer: None,
         iam: None,
+        api_key: None,
     };
     (request, context)
 }
