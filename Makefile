@@ -25,6 +25,10 @@ GLOBAL_RATE_LIMIT ?=
 COGNITO_JWKS ?=
 # Extra command-line flags for Envoy, appended to the ones make run passes (e.g. '--concurrency 1').
 ENVOY_FLAGS ?=
+# Access logs (README: "Access logs"): a file (`-`: standard output) and the stage's format, passed
+# exactly as typed ($(value ...): make does not expand its `$context...`).
+ACCESS_LOG ?=
+ACCESS_LOG_FORMAT ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -57,7 +61,8 @@ run: build checker
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" --cognito-jwks "$(COGNITO_JWKS)" \
 	  --api-keys "$(API_KEYS)" --usage-plans "$(USAGE_PLANS)" \
 	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)" \
-	  --envoy-flags '$(subst ','\'',$(ENVOY_FLAGS))'
+	  --envoy-flags '$(subst ','\'',$(ENVOY_FLAGS))' \
+	  --access-log '$(subst ','\'',$(ACCESS_LOG))' --access-log-format '$(subst ','\'',$(value ACCESS_LOG_FORMAT))'
 
 test: test-native test-wasm test-vtl-diff test-sam test-e2e
 

@@ -531,7 +531,29 @@ def wasm_filter(wasm_path, config_json, name=FILTER_NAME):
     }
 
 
-def listener(name, port, http_filters, routes, address="0.0.0.0"):
+# The filter renders each request's access log line in the stage's format and leaves it in the
+# request's filter state (src/access_log.rs: the property `apigateway.access_log`, set in `on_log`,
+# which Envoy 1.40 runs before the HCM's access loggers); Envoy's own access logger writes it
+# (README: "Access logs").
+ACCESS_LOG_LINE = "%FILTER_STATE(wasm.apigateway.access_log:PLAIN)%\n"
+
+
+def access_log(path):
+    """The HCM's access logger for the filter's lines: Envoy's file logger, or stdout for `-` and
+    `/dev/stdout`."""
+    log_format = {"text_format_source": {"inline_string": ACCESS_LOG_LINE}}
+    if path in ("-", "/dev/stdout"):
+        return {"name": "envoy.access_loggers.stdout", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+            "log_format": log_format}}
+    return {"name": "envoy.access_loggers.file", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+        "path": path, "log_format": log_format}}
+
+
+def listener(name, port, http_filters, routes, address="0.0.0.0", access_log_path=None):
+    """`access_log_path`: where Envoy writes the filter's access log lines (None: no access log)."""
+    hcm_log = {"access_log": [access_log(access_log_path)]} if access_log_path else {}
     return {
         "name": name,
         "address": {"socket_address": {"address": address, "port_value": port}},
@@ -555,6 +577,7 @@ def listener(name, port, http_filters, routes, address="0.0.0.0"):
                 # upstream (ENVOY_REQUEST_HEADERS).
                 "use_remote_address": True,
                 "skip_xff_append": True,
+                **hcm_log,
                 "http_filters": http_filters + [{
                     "name": "envoy.filters.http.router",
                     # No x-envoy-expected-rq-timeout-ms upstream, no x-envoy-upstream-service-time
@@ -590,14 +613,16 @@ def stats_config():
     return {"stats_tags": tags}
 
 
-def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0", before=()):
-    """`before`: HTTP filters ahead of the wasm filter (jwt_authn for Cognito user pools)."""
+def envoy_config(wasm_path, plugin_cfg, port, admin_port, clusters, address="0.0.0.0", before=(),
+                 access_log_path=None):
+    """`before`: HTTP filters ahead of the wasm filter (jwt_authn for Cognito user pools);
+    `access_log_path`: where the filter's access log lines go (`access_log`)."""
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
         "stats_config": stats_config(),
         "static_resources": {
             "listeners": [listener(FILTER_NAME, port, [*before, wasm_filter(wasm_path, json.dumps(plugin_cfg))],
-                                   gateway_routes(), address)],
+                                   gateway_routes(), address, access_log_path)],
             "clusters": clusters,
         },
     }
@@ -646,7 +671,8 @@ def discovered_filter(name, path, type_url):
     return {"name": name, "config_discovery": {"config_source": path_source(path), "type_urls": [type_url]}}
 
 
-def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0", routes=None):
+def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0", routes=None,
+                         access_log_path=None):
     """An Envoy bootstrap whose listener is fixed (the port needs a restart), its HTTP filters
     `filters` (`discovered_filter`s, in chain order, before the router) and its clusters read from
     `clusters_path` (CDS)."""
@@ -657,7 +683,7 @@ def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, addr
         "stats_config": stats_config(),
         "dynamic_resources": {"cds_config": path_source(clusters_path)},
         "static_resources": {"listeners": [listener(FILTER_NAME, port, list(filters), routes or gateway_routes(),
-                                                    address)]},
+                                                    address, access_log_path)]},
     }
 
 
@@ -751,10 +777,12 @@ def build_deployments(deployments, stage_prefix="optional", region=None, api_id=
     if len(deployments) > 1:
         for key in ("api", "stage", "stagePrefix", "stageVariables", "region", "apiId", "accountId"):
             cfg.pop(key, None)
+        # The access log format is each stage's (README: "Access logs").
+        access_log = {"accessLog": cfg.pop("accessLog")} if "accessLog" in cfg else {}
         cfg["apis"] = {d.name: d.doc for d in deployments}
         cfg["deployments"] = [dict({"name": d.name, "api": d.name, "stage": d.stage, "stagePrefix": stage_prefix,
                                     "stageVariables": d.stage_variables, "region": region}, **{
-                                        k: v for k, v in ids.items() if k in ("apiId", "accountId")})
+                                        k: v for k, v in ids.items() if k in ("apiId", "accountId")}, **access_log)
                               for d in deployments]
     return cfg, clusters, before
 

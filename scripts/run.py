@@ -272,6 +272,19 @@ def stage_settings(value):
         raise apigw.DefinitionError(f"STAGE_SETTINGS: {e}") from e
 
 
+def access_log_key(a, extra):
+    """`ACCESS_LOG` set: the deployment's `accessLog` format, ACCESS_LOG_FORMAT as typed, else the
+    `STAGE_SETTINGS` file's `accessLogSettings.format`, else AWS's JSON preset (the filter knows the
+    presets by name). Without ACCESS_LOG nothing is logged, so the stage's format is left out and
+    no line is rendered (README: "Access logs")."""
+    settings = extra.get("stageSettings")
+    stage_log = settings.pop("accessLogSettings", None) if isinstance(settings, dict) else None
+    if not a.access_log.strip():
+        return
+    stage_format = stage_log.get("format") if isinstance(stage_log, dict) else None
+    extra["accessLog"] = {"format": a.access_log_format or stage_format or "JSON"}
+
+
 # --- inputs ------------------------------------------------------------------------------------
 # The files make run reads besides API and a STAGE_VARIABLES file, by run.py argument, each with
 # the reader of the plugin configuration keys it gives (None: read elsewhere). Every one set is
@@ -284,6 +297,15 @@ FILE_INPUTS = [
     ("stage_settings", stage_settings),  # a file, or the JSON itself (not watched)
     ("cognito_jwks", None),  # Envoy's jwt_authn keys (generate)
 ]
+
+
+def access_log_path(value):
+    """ACCESS_LOG as Envoy's logger takes it: `-` stays (standard output), a file becomes absolute
+    (Envoy runs from the same directory, but the generated config may be read from elsewhere)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return value if value in ("-", "/dev/stdout") else os.path.abspath(value)
 
 
 def input_file(value):
@@ -382,6 +404,7 @@ def extra_keys(a):
     for arg, read in FILE_INPUTS:
         if read and (getattr(a, arg) or "").strip():
             extra.update(read(getattr(a, arg)))
+    access_log_key(a, extra)
     rls_cluster = None
     if a.global_rate_limit.strip():
         rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip(), via_filter=True)
@@ -442,6 +465,10 @@ def banner(a, cfg):
         print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
     for line in (line for _, _, doc in apis for line in cognito_report(doc, a.cognito_jwks, check=True)):
         print(line)
+    log = cfg.get("accessLog") or next((d["accessLog"] for d in cfg.get("deployments", []) if "accessLog" in d), None)
+    if log:
+        where = "standard output" if access_log_path(a.access_log) in ("-", "/dev/stdout") else access_log_path(a.access_log)
+        print(f"Access log: one line per request to {where}, format {log['format']}")
     print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
 
@@ -495,6 +522,11 @@ def main():
                     help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
                          "(README: \"Cognito user pool authorizers\")")
     ap.add_argument("--envoy-flags", default="", help="extra Envoy command-line flags (shell words), e.g. '--concurrency 1'")
+    ap.add_argument("--access-log", default="",
+                    help="a file the access log lines are appended to (`-` or /dev/stdout: standard output)")
+    ap.add_argument("--access-log-format", default="",
+                    help="the stage's access log format ($context variables), or CLF, JSON, XML, CSV "
+                         "(default: the STAGE_SETTINGS file's accessLogSettings.format, else JSON)")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -558,7 +590,7 @@ def start(a, children, local_lambda):
     served.write_initial(cfg, clusters, before)
     envoy_config = apigw.watched_envoy_config(
         served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}",
-        routes=getattr(a, "routes", None))
+        routes=getattr(a, "routes", None), access_log_path=access_log_path(a.access_log))
     if a.global_rate_limit.strip():
         # Envoy's ratelimit filter asks the service (README: "Throttling", global mode).
         apigw.place_rate_limit_filter(envoy_config, os.path.abspath(a.wasm))
@@ -586,7 +618,11 @@ def start(a, children, local_lambda):
     # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
     # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
     envoy = [a.envoy, "-c", files.envoy, "--use-dynamic-base-id", "--log-level", "warn",
-             "--component-log-level", "wasm:info", *shlex.split(a.envoy_flags)]
+             "--component-log-level", "wasm:info"]
+    if a.access_log.strip():
+        # Envoy's file loggers write every 10 s by default: a line within 0.1 s of its request.
+        envoy += ["--file-flush-interval-msec", "100"]
+    envoy += shlex.split(a.envoy_flags)  # last: ENVOY_FLAGS
     return reload.serve(envoy, watcher, served)
 
 

@@ -392,7 +392,7 @@ impl Gateway {
         };
         let refuse = |kind, message, validation_error_string: &str, log| {
             let response = self.error_response(Some(dep), req, Some(routed), (kind, None), message, validation_error_string);
-            Some(Reply { response, log })
+            Some(Reply { response, log, error: Some((kind.name(), message.to_string())) })
         };
         match validation.check(&parts) {
             Outcome::Ok => None,
@@ -458,7 +458,8 @@ impl Gateway {
             refusal.render(&dep.api.gateway_responses, ectx)
         });
         response.set_header("x-amzn-RequestId", &req.request_id);
-        Reply { response, log }
+        let message = refusal.message.clone().unwrap_or_default();
+        Reply { response, log, error: Some((refusal.response_type.name(), message)) }
     }
 }
 

@@ -172,6 +172,10 @@ pub enum Start {
 pub struct Reply {
     pub response: Response,
     pub log: Option<String>,
+    /// A gateway response's type name and message: `$context.error.responseType` and
+    /// `$context.error.message` of the access log (README: "Access logs"); `None` for an answer
+    /// that is not a gateway response.
+    pub error: Option<(&'static str, String)>,
 }
 
 impl Gateway {
@@ -205,6 +209,29 @@ impl Gateway {
         // A resource policy may test the caller's address (`aws:SourceIp`) on any request.
         let policy = self.plans.resource_policies.get(deployment).is_some_and(Option::is_some);
         policy || self.deployment(deployment).is_some_and(|d| d.api.gateway_responses.uses_details())
+    }
+
+    /// The deployment's access log format, when it has one (README: "Access logs").
+    pub fn access_log(&self, deployment: usize) -> Option<&crate::access_log::AccessLogFormat> {
+        self.deployment(deployment).and_then(|d| d.access_log.as_ref())
+    }
+
+    /// Whether the operation's integration is AWS_PROXY (its callout is the Invoke API).
+    pub fn is_lambda_proxy(&self, routed: &Routed) -> bool {
+        matches!(self.plan(routed), Some(Plan::LambdaProxy(_)))
+    }
+
+    /// Whether the operation runs a Lambda authorizer (its refusals are the authorizer's).
+    pub fn has_lambda_authorizer(&self, routed: &Routed) -> bool {
+        self.plans.operation(routed.deployment, routed.operation).is_some_and(|p| p.authorizer.is_some())
+    }
+
+    /// `$context` of a request for its access log: the deployment's and the route's facts.
+    pub fn log_context(&self, deployment: usize, req: &Request, routed: Option<&Routed>) -> RequestContext {
+        match self.deployment(deployment) {
+            Some(dep) => self.request_context(dep, req, routed),
+            None => bare_context(req),
+        }
     }
 
     /// Whether a routed request reads the request time or the caller's address.
@@ -447,7 +474,7 @@ impl Gateway {
         match crate::integration::build_response(&args, &mut env) {
             Ok(mut response) => {
                 response.set_header("x-amzn-RequestId", &req.request_id);
-                Reply { response, log: None }
+                Reply { response, log: None, error: None }
             }
             Err(f) => self.error_reply(Some(dep), req, Some(routed), f.kind, f.message,
                 Some(format!("{}: {}", op.name, f.log))),
@@ -513,7 +540,7 @@ impl Gateway {
                 // AWS_PROXY answers carry the trace id; MOCK and error answers do not (README:
                 // "Lambda proxy (AWS_PROXY)").
                 response.set_header(crate::trace::HEADER, &crate::trace::response_value(req));
-                Reply { response, log: None }
+                Reply { response, log: None, error: None }
             }
             Err(why) => fail(ResponseType::Default5xx, Some(502), "Internal server error",
                 format!("malformed Lambda proxy response: {why}")),
@@ -547,7 +574,7 @@ impl Gateway {
                 {
                     Ok(mut response) => {
                         response.set_header("x-amzn-RequestId", &ctx.request_id);
-                        Reply { response, log: None }
+                        Reply { response, log: None, error: None }
                     }
                     Err(f) => {
                         let name = op.map(|o| o.name.as_str()).unwrap_or("?");
@@ -628,7 +655,8 @@ impl Gateway {
         message: &str,
         log: Option<String>,
     ) -> Reply {
-        Reply { response: self.error_response(dep, req, routed, (kind, status), message, ""), log }
+        let response = self.error_response(dep, req, routed, (kind, status), message, "");
+        Reply { response, log, error: Some((kind.name(), message.to_string())) }
     }
 
     /// A gateway response of `kind` (with `status` when not the type's default);

@@ -4,6 +4,7 @@
 //! tested natively and on `wasm32-unknown-unknown`. The `wasm` adapter reads the request from the
 //! host, asks the core what to do, and does it.
 
+pub mod access_log;
 pub mod admission;
 pub mod api_keys;
 pub mod authorizer;

@@ -339,6 +339,7 @@ mod tests {
             response: Response { status: 200, headers: pairs(&[("content-type", "application/json"),
                 ("X-Amz-Apigw-Id", "mine")]), body: Vec::new() },
             log: Some("why".into()),
+            error: None,
         };
         let out = path.local_reply(reply);
         assert_eq!(out.response.headers, pairs(&[("content-type", "application/json"), (APIGW_ID_HEADER, ID)]));
@@ -355,6 +356,7 @@ mod tests {
             response: Response { status: 403, headers: pairs(&[("content-type", "application/json")]),
                 body: b"{}".to_vec() },
             log: None,
+            error: None,
         };
         path.local_reply(reply);
         assert_eq!(path.local_head(), vec![]);
@@ -488,7 +490,7 @@ mod tests {
         let (routed, request) = proxied(&g);
         let mut path = ResponsePath::new(ID.into());
         assert!(path.status_unknown());
-        path.local_reply(Reply { response: Response { status: 429, headers: Vec::new(), body: Vec::new() }, log: None });
+        path.local_reply(Reply { response: Response { status: 429, headers: Vec::new(), body: Vec::new() }, log: None, error: None });
         assert_eq!((path.status(), path.status_unknown()), (Some(429), false));
         let mut path = ResponsePath::new(ID.into());
         path.proxied_head(&g, &routed, &request, &pairs(&[(":status", "201")]), String::new);

@@ -10,7 +10,7 @@ from .common import ROOT, median
 from .memory import MEMORY_SAMPLES
 from .proxied import BACKEND_ANSWER, LAMBDA_ANSWER, REQUEST_TEMPLATE, RESPONSE_TEMPLATE
 from .streaming import STREAM_MB
-from .throughput import FIXED, NO_METRICS, PREFLIGHT, READS
+from .throughput import FIXED, LOGGED, NO_METRICS, PREFLIGHT, READS
 
 
 def envoy_version(envoy_bin):
@@ -68,6 +68,11 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
         f"{metrics_cost:+.2f} µs CPU per request, {100 * metrics_cost / median([r['cpu_us'] for r in runs['c']]):+.1f} % "
         f"of c's; req/s c/c0 {median([x['rps'] / y['rps'] for x, y in zip(runs['c'], runs[NO_METRICS])]):.3f}. "
         f"Goal: under 3 %.")
+    if LOGGED in runs:
+        log_cost = extra(LOGGED, "c")
+        add(f"- **Access log** (cL vs c, the same with AWS's JSON preset written by Envoy's file logger): "
+            f"{log_cost:+.2f} µs CPU per request, {100 * log_cost / median([r['cpu_us'] for r in runs['c']]):+.1f} % "
+            f"of c's; req/s cL/c {median([x['rps'] / y['rps'] for x, y in zip(runs[LOGGED], runs['c'])]):.3f}.")
     add(f"- Extra CPU per request over (b'): c {extra('c'):+.1f} µs, d {extra('d'):+.1f} µs, "
         f"e {extra('e'):+.1f} µs; reading the request headers alone (b'+) {extra(READS):+.1f} µs. "
         f"(b) over (a): {extra('b', 'a'):+.1f} µs; (b') over (a): {extra(FIXED, 'a'):+.1f} µs.")

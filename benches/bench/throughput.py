@@ -9,7 +9,7 @@ from .admission import AdmissionScenarios
 from .auth import AuthScenarios
 from .common import Envoy, apigw, direct_response_route, free_port, measure
 from .definitions import CORS_ALLOW_METHODS, MOCK_BODY, gateway_filter, generated_definition
-FIXED, READS, PREFLIGHT, NO_METRICS = "b'", "b'+", "b'o", "c0"  # scenario keys
+FIXED, READS, PREFLIGHT, NO_METRICS, LOGGED = "b'", "b'+", "b'o", "c0", "cL"  # scenario keys
 
 
 def scenarios(ports, wrk_dir):
@@ -31,6 +31,8 @@ def scenarios(ports, wrk_dir):
         ("c", "(c) filter: MOCK, 100 resources", ports["gateway"], "GET", path, None, 200, MOCK_BODY.encode()),
         (NO_METRICS, "(c0) c with `metrics: \"off\"` (no metrics recorded)", ports["no-metrics"], "GET", path, None, 200,
          MOCK_BODY.encode()),
+        (LOGGED, "(cL) c with an access log (AWS's JSON preset, Envoy's file logger)", ports["logged"], "GET", path,
+         None, 200, MOCK_BODY.encode()),
         ("d", "(d) filter: CORS preflight (OPTIONS MOCK)", ports["gateway"], "OPTIONS", path, options, 200,
          ("access-control-allow-methods", CORS_ALLOW_METHODS.strip("'"))),
         ("e", "(e) filter: 403 unknown route", ports["gateway"], "GET", "/no/such/resource", None, 403, None),
@@ -38,11 +40,13 @@ def scenarios(ports, wrk_dir):
 
 
 def throughput(args, wasm, filters, work):
-    ports = {k: free_port() for k in ("native", "null", "fixed", "reads", "gateway", "no-metrics")}
+    ports = {k: free_port() for k in ("native", "null", "fixed", "reads", "gateway", "no-metrics", "logged")}
     admin = free_port()
     gateway, clusters = gateway_filter(wasm, generated_definition(100))
     # The same filter and definition recording no metrics: the metrics' cost is c − c0, same run.
     unmetered, _ = gateway_filter(wasm, generated_definition(100), extra={"metrics": "off"}, name="unmetered")
+    # The same with an access log (README: "Access logs"): its cost is cL − c, same run.
+    logged, _ = gateway_filter(wasm, generated_definition(100), extra={"accessLog": {"format": "JSON"}}, name="logged")
     listeners = [
         apigw.listener("native", ports["native"], [], direct_response_route(), "127.0.0.1"),
         apigw.listener("null", ports["null"], [apigw.wasm_filter(filters["null"], "{}", "bench_null")],
@@ -55,6 +59,8 @@ def throughput(args, wasm, filters, work):
                        direct_response_route(), "127.0.0.1"),
         apigw.listener("gateway", ports["gateway"], [gateway], apigw.gateway_routes(), "127.0.0.1"),
         apigw.listener("no-metrics", ports["no-metrics"], [unmetered], apigw.gateway_routes(), "127.0.0.1"),
+        apigw.listener("logged", ports["logged"], [logged], apigw.gateway_routes(), "127.0.0.1",
+                       os.path.join(work, "access.log")),
     ]
     auth = AuthScenarios(args, wasm, work)
     admission = AdmissionScenarios(wasm, work)

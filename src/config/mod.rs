@@ -8,7 +8,8 @@
 //!   "deployments": [
 //!     { "name": "pets-prod", "api": "pets", "stage": "prod", "stagePrefix": false,
 //!       "stageVariables": { "v": "1" }, "apiId": "a1b2c3d4e5", "accountId": "123456789012",
-//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } } }
+//!       "region": "us-east-1", "stageSettings": { "methodSettings": { "*/*": { "throttlingRateLimit": 10.0 } } },
+//!       "accessLog": { "format": "$context.requestId $context.status" } }
 //!   ],
 //!   "targets": { "http": { "http://backend:8080": "backend" },
 //!                "lambda": { "cluster": "lambda", "authority": "lambda.us-east-1.amazonaws.com" } },
@@ -58,6 +59,9 @@ pub struct Deployment {
     pub limits: crate::throttle::DeploymentLimits,
     /// `metrics`: which of the gateway's metrics this deployment records (README: "Metrics").
     pub metrics: MetricsLevel,
+    /// The stage's access log format, compiled (`accessLog.format`, else `stageSettings`'
+    /// `accessLogSettings.format`); `None`: nothing is rendered (README: "Access logs").
+    pub access_log: Option<crate::access_log::AccessLogFormat>,
 }
 
 /// `metrics`: `"detailed"` (the default: per API, stage, resource and method, as CloudWatch's
@@ -139,6 +143,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "deploymentId",
     "metrics",
     "stageSettings",
+    "accessLog",
 ];
 
 impl Config {
@@ -383,6 +388,7 @@ fn parse_deployment(
         Some(_) => return Err(ConfigError::new(place, "metrics", "must be \"detailed\", \"stage\" or \"off\"")),
     };
     let stage_variables = stage_variables(d.get("stageVariables"), &place)?;
+    let access_log = access_log(d, &place)?;
     let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
     let region = string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string());
     let limits = crate::throttle::stage::compile(
@@ -404,6 +410,7 @@ fn parse_deployment(
         region,
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
         metrics,
+        access_log,
         limits,
         name,
         api,
@@ -411,6 +418,31 @@ fn parse_deployment(
         stage_prefix,
         stage_variables,
     })
+}
+
+/// The deployment's access log format (README: "Access logs"): `accessLog` (`{"format": ...}`, the
+/// shape of get-stage's `accessLogSettings`, whose `destinationArn` is accepted and unused), else
+/// `stageSettings.accessLogSettings`; compiled once, here.
+fn access_log(d: &Map<String, Value>, place: &str) -> Result<Option<crate::access_log::AccessLogFormat>, ConfigError> {
+    let (settings, field) = match (d.get("accessLog"), d.get("stageSettings").and_then(|s| s.get("accessLogSettings"))) {
+        (Some(v), _) => (v, "accessLog"),
+        (None, Some(v)) => (v, "stageSettings.accessLogSettings"),
+        (None, None) => return Ok(None),
+    };
+    let Some(settings) = settings.as_object() else {
+        return Err(ConfigError::new(place, field, "must be an object: {\"format\": \"...\"}"));
+    };
+    if let Some(k) = settings.keys().find(|k| !matches!(k.as_str(), "format" | "destinationArn")) {
+        return Err(ConfigError::new(place, format!("{field}.{k}"), "unknown key (format, destinationArn)"));
+    }
+    match settings.get("format") {
+        // get-stage prints accessLogSettings without a format when access logging is off.
+        None => Ok(None),
+        Some(Value::String(text)) => crate::access_log::AccessLogFormat::compile(text)
+            .map(Some)
+            .map_err(|e| ConfigError::new(place, format!("{field}.format"), e)),
+        Some(_) => Err(ConfigError::new(place, format!("{field}.format"), "must be a string")),
+    }
 }
 
 /// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).

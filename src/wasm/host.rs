@@ -85,6 +85,7 @@ extern "C" {
         return_value_size: *mut usize,
         return_cas: *mut u32,
     ) -> u32;
+    fn proxy_set_property(path_data: *const u8, path_size: usize, value_data: *const u8, value_size: usize) -> u32;
     fn proxy_set_shared_data(key_data: *const u8, key_size: usize, value_data: *const u8, value_size: usize, cas: u32) -> u32;
     fn proxy_send_local_response(
         status_code: u32,
@@ -293,4 +294,12 @@ pub fn shared_data(key: &str) -> Result<Option<(Vec<u8>, u32)>, u32> {
 pub fn set_shared_data(key: &str, value: &[u8], cas: u32) -> u32 {
     // SAFETY: the pointer/length pairs describe live buffers for the duration of the call.
     unsafe { proxy_set_shared_data(key.as_ptr(), key.len(), value.as_ptr(), value.len(), cas) }
+}
+
+/// Sets a property of the stream: Envoy keeps `name`'s value in the request's filter state as
+/// `wasm.<name>` (a `CelState`), where its access log formatter reads it
+/// (`%FILTER_STATE(wasm.<name>:PLAIN)%`). Returns the host's status (0 = Ok).
+pub fn set_property(name: &str, value: &[u8]) -> u32 {
+    // SAFETY: the pointer/length pairs describe live buffers for the duration of the call.
+    unsafe { proxy_set_property(name.as_ptr(), name.len(), value.as_ptr(), value.len()) }
 }

@@ -18,6 +18,7 @@ use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
 use crate::sigv4::Credentials;
 use crate::http::Request;
 use crate::metrics::Tally;
+use crate::access_log::Record;
 use stats::{now_ns, Stats};
 
 proxy_wasm::main! {{
@@ -108,6 +109,8 @@ struct Filter {
     stats: Rc<Stats>,
     /// What this request's metrics need between callbacks.
     tally: Tally,
+    /// This request's access log, when its deployment has one (README: "Access logs").
+    log: Option<Box<AccessLog>>,
     /// A routed request waiting for its body.
     pending: Option<(Routed, Request)>,
     /// A request waiting for its authorizer's answer (its head, and any body, held by Envoy).
@@ -155,6 +158,7 @@ impl Filter {
             gateway: None,
             stats,
             tally: Tally::default(),
+            log: None,
             pending: None,
             authorizing: None,
             limiting: None,
@@ -167,6 +171,14 @@ impl Filter {
             deferred: None,
         }
     }
+}
+
+/// A request's access log between callbacks.
+struct AccessLog {
+    deployment: usize,
+    /// Whether the format prints a latency (the clock is read for it).
+    timed: bool,
+    record: Record,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -226,6 +238,13 @@ impl Context for Filter {
             });
             let admitted = gateway.on_authorizer_answer(&routed, &request, pending, answer.status,
                 &answer.headers, &answer.body, now_ms());
+            if let Some(log) = &mut self.log {
+                let now = log.timed.then(now_ns);
+                match &admitted {
+                    Ok(facts) => log.record.authorized(now, None, facts.integration_latency),
+                    Err(reply) => log.record.authorized(now, Some(reply), 0),
+                }
+            }
             let action = match admitted {
                 Ok(facts) => self.run(&gateway, Routed { authorizer: Some(facts), ..routed }, request),
                 Err(reply) => self.reply(reply),
@@ -242,8 +261,9 @@ impl Context for Filter {
         let (Some(gateway), Some((routed, request, env))) = (self.gateway.clone(), self.calling.take()) else {
             return;
         };
-        if self.tally.counted() {
-            self.tally.integration_answered(now_ns());
+        let now = self.clock();
+        if let (true, Some(now)) = (self.tally.counted(), now) {
+            self.tally.integration_answered(now);
         }
         let answer = CallAnswer::read(num_headers, || {
             (
@@ -252,6 +272,10 @@ impl Context for Filter {
             )
         });
         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
+        if let Some(log) = &mut self.log {
+            let lambda_proxy = gateway.is_lambda_proxy(&routed);
+            log.record.integration_answered(now, answer.status, &answer.headers, lambda_proxy, &reply);
+        }
         self.reply(reply);
     }
 }
@@ -352,14 +376,64 @@ fn source_ip() -> String {
 }
 
 impl Filter {
+    /// The monotonic clock, when the metrics or the access log need it.
+    fn clock(&self) -> Option<u64> {
+        (self.tally.counted() || self.log.as_ref().is_some_and(|l| l.timed)).then(now_ns)
+    }
+
+    /// The request's access log starts (its deployment has one): the facts its format prints are
+    /// read from the host now.
+    fn begin_log(&mut self, gateway: &Gateway, deployment: usize, request: &mut Request) {
+        let Some(format) = gateway.access_log(deployment) else { return };
+        fill_details(request, format.reads);
+        let timed = format.needs_timing;
+        let record = Record::begin(timed.then(now_ns));
+        self.log = Some(Box::new(AccessLog { deployment, timed, record }));
+    }
+
+    /// The request's line, handed to Envoy's access loggers through the filter state
+    /// (README: "Access logs").
+    fn end_log(&mut self) {
+        let (Some(gateway), Some(mut log)) = (self.gateway.as_ref(), self.log.take()) else { return };
+        let Some(format) = gateway.access_log(log.deployment) else { return };
+        let length = if log.record.needs_length(format) {
+            host::property(&["response", "size"])
+                .and_then(|b| b.get(..8).and_then(|b| b.try_into().ok()).map(i64::from_le_bytes))
+                .and_then(|n| u64::try_from(n).ok())
+        } else {
+            None
+        };
+        let now = log.timed.then(now_ns);
+        let line = log.record.line(format, now, self.response.status(), length);
+        let status = host::set_property(crate::access_log::PROPERTY, line.as_bytes());
+        if status != 0 {
+            host::log(host::LOG_DEBUG, &format!("apigateway: the access log line was refused ({status})"));
+        }
+    }
+
     /// The checks before the integration ([`Gateway::admit`]), then the integration.
     fn admit(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
         match gateway.admit(&routed, &request) {
-            Admission::Admit(facts) => self.run(gateway, Routed { authorizer: facts, ..routed }, request),
+            Admission::Admit(facts) => {
+                if let (Some(log), Some(f)) = (&mut self.log, &facts) {
+                    log.record.authorized(None, None, f.integration_latency);
+                }
+                self.run(gateway, Routed { authorizer: facts, ..routed }, request)
+            }
             Admission::AdmitIam(identity) => self.run(gateway, Routed { iam: Some(identity), ..routed }, request),
-            Admission::Refuse(reply) => self.reply(reply),
+            Admission::Refuse(reply) => {
+                // Without a call: identity missing, or a cached Deny (README: "Access logs").
+                let authorizer = matches!(reply.error, Some(("UNAUTHORIZED" | "ACCESS_DENIED", _)));
+                if let (Some(log), true) = (&mut self.log, authorizer && gateway.has_lambda_authorizer(&routed)) {
+                    log.record.authorized(None, Some(&reply), 0);
+                }
+                self.reply(reply)
+            }
             Admission::Call(call, pending) => match self.dispatch(&call) {
                 Ok(()) => {
+                    if let Some(log) = &mut self.log {
+                        log.record.authorizer_sent(log.timed.then(now_ns));
+                    }
                     self.authorizing = Some((routed, request, pending));
                     Action::Pause
                 }
@@ -502,15 +576,20 @@ impl Filter {
 
     /// Runs the integration of a routed request whose body (if any) is in `request`.
     fn integrate(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
+        if let Some(log) = &mut self.log {
+            // Who the caller turned out to be.
+            let c = &mut log.record.context;
+            c.authorizer.clone_from(&routed.authorizer);
+            c.iam.clone_from(&routed.iam);
+            c.api_key.clone_from(&routed.api_key);
+        }
         match gateway.finish(&routed, &request) {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
             Outcome::Call(call, env) => {
                 match self.dispatch(&call) {
                     Ok(()) => {
-                        if self.tally.counted() {
-                            self.tally.integration_sent(now_ns());
-                        }
+                        self.integration_sent();
                         self.calling = Some((routed, request, env));
                         Action::Pause
                     }
@@ -528,14 +607,26 @@ impl Filter {
     /// router stream it to the named cluster.
     fn forward(&mut self, routed: Routed, request: Request, f: Forward) -> Action {
         apply(host::MAP_REQUEST_HEADERS, &f.edits(&request.headers), host::LOG_ERROR);
-        if self.tally.counted() {
-            self.tally.integration_sent(now_ns());
-        }
+        self.integration_sent();
         self.proxied = Some((routed, request));
         Action::Continue
     }
 
+    /// The integration's request left: the metrics' and the access log's clocks start.
+    fn integration_sent(&mut self) {
+        let now = self.clock();
+        if let (true, Some(now)) = (self.tally.counted(), now) {
+            self.tally.integration_sent(now);
+        }
+        if let Some(log) = &mut self.log {
+            log.record.integration_sent(now);
+        }
+    }
+
     fn reply(&mut self, reply: Reply) -> Action {
+        if let Some(log) = &mut self.log {
+            log.record.replied(&reply);
+        }
         let reply = self.response.local_reply(reply);
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
@@ -591,6 +682,7 @@ impl HttpContext for Filter {
             Ok(deployment) => deployment,
             Err(reply) => return self.reply(reply),
         };
+        self.begin_log(&gateway, deployment, &mut request);
         let series = gateway.metrics.stage_series(deployment).filter(|_| self.stats.enabled());
         if series.is_some() {
             self.tally = Tally::begin(series, now_ns());
@@ -600,7 +692,12 @@ impl HttpContext for Filter {
         if details_always {
             fill_details(&mut request, Reads::ALL);
         }
-        match gateway.start(deployment, &request) {
+        let start = gateway.start(deployment, &request);
+        if let Some(log) = &mut self.log {
+            let routed = match &start { Start::Routed(r) => Some(r), Start::Respond(_) => None };
+            log.record.set_context(gateway.log_context(deployment, &request, routed));
+        }
+        match start {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(mut routed) => {
                 self.tally.routed(gateway.metrics.series(deployment, routed.operation));
@@ -638,8 +735,9 @@ impl HttpContext for Filter {
         }
         if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
             let received = host::header_map(map);
-            if self.tally.counted() {
-                self.tally.integration_answered(now_ns());
+            let now = self.clock();
+            if let (true, Some(now)) = (self.tally.counted(), now) {
+                self.tally.integration_answered(now);
             }
             let details = || {
                 host::property(&["response", "code_details"])
@@ -649,6 +747,10 @@ impl HttpContext for Filter {
             let plan = self.response.proxied_head(&gateway, routed, request, &received, details);
             if let Some(line) = &plan.log {
                 host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
+            }
+            if let Some(log) = &mut self.log {
+                let status = received.iter().find(|(k, _)| k == ":status").and_then(|(_, v)| v.parse().ok());
+                log.record.proxy_answered(now, status, plan.log.as_deref());
             }
             match plan.change {
                 HeadChange::Edits(edits) => apply(map, &edits, host::LOG_ERROR),
@@ -664,7 +766,7 @@ impl HttpContext for Filter {
         }
         // Our own reply or Envoy's: an edit refused there only costs a header, not worth an error.
         apply(map, &self.response.local_head(), host::LOG_DEBUG);
-        if self.tally.counted() && self.response.status_unknown() {
+        if (self.tally.counted() || self.log.is_some()) && self.response.status_unknown() {
             // Envoy answered itself (413, a timeout): its status, for 4XXError/5XXError.
             let head = host::header_map(map);
             if let Some(status) = head.iter().find(|(k, _)| k == ":status").and_then(|(_, v)| v.parse().ok()) {
@@ -680,6 +782,7 @@ impl HttpContext for Filter {
             // Never taken up nor answered (the client went away): nothing waits for it.
             take_handed_over(key);
         }
+        self.end_log();
         if !self.tally.counted() {
             return;
         }

@@ -32,7 +32,7 @@ def free_port():
 class Envoy:
     """One Envoy process with a config; stopped by `stop()`."""
 
-    def __init__(self, config, name="envoy", env=None, concurrency=1):
+    def __init__(self, config, name="envoy", env=None, concurrency=1, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix=f"apigw-{name}-")
         self.config_path = os.path.join(self.dir, "envoy.json")
         with open(self.config_path, "w", encoding="utf-8") as f:
@@ -42,7 +42,8 @@ class Envoy:
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [ENVOY, "-c", self.config_path, "--concurrency", str(concurrency), "--log-level", "warn",
-             "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info"), "--use-dynamic-base-id"],
+             "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info"), "--use-dynamic-base-id",
+             *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
