@@ -58,6 +58,9 @@ pub struct Deployment {
     pub limits: crate::throttle::DeploymentLimits,
     /// `metrics`: which of the gateway's metrics this deployment records (README: "Metrics").
     pub metrics: MetricsLevel,
+    /// `trace`: write the execution trace (README: "Execution trace"): `trace: true`, or the
+    /// stage's `methodSettings."*/*"` with `dataTraceEnabled` and `loggingLevel: INFO`.
+    pub trace: bool,
 }
 
 /// `metrics`: `"detailed"` (the default: per API, stage, resource and method, as CloudWatch's
@@ -139,6 +142,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "deploymentId",
     "metrics",
     "stageSettings",
+    "trace",
 ];
 
 impl Config {
@@ -382,6 +386,7 @@ fn parse_deployment(
         Some(Value::String(s)) if s == "off" => MetricsLevel::Off,
         Some(_) => return Err(ConfigError::new(place, "metrics", "must be \"detailed\", \"stage\" or \"off\"")),
     };
+    let trace = trace(d, &place)?;
     let stage_variables = stage_variables(d.get("stageVariables"), &place)?;
     let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
     let region = string_field(d, "region", &place)?.unwrap_or_else(|| DEFAULT_REGION.to_string());
@@ -404,6 +409,7 @@ fn parse_deployment(
         region,
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
         metrics,
+        trace,
         limits,
         name,
         api,
@@ -411,6 +417,21 @@ fn parse_deployment(
         stage_prefix,
         stage_variables,
     })
+}
+
+/// Whether the deployment writes the execution trace: `trace` (a boolean), else what the stage's
+/// settings say for every method (`methodSettings."*/*"`: `dataTraceEnabled` with `loggingLevel`
+/// `INFO`, as API Gateway writes data traces only at INFO).
+fn trace(d: &Map<String, Value>, place: &str) -> Result<bool, ConfigError> {
+    match d.get("trace") {
+        Some(Value::Bool(b)) => return Ok(*b),
+        Some(_) => return Err(ConfigError::new(place, "trace", "must be true or false")),
+        None => {}
+    }
+    let all = d.get("stageSettings").and_then(|s| s.get("methodSettings")).and_then(|m| m.get("*/*"));
+    let data_trace = all.and_then(|a| a.get("dataTraceEnabled")).and_then(Value::as_bool) == Some(true);
+    let info = all.and_then(|a| a.get("loggingLevel")).and_then(Value::as_str) == Some("INFO");
+    Ok(data_trace && info)
 }
 
 /// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).

@@ -12,6 +12,7 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::admission::{Admission, Pending};
 use crate::context::Reads;
+use crate::execution_log::ExecutionLog;
 use crate::gateway::{CallState, Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
@@ -95,6 +96,7 @@ impl RootContext for Root {
             calling: None,
             proxied: None,
             response: ResponsePath::default(),
+            trace: None,
         }))
     }
 
@@ -120,6 +122,8 @@ struct Filter {
     proxied: Option<(Routed, Request)>,
     /// What the response path decided and must remember (the core's per-request state).
     response: ResponsePath,
+    /// The execution trace, only for a deployment that traces (README: "Execution trace").
+    trace: Option<ExecutionLog>,
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -179,6 +183,9 @@ impl Context for Filter {
             });
             let admitted = gateway.on_authorizer_answer(&routed, &request, pending, answer.status,
                 &answer.headers, &answer.body, now_ms());
+            if let Some(t) = self.trace.as_mut() {
+                t.authorizer_finished(admitted.is_ok());
+            }
             let action = match admitted {
                 Ok(facts) => self.run(&gateway, Routed { authorizer: Some(facts), ..routed }, request),
                 Err(reply) => self.reply(reply),
@@ -204,9 +211,29 @@ impl Context for Filter {
                 host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default(),
             )
         });
+        if let Some(t) = self.trace.as_mut() {
+            t.call_answer(&answer, now_ms());
+        }
         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
         self.reply(reply);
     }
+}
+
+/// Writes the trace lines to Envoy's log at INFO (README: "Execution trace").
+fn emit(trace: &mut ExecutionLog) {
+    for line in trace.take() {
+        host::log(host::LOG_INFO, &line);
+    }
+}
+
+/// The trace of a request Envoy's router streamed (HTTP_PROXY): the endpoint's head is the method
+/// response's; the bodies stream and are not in the trace.
+fn proxied_trace(trace: &mut ExecutionLog, received: &[(String, String)]) {
+    let status = received.iter().find(|(k, _)| k == ":status").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    trace.endpoint_response(status, now_ms(), received, None);
+    let headers = received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
+    trace.method_response(&crate::http::Response { status, headers, body: Vec::new() }, None, None);
+    emit(trace);
 }
 
 /// Applies header edits in order; the names the host refused are logged at `level`, in one line.
@@ -311,20 +338,28 @@ impl Filter {
             Admission::Admit(facts) => self.run(gateway, Routed { authorizer: facts, ..routed }, request),
             Admission::AdmitIam(identity) => self.run(gateway, Routed { iam: Some(identity), ..routed }, request),
             Admission::Refuse(reply) => self.reply(reply),
-            Admission::Call(call, pending) => match self.dispatch(&call) {
-                Ok(()) => {
-                    self.authorizing = Some((routed, request, pending));
-                    Action::Pause
+            Admission::Call(call, pending) => {
+                if let Some(t) = self.trace.as_mut() {
+                    gateway.trace_authorizer(t, &routed);
                 }
-                Err(status) => {
-                    let reply = gateway.on_authorizer_answer(&routed, &request, pending, 0, &[],
-                        format!("the call was not sent: {status}").as_bytes(), now_ms());
-                    match reply {
-                        Ok(facts) => self.run(gateway, Routed { authorizer: Some(facts), ..routed }, request),
-                        Err(reply) => self.reply(reply),
+                match self.dispatch(&call) {
+                    Ok(()) => {
+                        self.authorizing = Some((routed, request, pending));
+                        Action::Pause
+                    }
+                    Err(status) => {
+                        let reply = gateway.on_authorizer_answer(&routed, &request, pending, 0, &[],
+                            format!("the call was not sent: {status}").as_bytes(), now_ms());
+                        if let Some(t) = self.trace.as_mut() {
+                            t.authorizer_finished(reply.is_ok());
+                        }
+                        match reply {
+                            Ok(facts) => self.run(gateway, Routed { authorizer: Some(facts), ..routed }, request),
+                            Err(reply) => self.reply(reply),
+                        }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -375,7 +410,14 @@ impl Filter {
 
     /// Runs the integration of a routed request whose body (if any) is in `request`.
     fn integrate(&mut self, gateway: &Gateway, routed: Routed, request: Request) -> Action {
-        match gateway.finish(&routed, &request) {
+        if let Some(t) = self.trace.as_mut() {
+            gateway.trace_execution(t, &routed, &request);
+        }
+        let outcome = gateway.finish(&routed, &request);
+        if let Some(t) = self.trace.as_mut() {
+            gateway.trace_outcome(t, &routed, &outcome, now_ms());
+        }
+        match outcome {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
             Outcome::Call(call, env) => {
@@ -389,6 +431,9 @@ impl Filter {
                     }
                     Err(status) => {
                         let answer = CallAnswer::not_sent(&call.cluster, &status);
+                        if let Some(t) = self.trace.as_mut() {
+                            t.call_answer(&answer, now_ms());
+                        }
                         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
                         self.reply(reply)
                     }
@@ -414,6 +459,10 @@ impl Filter {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
         let r = reply.response;
+        if let Some(mut t) = self.trace.take() {
+            t.method_response(&r, Some(&r.body), reply.log.as_deref());
+            emit(&mut t);
+        }
         let status = host::send_response(r.status, &r.headers, &r.body);
         if status != 0 {
             host::log(host::LOG_ERROR, &format!("apigateway: the host refused the local reply (status {status})"));
@@ -454,6 +503,7 @@ impl HttpContext for Filter {
         match gateway.start(deployment, &request) {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(mut routed) => {
+                self.trace = gateway.trace_for(deployment, &request);
                 self.tally.routed(gateway.metrics.series(deployment, routed.operation));
                 if !details_always {
                     fill_details(&mut request, gateway.host_reads(&routed));
@@ -493,6 +543,9 @@ impl HttpContext for Filter {
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default()
             };
+            if let Some(mut t) = self.trace.take() {
+                proxied_trace(&mut t, &received);
+            }
             let plan = self.response.proxied_head(&gateway, routed, request, &received, details);
             if let Some(line) = &plan.log {
                 host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
