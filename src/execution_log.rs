@@ -242,7 +242,7 @@ pub fn mask(value: &str) -> String {
     let n = value.chars().count();
     let hidden = if n > KEPT { n.saturating_sub(KEPT) } else { n };
     let mut s = String::with_capacity(value.len());
-    s.extend(std::iter::repeat('*').take(hidden));
+    s.extend(std::iter::repeat_n('*', hidden));
     s.extend(value.chars().skip(hidden));
     s
 }

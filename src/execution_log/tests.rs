@@ -21,7 +21,12 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn gateway(paths: Value, extra: Value) -> Gateway {
     let mut config = json!({
-        "api": {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": paths},
+        "api": {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": paths,
+            "components": {"securitySchemes": {
+                "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+                "tok": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+                        "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": FN,
+                                                           "authorizerResultTtlInSeconds": 0}}}}},
         "stage": "prod", "apiId": "abc123", "trace": true,
         "targets": {"http": {"http://backend:8080": "backend"}, "lambda": {"cluster": "lambda", "authority": "lambda.local"}},
     });
@@ -162,4 +167,145 @@ fn http_lines() {
         "Successfully completed execution",
         "Method completed with status: 200",
     ]));
+}
+
+// AWS_PROXY, signed: the Invoke call as sent, its SigV4 signature and session token masked.
+#[test]
+fn aws_proxy_lines() {
+    let mut g = gateway(json!({"/fn": {"get": {"x-amazon-apigateway-integration": {
+        "type": "aws_proxy", "httpMethod": "POST", "uri": FN}}}}), json!({}));
+    g.credentials = Some(crate::sigv4::Credentials {
+        access_key_id: "AKIDEXAMPLE".into(),
+        secret_access_key: "secret".into(),
+        session_token: Some("session-token-0123456789".into()),
+    });
+    let answer = CallAnswer {
+        status: 200,
+        headers: pairs(&[(":status", "200"), ("content-type", "application/json"),
+                         ("x-envoy-upstream-service-time", "3")]),
+        body: br#"{"statusCode": 201, "body": "made"}"#.to_vec(),
+    };
+    let got = trace(&g, request("GET", "/fn", &[], b""), None, Some(answer));
+    let uri = "https://lambda.local/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af/invocations";
+    let trace_id = "Root=1-6553f100-81466ee3cd6cf44d7a1c4389";
+    // The whole SigV4 Authorization value but its last 6 characters is masked.
+    let signature = format!("{}f43fdc", "*".repeat(235));
+    let event = got.get(9).unwrap();
+    assert!(event.starts_with("(rid) Endpoint request body after transformations: {\"resource\":\"/fn\",\"path\":\"/fn\""), "{event}");
+    assert!(event.ends_with(" [TRUNCATED]") && event.len() == "(rid) Endpoint request body after transformations: ".len() + 1024 + 12, "{event}");
+    let mut want = lines(&[
+        "Extended Request Id: ext=",
+        "Starting execution for request: rid",
+        "HTTP Method: GET, Resource Path: /fn",
+        "Method request path: {}",
+        "Method request query string: {}",
+        "Method request headers: {Host=gw.example.com}",
+        "Method request body before transformations: ",
+        &format!("Endpoint request URI: {uri}"),
+        &format!("Endpoint request headers: {{content-type=application/json, x-amz-invocation-type=RequestResponse, \
+                  x-amz-date=20231114T221320Z, x-amz-security-token=******************456789, authorization={signature}, \
+                  accept=application/json, user-agent=AmazonAPIGateway_abc123, x-amzn-apigateway-api-id=abc123, \
+                  x-amzn-lambda-integration-tag=rid, x-amzn-trace-id={trace_id}}}"),
+        &format!("Sending request to {uri}"),
+        "Received response. Status: 200, Integration latency: 12 ms",
+        "Endpoint response headers: {content-type=application/json}",
+        "Endpoint response body before transformations: {\"statusCode\": 201, \"body\": \"made\"}",
+        "Method response body after transformations: made",
+        &format!("Method response headers: {{Content-Type=application/json, x-amzn-RequestId=rid, \
+                  X-Amzn-Trace-Id={trace_id};Parent=2d58f09e6c12089a;Sampled=0, x-amz-apigw-id=gwid}}"),
+        "Successfully completed execution",
+        "Method completed with status: 201",
+    ]);
+    want.insert(9, event.clone());
+    assert_eq!(got, want);
+}
+
+// A TOKEN authorizer and an API key: the authorizer and usage plan lines before "Starting
+// execution"; the token and the key masked wherever they appear.
+#[test]
+fn authorized_lines() {
+    let paths = json!({"/pets": {"get": {"security": [{"tok": []}, {"api_key": []}],
+        "x-amazon-apigateway-integration": mock()["x-amazon-apigateway-integration"]}}});
+    let g = gateway(paths, json!({
+        "apiKeys": format!("name,key,usagePlanIds\nk,{KEY},plan\n"),
+        "usagePlans": {"items": [{"id": "plan", "apiStages": [{"apiId": "abc123", "stage": "prod"}]}]},
+    }));
+    let allow = CallAnswer {
+        status: 200,
+        headers: pairs(&[(":status", "200"), ("x-envoy-upstream-service-time", "1")]),
+        body: br#"{"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}"#.to_vec(),
+    };
+    let req = request("GET", "/pets", &[("authorization", "Bearer secret-token-abcdef"), ("x-api-key", KEY)], b"");
+    let got = trace(&g, req, Some(allow), None);
+    assert_eq!(got, lines(&[
+        "Extended Request Id: ext=",
+        "Starting authorizer: 91vty8 for request: rid",
+        "Successfully completed authorizer execution",
+        "Verifying Usage Plan for request: rid. API Key: **************efghij API Stage: abc123/prod",
+        "API Key **************efghij authorized because method 'GET /pets' requires API Key. Request will \
+         be counted against usage plan's throttle and quota limits",
+        "Usage Plan check succeeded for API Key **************efghij and API Stage abc123/prod",
+        "Starting execution for request: rid",
+        "HTTP Method: GET, Resource Path: /pets",
+        "Method request path: {}",
+        "Method request query string: {}",
+        "Method request headers: {Host=gw.example.com, authorization=********************abcdef, \
+         x-api-key=**************efghij}",
+        "Method request body before transformations: ",
+        "Method response body after transformations: {\"id\": \"\"}",
+        "Method response headers: {content-type=application/json, x-amzn-RequestId=rid, x-amz-apigw-id=gwid}",
+        "Successfully completed execution",
+        "Method completed with status: 200",
+    ]));
+    // Denied: the authorizer lines, then only the status (the execution never started).
+    let deny = CallAnswer {
+        status: 200,
+        headers: pairs(&[(":status", "200"), ("x-envoy-upstream-service-time", "1")]),
+        body: br#"{"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": "*"}]}}"#.to_vec(),
+    };
+    let req = request("GET", "/pets", &[("authorization", "Bearer secret-token-abcdef"), ("x-api-key", KEY)], b"");
+    assert_eq!(trace(&g, req, Some(deny), None), lines(&[
+        "Extended Request Id: ext=",
+        "Starting authorizer: 91vty8 for request: rid",
+        "Unauthorized request: rid",
+        "Method completed with status: 403",
+    ]));
+}
+
+// Masking, Java maps and truncation on their own.
+#[test]
+fn formatting() {
+    assert_eq!(mask("abcdefgh"), "**cdefgh");
+    assert_eq!(mask("abcdef"), "******");
+    assert_eq!(mask(""), "");
+    assert_eq!(mask("ééééééé"), "*éééééé");
+    let p = pairs(&[("a", "1"), ("b", "2"), ("a", "3"), ("x-api-key", "0123456789")]);
+    assert_eq!(java_map(p.iter(), |k| k == "x-api-key"), "{a=1,3, b=2, x-api-key=****456789}");
+    assert_eq!(java_map([].iter(), |_| false), "{}");
+    let long = "é".repeat(600);
+    let t = text(long.as_bytes());
+    assert!(t.ends_with(" [TRUNCATED]") && t.len() <= MAX_FIELD + 12, "{t}");
+    let p = [("k".to_string(), long)];
+    let m = java_map(p.iter(), |_| false);
+    assert!(m.starts_with("{k=é") && m.ends_with("é [TRUNCATED]") && m.len() <= MAX_FIELD + 12, "{m}");
+    // Off by default.
+    let g = Gateway::from_bytes(br#"{"api": {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}}}"#).unwrap();
+    assert!(g.trace_for(0, &request("GET", "/", &[], b"")).is_none());
+}
+
+// The stage's settings switch it on as AWS's do: data tracing at INFO for every method.
+#[test]
+fn stage_settings_switch_it_on() {
+    let on = |settings: Value| {
+        let config = json!({"api": {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}},
+                            "stageSettings": {"methodSettings": {"*/*": settings}}});
+        Gateway::from_bytes(config.to_string().as_bytes()).unwrap().config.deployments[0].trace
+    };
+    assert!(on(json!({"dataTraceEnabled": true, "loggingLevel": "INFO"})));
+    assert!(!on(json!({"dataTraceEnabled": true, "loggingLevel": "ERROR"})));
+    assert!(!on(json!({"dataTraceEnabled": false, "loggingLevel": "INFO"})));
+    assert!(!on(json!({"loggingLevel": "INFO"})));
+    let refused = Gateway::from_bytes(br#"{"api": {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}}, "trace": "yes"}"#);
+    assert_eq!(refused.err().map(|e| e.to_string()).unwrap_or_default(),
+               "invalid definition: deployment \"prod\": field trace: must be true or false");
 }
