@@ -23,6 +23,8 @@ STAGE_SETTINGS ?=
 # host:port of a rate limit service speaking Envoy's RLS gRPC protocol: throttle across replicas.
 GLOBAL_RATE_LIMIT ?=
 COGNITO_JWKS ?=
+# 1: every request's execution trace on standard output (README: "Execution trace").
+TRACE ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -54,7 +56,8 @@ run: build checker
 	  --api-id "$(API_ID)" --account-id "$(ACCOUNT_ID)" --region "$(REGION)" --cfn-params "$(CFN_PARAMS)" --local-lambda "$(LOCAL_LAMBDA)" --local-services "$(LOCAL_SERVICES)" \
 	  --wasm $(WASM) --checker $(CHECKER) --envoy $(ENVOY) --iam-keys "$(IAM_KEYS)" --cognito-jwks "$(COGNITO_JWKS)" \
 	  --api-keys "$(API_KEYS)" --usage-plans "$(USAGE_PLANS)" \
-	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)"
+	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)" \
+	  --trace "$(TRACE)"
 
 test: test-native test-wasm test-vtl-diff test-e2e
 

@@ -339,6 +339,8 @@ def generate(a):
         if read and (getattr(a, arg) or "").strip():
             extra.update(read(getattr(a, arg)))
     rls_cluster = None
+    if tracing(a):
+        extra["trace"] = True
     if a.global_rate_limit.strip():
         rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
         extra.update(rls_config)
@@ -347,6 +349,11 @@ def generate(a):
         a.api, a.stage, variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
         api_id=a.api_id, account_id=a.account_id, extra=extra or None, cognito_jwks=cognito_jwks(a.cognito_jwks))
     return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
+
+
+def tracing(a):
+    """`TRACE=1` (or true/yes/on): every deployment writes its execution trace."""
+    return a.trace.strip().lower() in ("1", "true", "yes", "on")
 
 
 def banner(a, cfg):
@@ -375,6 +382,8 @@ def banner(a, cfg):
         print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
     for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
         print(line)
+    if tracing(a):
+        print("Execution trace on: each request's lines follow on standard output, each starting with (<requestId>).")
     print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
 
@@ -416,6 +425,8 @@ def main():
     ap.add_argument("--cognito-jwks", default="",
                     help="a JWKS file with the Cognito user pools' keys, instead of fetching them "
                          "(README: \"Cognito user pool authorizers\")")
+    ap.add_argument("--trace", default="",
+                    help="1: write the execution trace of every request to standard output (README: \"Execution trace\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -486,7 +497,7 @@ def start(a, children, local_lambda):
     # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
     envoy = [a.envoy, "-c", files.envoy, "--use-dynamic-base-id", "--log-level", "warn",
              "--component-log-level", "wasm:info"]
-    return reload.serve(envoy, watcher, served)
+    return reload.serve(envoy, watcher, served, trace_to_stdout=tracing(a))
 
 
 if __name__ == "__main__":
