@@ -574,8 +574,13 @@ impl HttpContext for Filter {
         Action::Continue
     }
 
-    /// The request is over, its last byte sent: its metrics (README: "Metrics").
+    /// The request is over, its last byte sent: its metrics (README: "Metrics"), and the trace of a
+    /// request that ended before its answer (README: "Execution trace").
     fn on_log(&mut self) {
+        if let Some(mut t) = self.trace.take() {
+            // The client went away before the answer: what was traced so far.
+            emit(&mut t);
+        }
         if !self.tally.counted() {
             return;
         }
