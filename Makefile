@@ -4,7 +4,7 @@ SHELL := /bin/bash
 API ?= envoy/demo-api.yaml
 PORT ?= 8080
 ADMIN_PORT ?=
-STAGE ?= prod
+STAGE ?=
 STAGE_VARIABLES ?=
 STAGE_PREFIX ?= optional
 # Empty: the defaults (apiId local, account 123456789012, region AWS_REGION/AWS_DEFAULT_REGION/us-east-1).
@@ -34,7 +34,7 @@ WASM := $(TARGET_DIR)/wasm32-wasip1/release/apigw_envoy.wasm
 CHECKER := $(TARGET_DIR)/release/apigw-check
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup setup-test build checker run test test-native test-wasm test-vtl-diff test-e2e bench bench-vtl validate-configs clean
+.PHONY: setup setup-test build checker run test test-native test-wasm test-vtl-diff test-sam test-e2e bench bench-vtl validate-configs clean
 
 setup:
 	@scripts/setup.sh
@@ -59,7 +59,7 @@ run: build checker
 	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)" \
 	  --trace "$(TRACE)"
 
-test: test-native test-wasm test-vtl-diff test-e2e
+test: test-native test-wasm test-vtl-diff test-sam test-e2e
 
 # LAMBDA_TEST_REQUIRE: the signed-invoke round trips must run (the venv has botocore), not skip.
 test-native: setup-test
@@ -79,12 +79,17 @@ test-vtl-diff: setup-test
 	tests/velocity/run-differential.sh
 	cargo test --quiet --test vtl_differential
 
+# make run's SAM/CloudFormation translator and intrinsics (scripts/sam.py, scripts/cfn.py).
+test-sam: setup
+	$(PY) -m pytest -q tests/sam
+
 test-e2e: build checker
 	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
 	  $(PY) -m pytest -q tests/e2e
 
 bench: build
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q -r benches/requirements.txt
 	$(PY) benches/run.py --wasm $(WASM) --envoy $(ENVOY)
 	benches/vtl/run.sh
 

@@ -101,6 +101,10 @@ def main():
         return
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(text)
+    from bench.picture import draw  # noqa: PLC0415 (matplotlib: full runs only)
+    draw(os.path.splitext(args.out)[0] + ".png",
+         [("Local replies (letters: benches/README.md)", plan, runs), ("Lambda and HTTP", pplan, pruns)],
+         f"make bench, {time.strftime('%Y-%m-%d')}: same Envoy, interleaved rounds (tables: benches/results.md)")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def _cfn_loader(yaml):
         pass
 
     def construct(loader, suffix, node):
-        name = "Ref" if suffix == "Ref" else "Fn::" + suffix
+        name = suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix
         if isinstance(node, yaml.ScalarNode):
             value = loader.construct_scalar(node)
             if suffix == "GetAtt":
@@ -82,16 +82,6 @@ def resolve_intrinsics(value, params):
     return {k: resolve_intrinsics(v, params) for k, v in value.items()}
 
 
-def _from_cloudformation(doc):
-    for res in (doc.get("Resources") or {}).values():
-        props = (res or {}).get("Properties") or {}
-        if res.get("Type") == "AWS::ApiGateway::RestApi" and isinstance(props.get("Body"), dict):
-            return props["Body"]
-        if res.get("Type") == "AWS::Serverless::Api" and isinstance(props.get("DefinitionBody"), dict):
-            return props["DefinitionBody"]
-    raise DefinitionError("a CloudFormation template without an embedded API definition (Body/DefinitionBody)")
-
-
 DEFAULT_ACCOUNT_ID = "123456789012"  # the filter's default accountId (src/config/mod.rs)
 
 
@@ -114,8 +104,8 @@ def _substitute_pseudo(value, pseudo):
     return value
 
 
-def load_definition(path, params=None, region="us-east-1", account_id=None):
-    """Reads a JSON or YAML export (or a CloudFormation template that embeds one)."""
+def read_document(path):
+    """A JSON or YAML file (CloudFormation short tags read as their long form)."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -133,10 +123,22 @@ def load_definition(path, params=None, region="us-east-1", account_id=None):
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             raise DefinitionError(f"{path} is neither JSON nor YAML: {problem}{where}") from e
+    return doc
+
+
+def load_definition(path, params=None, region="us-east-1", account_id=None):
+    """Reads a JSON or YAML export, or a SAM/CloudFormation template: its first REST API (`sam.py`
+    serves them all)."""
+    doc = read_document(path)
     if not isinstance(doc, dict):
         raise DefinitionError(f"{path} does not hold an object")
     if "Resources" in doc and "paths" not in doc:
-        doc = _from_cloudformation(doc)
+        import sam  # noqa: PLC0415 (sam imports this module)
+        stack = sam.load_stack(path, params, region, account_id, doc=doc)
+        if not stack.apis:
+            raise DefinitionError(f"{path}: a template without a REST API (no Api events, "
+                                  "AWS::Serverless::Api or AWS::ApiGateway::RestApi)")
+        return stack.apis[0].definition
     values = dict(pseudo_parameters(region, account_id), **(params or {}))
     doc = _substitute_pseudo(resolve_intrinsics(doc, values), values)
     if "swagger" not in doc and "openapi" not in doc:
@@ -387,10 +389,12 @@ def cluster(name, url, timeout="30s"):
 RATE_LIMIT_CLUSTER = "apigw_ratelimit"
 
 
-def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
+def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER, via_filter=False):
     """Global throttling (README: "Throttling"): the HTTP/2 cluster of a rate limit service that
     speaks Envoy's RLS gRPC protocol at `host:port`, and the plugin configuration key that makes
-    the filter ask it instead of counting in the process."""
+    the filter ask it instead of counting in the process: by its own gRPC callout, or
+    (`via_filter`) through Envoy's `ratelimit` filter, which `place_rate_limit_filter` then puts
+    in the Envoy configuration."""
     host, _, port = host_port.rpartition(":")
     if not host or not port.isdigit():
         raise DefinitionError(f"GLOBAL_RATE_LIMIT {host_port!r} is not host:port")
@@ -401,7 +405,59 @@ def rate_limit_service(host_port, name=RATE_LIMIT_CLUSTER):
             "explicit_http_config": {"http2_protocol_options": {}},
         },
     }
+    if via_filter:
+        return c, {"globalRateLimit": {"via": "ratelimitFilter", "cluster": name}}
     return c, {"globalRateLimit": {"cluster": name}}
+
+
+# Global mode through Envoy's `ratelimit` filter (src/throttle/global.rs holds the other side of
+# each of these): the second wasm instance's configuration, the descriptor headers' slots and
+# entry keys, and the header that names the request handed over.
+RESUME_CONFIGURATION = "apigateway: resume after Envoy's ratelimit filter"
+RATE_LIMIT_SLOTS = 5
+RATE_LIMIT_ENTRY_KEYS = [["apigw_throttle", "rate", "burst"], ["apigw_quota", "limit", "offset", "period"]]
+HANDOFF_HEADER = "x-apigw-handoff"
+
+
+def rate_limit_actions():
+    """The route's `rate_limits`: one descriptor per slot and kind, each entry read from the
+    request header the filter writes (`x-apigw-ratelimit-<slot>-<key>`). A policy whose headers
+    are absent makes no descriptor (`skip_if_absent` false), so the service is asked about the
+    levels the filter wrote, in its order."""
+    return [{"actions": [{"request_headers": {"header_name": f"x-apigw-ratelimit-{slot}-{key.replace('_', '-')}",
+                                              "descriptor_key": key}} for key in keys]}
+            for slot in range(RATE_LIMIT_SLOTS) for keys in RATE_LIMIT_ENTRY_KEYS]
+
+
+def place_rate_limit_filter(config, wasm_path, cluster_name=RATE_LIMIT_CLUSTER, domain="apigateway", timeout="0.1s"):
+    """Puts Envoy's `ratelimit` filter, then the filter's second instance, right after the filter in
+    each listener of an Envoy configuration (README: "Throttling", global mode), with the routes'
+    descriptors and a local reply mapper that gives the ratelimit filter's 429 a body (AWS's
+    THROTTLED one; the filter replaces it with the stage's gateway response). A service that
+    cannot be reached or answers late (`timeout`; Envoy's default is 20 ms) admits, as the
+    callout does."""
+    ratelimit = {"name": "envoy.filters.http.ratelimit", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+        "domain": domain, "timeout": timeout,
+        # x-ratelimit-limit tells the filter which level refused (a quota's window is a day or more).
+        "enable_x_ratelimit_headers": "DRAFT_VERSION_03",
+        "rate_limit_service": {"grpc_service": {"envoy_grpc": {"cluster_name": cluster_name}},
+                               "transport_api_version": "V3"}}}
+    resume = wasm_filter(wasm_path, RESUME_CONFIGURATION, name=f"{FILTER_NAME}_resume")
+    for listener_config in config["static_resources"]["listeners"]:
+        hcm = listener_config["filter_chains"][0]["filters"][0]["typed_config"]
+        filters = hcm["http_filters"]
+        at = next(i for i, f in enumerate(filters) if f["name"] in (FILTER_NAME, "envoy.filters.http.wasm"))
+        filters[at + 1:at + 1] = [ratelimit, resume]
+        for vhost in hcm["route_config"]["virtual_hosts"]:
+            for route in vhost["routes"]:
+                route.setdefault("route", {})["rate_limits"] = rate_limit_actions()
+        hcm["local_reply_config"] = {"mappers": [{
+            # RL: the ratelimit filter's own refusal (a header_filter would read the request's
+            # headers); the filter's own 429s (a MOCK's, a gateway response's) keep their body.
+            "filter": {"response_flag_filter": {"flags": ["RL"]}},
+            "body": {"inline_string": '{"message":"Too Many Requests"}'}}]}
+    return config
 
 
 # What Envoy's async client adds to every callout (README: "Deployments (`envoy/`)") and, with
@@ -590,7 +646,7 @@ def discovered_filter(name, path, type_url):
     return {"name": name, "config_discovery": {"config_source": path_source(path), "type_urls": [type_url]}}
 
 
-def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0"):
+def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, address="0.0.0.0", routes=None):
     """An Envoy bootstrap whose listener is fixed (the port needs a restart), its HTTP filters
     `filters` (`discovered_filter`s, in chain order, before the router) and its clusters read from
     `clusters_path` (CDS)."""
@@ -600,7 +656,8 @@ def watched_envoy_config(filters, clusters_path, port, admin_port, node_id, addr
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
         "stats_config": stats_config(),
         "dynamic_resources": {"cds_config": path_source(clusters_path)},
-        "static_resources": {"listeners": [listener(FILTER_NAME, port, list(filters), gateway_routes(), address)]},
+        "static_resources": {"listeners": [listener(FILTER_NAME, port, list(filters), routes or gateway_routes(),
+                                                    address)]},
     }
 
 
@@ -647,27 +704,94 @@ def build_parts(definition_path, stage="prod", stage_variables="", stage_prefix=
                 cfn_params=None, api_id=None, account_id=None, extra=None, cognito_jwks=None):
     """(plugin config, clusters, the HTTP filters ahead of the wasm filter) for a definition file,
     as `build` describes; `stage_variables` is `k=v,...` text or a dict."""
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = default_region(region)
     stage_variables = dict(stage_variables) if isinstance(stage_variables, dict) else parse_pairs(stage_variables)
     doc = load_definition(definition_path, cfn_params, region, account_id)
-    origins = http_origins(doc, stage_variables)
+    return build_deployments([Deployment(stage, doc, stage, stage_variables)], stage_prefix, region, api_id,
+                             account_id, extra, cognito_jwks)
+
+
+def default_region(region):
+    return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class Deployment:
+    """One API served at one stage (a template may have several: README "From `sam local start-api`")."""
+
+    def __init__(self, name, doc, stage, stage_variables):
+        self.name, self.doc, self.stage, self.stage_variables = name, doc, stage, stage_variables
+
+
+def build_deployments(deployments, stage_prefix="optional", region=None, api_id=None, account_id=None, extra=None,
+                      cognito_jwks=None):
+    """`build_parts` for one or more deployments: one is written flat, as always; several as
+    `apis` and `deployments`, each named by Envoy's routes (`deployment_routes`)."""
+    region = default_region(region)
+    origins = sorted({o for d in deployments for o in http_origins(d.doc, d.stage_variables)})
     mapping = {o: cluster_name(o) for o in origins}
     clusters = [cluster(name, origin) for origin, name in mapping.items()]
     lam = lambda_endpoint(region)
     clusters.append(cluster("lambda", lam))
     aws_urls = {}
-    for service, svc_region in aws_services(doc):
+    for service, svc_region in sorted({s for d in deployments for s in aws_services(d.doc)}):
         if service != "lambda" and service not in aws_urls:
             aws_urls[service] = aws_endpoint(service, svc_region)
             clusters.append(cluster(f"aws_{service}", aws_urls[service]))
     ids = {k: v for k, v in (("apiId", api_id), ("accountId", account_id)) if v}
-    pools = cognito_pools(doc)
+    pools = list({p["id"]: p for d in deployments for p in cognito_pools(d.doc)}.values())
     before = []
     if pools:
         jwt_filter, jwks_clusters = jwt_authn(pools, cognito_jwks)
         before.append(jwt_filter)
         clusters += jwks_clusters
         ids["cognitoUserPools"] = [p["id"] for p in pools]
-    cfg = plugin_config(doc, stage, stage_variables, stage_prefix, region, mapping, lam, extra={**ids, **(extra or {})},
-                        aws_urls=aws_urls)
+    first = deployments[0]
+    cfg = plugin_config(first.doc, first.stage, first.stage_variables, stage_prefix, region, mapping, lam,
+                        extra={**ids, **(extra or {})}, aws_urls=aws_urls)
+    if len(deployments) > 1:
+        # Deployment keys (`trace`: make run TRACE=1) go to every deployment.
+        trace = cfg.pop("trace", None)
+        for key in ("api", "stage", "stagePrefix", "stageVariables", "region", "apiId", "accountId"):
+            cfg.pop(key, None)
+        cfg["apis"] = {d.name: d.doc for d in deployments}
+        cfg["deployments"] = [dict({"name": d.name, "api": d.name, "stage": d.stage, "stagePrefix": stage_prefix,
+                                    "stageVariables": d.stage_variables, "region": region}, **{
+                                        k: v for k, v in ids.items() if k in ("apiId", "accountId")},
+                                    **({"trace": trace} if trace is not None else {}))
+                              for d in deployments]
     return cfg, clusters, before
+
+
+def path_regex(path):
+    """An RE2 pattern for the request paths an API Gateway resource path matches (`{x}` one
+    segment, `{x+}` the rest; a trailing slash tolerated)."""
+    parts = []
+    for seg in path.strip("/").split("/"):
+        if seg.startswith("{") and seg.endswith("+}"):
+            parts.append(".+")
+        elif seg.startswith("{") and seg.endswith("}"):
+            parts.append("[^/]+")
+        elif seg:
+            parts.append(re.escape(seg))
+    return "/" + "/".join(parts) + "/?" if parts else "/?"
+
+
+def deployment_routes(deployments, stage_prefix):
+    """Envoy routes choosing the deployment of several by the request path: each API's resource
+    paths (with its stage prefix as `stage_prefix` allows), in order; whatever none matches goes to
+    the first, which answers it as an unknown resource."""
+    routes = []
+    for d in deployments:
+        paths = [p for p in (d.doc.get("paths") or {}) if isinstance(p, str)]
+        if not paths:
+            continue
+        alternatives = "|".join(sorted({path_regex(p) for p in paths}))
+        stage = re.escape(d.stage)
+        prefix = {True: f"/{stage}", False: "", "optional": f"(?:/{stage})?"}[stage_prefix]
+        route = gateway_routes()[0]
+        route["match"] = {"safe_regex": {"regex": f"{prefix}(?:{alternatives})"}}
+        route["metadata"] = {"filter_metadata": {FILTER_NAME: {"deployment": d.name}}}
+        routes.append(route)
+    last = gateway_routes()[0]
+    last["metadata"] = {"filter_metadata": {FILTER_NAME: {"deployment": deployments[0].name}}}
+    return routes + [last]

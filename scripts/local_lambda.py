@@ -3,7 +3,10 @@
 
     python3 scripts/local_lambda.py --port N [--handlers DIR] [--access-key AK --secret-key SK]
 
-``POST /2015-03-31/functions/{name-or-arn}/invocations`` runs ``handler(event, context)`` from
+``POST /2015-03-31/functions/{name-or-arn}/invocations`` runs the function named in the table
+``--functions FILE`` (a SAM/CloudFormation template's functions, written by ``make run``: each in
+processes of its runtime, Python or Node.js, with its environment and timeout; see
+scripts/local_functions.py), else ``handler(event, context)`` from
 ``{handlers}/{function name}.py`` (default: ``envoy/functions``, the demo's;
 the end-to-end tests pass ``tests/e2e/lambda_handlers``) and answers like
 the real Invoke API:
@@ -11,6 +14,11 @@ the real Invoke API:
 * 200 with the JSON the handler returned, ``X-Amz-Executed-Version: $LATEST``;
 * 200 with ``X-Amz-Function-Error: Unhandled`` and ``{"errorMessage", "errorType", "requestId",
   "stackTrace"}`` when the handler raises (``Runtime.MarshalError`` when its result is not JSON);
+* 200 with ``X-Amz-Function-Error: Unhandled`` and Lambda's ``Sandbox.Timedout`` error when a table
+  function runs past its ``Timeout``;
+* no answer at all (the connection is closed) for a table function that cannot run here (its
+  runtime is not available, its code is not local): as an unreachable function, so the gateway
+  answers 502;
 * 404 ``ResourceNotFoundException`` for an unknown function, 400 ``InvalidRequestContentException``
   for a body that is not JSON, 202/204 for ``X-Amz-Invocation-Type: Event`` / ``DryRun``.
 
@@ -38,12 +46,15 @@ import datetime as dt
 import importlib.util
 import json
 import os
+import signal
 import sys
 import threading
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import local_functions
 
 INVOKE_PREFIX = "/2015-03-31/functions/"
 INVOKE_SUFFIX = "/invocations"
@@ -63,6 +74,7 @@ class Config:
         self.recorded: list[dict] = []
         self.lock = threading.Lock()
         self.modules: dict[str, tuple[float, object]] = {}
+        self.functions = local_functions.Functions(args.functions, args.region) if args.functions else None
 
     @property
     def signing_required(self) -> bool:
@@ -180,7 +192,8 @@ class Handler(BaseHTTPRequestHandler):
         name, qualifier, arn = parse_function(raw_name, self.config.region)
         qualifier = parse_qs(url.query).get("Qualifier", [qualifier])[0]
         module_path = os.path.join(self.config.handlers_dir, f"{name}.py")
-        if not name or "/" in name or not os.path.isfile(module_path):
+        in_table = bool(name) and self.config.functions is not None and self.config.functions.spec(name) is not None
+        if not in_table and (not name or "/" in name or not os.path.isfile(module_path)):
             self.send_error_json(404, "ResourceNotFoundException", f"Function not found: {arn}")
             return
         try:
@@ -209,7 +222,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
-        payload, failed = self.run_handler(name, module_path, event, arn, request_id)
+        if in_table:
+            try:
+                payload, failed = self.config.functions.invoke(name, event, arn, request_id)
+            except local_functions.Unavailable:
+                # As an unreachable function: no answer (README: "From `sam local start-api`").
+                record.update(status=None, answer="")
+                self.close_connection = True
+                return
+        else:
+            payload, failed = self.run_handler(name, module_path, event, arn, request_id)
         if invocation_type == "Event":
             record.update(status=202, answer="")
             self.send(202, b"", {"x-amzn-RequestId": request_id})
@@ -364,6 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=9001, help="0 picks a free port (printed on stderr)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--handlers", default=os.path.join(here, "..", "envoy", "functions"))
+    p.add_argument("--functions", help="a JSON table of functions (scripts/sam.py function_table), read again when it changes")
     p.add_argument("--access-key")
     p.add_argument("--secret-key")
     p.add_argument("--session-token", help="when set, X-Amz-Security-Token must carry it")
@@ -375,6 +398,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.access_key:
         import botocore  # noqa: F401 - fail at start, not on the first request
 
+    # make run stops this server with SIGTERM: leave through `finally`, which stops the functions'
+    # processes (each in its own session, so that Ctrl-C reaches them only through here).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     Handler.config = Config(args)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
@@ -386,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         server.server_close()
+        if Handler.config.functions:
+            Handler.config.functions.close()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import apigw  # noqa: E402
 import reload  # noqa: E402
+import sam  # noqa: E402
 
 
 def example_path(path):
@@ -323,9 +324,39 @@ def stage_variables(text):
 
 
 def watched_files(a):
-    """Every file the configuration is generated from."""
+    """Every file the configuration is generated from (a template's included definitions too)."""
     files = [a.api, stage_variables_file(a.stage_variables)] + [input_file(getattr(a, arg)) for arg, _ in FILE_INPUTS]
-    return [f for f in files if f]
+    return list(dict.fromkeys(f for f in files + getattr(a, "template_files", []) if f))
+
+
+def is_template(path):
+    """Whether API names a SAM/CloudFormation template (served by scripts/sam.py), not an export."""
+    try:
+        return sam.is_template(apigw.read_document(path))
+    except apigw.DefinitionError:
+        return False
+
+
+def template_deployments(a, variables):
+    """A template's REST APIs, one deployment each (STAGE and STAGE_VARIABLES over the template's
+    StageName and Variables), and its functions' table for the local Invoke API, written to
+    `functions.json` (read again by it when it changes)."""
+    stack = sam.load_stack(a.api, apigw.parse_pairs(a.cfn_params), apigw.default_region(a.region), a.account_id)
+    if not stack.apis:
+        raise apigw.DefinitionError(f"{a.api}: a template without a REST API (no Api events, "
+                                    "AWS::Serverless::Api or AWS::ApiGateway::RestApi)")
+    a.template_files = [os.path.abspath(f) for f in stack.files]
+    started = getattr(a, "stack", None) is not None
+    a.stack = stack
+    os.makedirs(a.out, exist_ok=True)
+    table = os.path.join(a.out, "functions.json")
+    if not os.path.exists(table) or apigw.read_document(table) != stack.functions:
+        apigw.write_atomically(table, stack.functions)
+        if started:
+            print(f"functions: {a.api}: the functions' table changed (a changed function runs in a new process "
+                  "from its next request)", flush=True)
+    return [apigw.Deployment(api.logical_id, api.definition, a.stage or api.stage or "prod",
+                             dict(api.variables, **variables)) for api in stack.apis]
 
 
 def generate(a):
@@ -334,6 +365,18 @@ def generate(a):
     variables = stage_variables(a.stage_variables)
     for k, v in a.default_variables.items():
         variables.setdefault(k, v)
+    if a.template:
+        return generate_template(a, variables)
+    extra, rls_cluster = extra_keys(a)
+    prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
+    cfg, clusters, before = apigw.build_parts(
+        a.api, a.stage or "prod", variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
+        api_id=a.api_id, account_id=a.account_id, extra=extra or None, cognito_jwks=cognito_jwks(a.cognito_jwks))
+    return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
+
+
+def extra_keys(a):
+    """The plugin configuration keys of the file inputs, and the rate limit service's cluster."""
     extra = {}
     for arg, read in FILE_INPUTS:
         if read and (getattr(a, arg) or "").strip():
@@ -342,12 +385,25 @@ def generate(a):
     if tracing(a):
         extra["trace"] = True
     if a.global_rate_limit.strip():
-        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip())
+        rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip(), via_filter=True)
         extra.update(rls_config)
+    return extra, rls_cluster
+
+
+def generate_template(a, variables):
+    """`generate` for a SAM/CloudFormation template: its APIs, one deployment each, and the Envoy
+    routes between them (`a.routes`, fixed while Envoy runs: a template whose APIs need other
+    routes is refused until make run starts again)."""
+    deployments = template_deployments(a, variables)
+    extra, rls_cluster = extra_keys(a)
     prefix = {"optional": "optional", "true": True, "false": False}[a.stage_prefix]
-    cfg, clusters, before = apigw.build_parts(
-        a.api, a.stage, variables, prefix, region=a.region, cfn_params=apigw.parse_pairs(a.cfn_params),
-        api_id=a.api_id, account_id=a.account_id, extra=extra or None, cognito_jwks=cognito_jwks(a.cognito_jwks))
+    cfg, clusters, before = apigw.build_deployments(
+        deployments, prefix, a.region, a.api_id, a.account_id, extra or None, cognito_jwks(a.cognito_jwks))
+    routes = apigw.deployment_routes(deployments, prefix) if len(deployments) > 1 else None
+    if getattr(a, "routes", "unset") != "unset" and routes != a.routes:
+        raise apigw.DefinitionError(f"{a.api}: its APIs now need other Envoy routes between them (an API or a path "
+                                    "added, removed or moved): Ctrl-C and make run again")
+    a.routes = routes
     return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
 
 
@@ -356,18 +412,28 @@ def tracing(a):
     return a.trace.strip().lower() in ("1", "true", "yes", "on")
 
 
+def served_apis(cfg):
+    """(name, stage, definition) of each deployment of a plugin configuration."""
+    if "deployments" in cfg:
+        return [(d["name"], d["stage"], cfg["apis"][d["api"]]) for d in cfg["deployments"]]
+    return [(None, cfg["stage"], cfg["api"])]
+
+
 def banner(a, cfg):
     """What is served, example requests, and where the Cognito user pools' keys come from."""
     base = f"http://localhost:{a.port}"
-    print(f"\nServing {a.api} (stage {a.stage!r}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
+    apis = served_apis(cfg)
+    stages = ", ".join(f"{name} at stage {stage!r}" if name else f"stage {stage!r}" for name, stage, _ in apis)
+    print(f"\nServing {a.api} ({stages}) on {base}  (Envoy admin: http://127.0.0.1:{a.admin_port})")
     print("Try:")
     shown = 0
     key = first_key(a.api_keys)
-    for path, method, _ in apigw._operations(cfg["api"]):
+    operations = [(doc, path, method) for _, _, doc in apis for path, method, _ in apigw._operations(doc)]
+    for doc, path, method in operations:
         m = "GET" if method == "x-amazon-apigateway-any-method" else method.upper()
         extra = " -H 'Origin: http://example.com' -H 'Access-Control-Request-Method: GET'" if m == "OPTIONS" else ""
         note = ""
-        if requires_key(cfg["api"], cfg["api"]["paths"][path][method]):
+        if requires_key(doc, doc["paths"][path][method]):
             if key:
                 extra += f" -H 'x-api-key: {key}'"
             else:
@@ -380,12 +446,23 @@ def banner(a, cfg):
     print(f"  curl -i {base}/no/such/resource      # 403 Missing Authentication Token")
     if getattr(a, "demo_token", None):
         print(f"  curl -i -H 'Authorization: {a.demo_token}' {base}/me      # Cognito (moto's pool; an hour)")
-    for line in cognito_report(cfg["api"], a.cognito_jwks, check=True):
+    for line in (line for _, _, doc in apis for line in cognito_report(doc, a.cognito_jwks, check=True)):
         print(line)
     if tracing(a):
         print("Execution trace on: each request's lines follow on standard output, each starting with (<requestId>).")
     print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
+
+
+def function_banner(stack, port):
+    """The template's functions and how each runs (or why it cannot)."""
+    print(f"Lambda functions of the template, served locally on 127.0.0.1:{port} (no Docker; a saved handler "
+          "is run by the next request):")
+    for name, spec in stack.functions.items():
+        where = spec.get("codeDir") or "InlineCode"
+        print(f"  {name}: {spec['runtime']} {spec['handler']} in {where}, timeout {spec['timeout']} s"
+              + (f"  -- cannot run here: {spec['problem']}; its routes answer 502" if spec.get("problem") else ""))
+    sys.stdout.flush()
 
 
 def main():
@@ -397,7 +474,7 @@ def main():
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--admin-port", type=lambda v: int(v) if v else None, default=None,
                     help="Envoy admin port (default PORT+1821, 9901 for 8080)")
-    ap.add_argument("--stage", default="prod")
+    ap.add_argument("--stage", default="", help="the stage (default: a template's StageName, else prod)")
     ap.add_argument("--stage-variables", default="")
     ap.add_argument("--stage-prefix", default="optional", choices=["optional", "true", "false"])
     ap.add_argument("--api-id", type=identifier("API_ID"), default=None,
@@ -436,12 +513,15 @@ def main():
     a.admin_port = admin_port(a)
     a.local_ports = local_ports(a)
     a.default_variables = {}
+    a.template = is_template(a.api)
     local_services = a.local_services == "yes" or (
         a.local_services == "auto" and os.path.abspath(a.api) == os.path.abspath(DEMO_API))
     if local_services:
         a.default_variables = start_demo_services(a, children, start=not a.generate_only)
-    local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(
-        os.environ.get(k) for k in ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")))
+    # A template's functions run locally unless a Lambda endpoint is set, as `sam local start-api`
+    # runs them whatever credentials there are; an export's when no AWS endpoint or credentials are.
+    remote = ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL") + (() if a.template else ("AWS_ACCESS_KEY_ID",))
+    local_lambda = a.local_lambda == "yes" or (a.local_lambda == "auto" and not any(os.environ.get(k) for k in remote))
     if local_lambda and not a.generate_only:
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{a.local_ports[0]}"
     try:
@@ -449,6 +529,14 @@ def main():
     finally:
         for c in children:
             c.terminate()
+
+
+def watch_more(watcher, paths):
+    """Files known only once the inputs were read (those a template includes), watched from now."""
+    for path in paths:
+        if path not in watcher.paths:
+            watcher.paths.append(path)
+            watcher.seen[path] = reload.signature(path)
 
 
 def start(a, children, local_lambda):
@@ -460,6 +548,7 @@ def start(a, children, local_lambda):
     except apigw.DefinitionError as e:
         print(f"make run: {e}", file=sys.stderr)
         return 2
+    watch_more(watcher, watched_files(a))
     files = reload.Files(a.out)
     os.makedirs(files.out, exist_ok=True)
     apigw.write_atomically(files.plugin_config, cfg)
@@ -476,8 +565,13 @@ def start(a, children, local_lambda):
         return 2
     served = reload.Served(files, lambda: generate(a), os.path.abspath(a.wasm), a.checker, a.admin_port)
     served.write_initial(cfg, clusters, before)
-    apigw.write_atomically(files.envoy, apigw.watched_envoy_config(
-        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}"))
+    envoy_config = apigw.watched_envoy_config(
+        served.filters(), files.clusters, a.port, a.admin_port, f"{apigw.FILTER_NAME}-{a.port}",
+        routes=getattr(a, "routes", None))
+    if a.global_rate_limit.strip():
+        # Envoy's ratelimit filter asks the service (README: "Throttling", global mode).
+        apigw.place_rate_limit_filter(envoy_config, os.path.abspath(a.wasm))
+    apigw.write_atomically(files.envoy, envoy_config)
     if a.generate_only:
         print(files.envoy)
         return 0
@@ -488,11 +582,16 @@ def start(a, children, local_lambda):
         # A local Lambda Invoke API running envoy/functions/<name>.py, so AWS_PROXY routes work
         # with no AWS account.
         lambda_port = a.local_ports[0]
+        table = ["--functions", os.path.join(files.out, "functions.json"), "--region",
+                 apigw.default_region(a.region)] if a.template else []
         server = subprocess.Popen([sys.executable, os.path.join(HERE, "local_lambda.py"), "--port", str(lambda_port),
-                                   "--handlers", a.functions], stdout=subprocess.PIPE, text=True)
+                                   "--handlers", a.functions, *table], stdout=subprocess.PIPE, text=True)
         children.append(server)
         server.stdout.readline()
-        print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}", flush=True)
+        if a.template:
+            function_banner(a.stack, lambda_port)
+        else:
+            print(f"Lambda functions: {a.functions}/<name>.py, served locally on 127.0.0.1:{lambda_port}", flush=True)
     # A dynamic base id: with the default (0) a second Envoy on this machine exits, unable to bind
     # the hot-restart socket (Envoy docs: "Command line options", `--base-id`; README: "Two commands").
     envoy = [a.envoy, "-c", files.envoy, "--use-dynamic-base-id", "--log-level", "warn",

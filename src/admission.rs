@@ -270,7 +270,8 @@ impl Gateway {
     /// ([`Routed::metered`]).
     pub fn throttle(&self, routed: &Routed, req: &Request) -> Option<Reply> {
         if self.config.global_rate_limit.is_some() {
-            // Global mode: the rate limit service was asked before ([`Gateway::rate_limit_call`]).
+            // Global mode: the rate limit service was asked before ([`Gateway::rate_limit_call`],
+            // or Envoy's ratelimit filter after [`Gateway::rate_limit_headers`]).
             return None;
         }
         let (dep, checks) = self.throttle_checks(routed)?;
@@ -299,15 +300,52 @@ impl Gateway {
 
     /// Global mode (README: "Throttling"): the gRPC call that asks the rate limit service about
     /// this request's levels, made by the adapter after admission and before
-    /// [`Gateway::finish`]; `None` when the mode is off or no level applies.
+    /// [`Gateway::finish`]; `None` when the mode is off or not a callout, or no level applies.
     pub fn rate_limit_call(&self, routed: &Routed) -> Option<RateLimitCall> {
-        let settings = self.config.global_rate_limit.as_ref()?;
+        let crate::throttle::global::Via::Callout { cluster, domain, timeout_ms } =
+            &self.config.global_rate_limit.as_ref()?.via
+        else {
+            return None;
+        };
         let (_, checks) = self.throttle_checks(routed)?;
         Some(RateLimitCall {
-            cluster: settings.cluster.clone(),
-            message: crate::throttle::global::request(&settings.domain, &checks),
-            timeout_ms: settings.timeout_ms,
+            cluster: cluster.clone(),
+            message: crate::throttle::global::request(domain, &checks),
+            timeout_ms: *timeout_ms,
         })
+    }
+
+    /// Whether Envoy's `ratelimit` filter asks the rate limit service (global mode's filter way):
+    /// the adapter then hands admitted requests over to its second instance, and removes
+    /// client-sent handoff headers from every request.
+    pub fn rate_limited_by_envoy(&self) -> bool {
+        self.config
+            .global_rate_limit
+            .as_ref()
+            .is_some_and(|g| matches!(g.via, crate::throttle::global::Via::RateLimitFilter { .. }))
+    }
+
+    /// Global mode by Envoy's `ratelimit` filter: this request's levels as the request headers
+    /// that filter's descriptors are built from (`crate::throttle::global::descriptor_headers`),
+    /// and the cluster header naming the service's cluster (see `Via::RateLimitFilter`), set by
+    /// the adapter after admission and before [`Gateway::finish`]; `None` when the mode is
+    /// off or a callout, or no level applies.
+    pub fn rate_limit_headers(&self, routed: &Routed) -> Option<Vec<(String, String)>> {
+        let crate::throttle::global::Via::RateLimitFilter { cluster } = &self.config.global_rate_limit.as_ref()?.via
+        else {
+            return None;
+        };
+        let (_, checks) = self.throttle_checks(routed)?;
+        let mut headers = crate::throttle::global::descriptor_headers(&checks);
+        headers.push((crate::gateway::CLUSTER_HEADER.to_string(), cluster.clone()));
+        Some(headers)
+    }
+
+    /// Global mode by Envoy's `ratelimit` filter: AWS's 429 for a request that filter refused,
+    /// the level told by its `x-ratelimit-limit` header (`crate::throttle::global::filter_verdict`).
+    pub fn on_rate_limited(&self, routed: &Routed, req: &Request, limit_header: Option<&str>) -> Option<Reply> {
+        let dep = self.config.deployments.get(routed.deployment)?;
+        self.throttle_refusal(dep, routed, req, crate::throttle::global::filter_verdict(limit_header))
     }
 
     /// The rate limit service's answer (`grpc_status` 0 and the response message, or the call's

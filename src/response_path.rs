@@ -145,12 +145,7 @@ impl ResponsePath {
         if let Some(failure) = crate::integration::aws_proxy::classify_details(&details) {
             let reply = gateway.on_proxy_failure(routed, request, failure, &details);
             log = reply.log;
-            let r = reply.response;
-            self.status = Some(r.status);
-            head = vec![(":status".to_string(), r.status.to_string())];
-            head.extend(r.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
-            head.push(("content-length".to_string(), r.body.len().to_string()));
-            self.replacement_body = Some(r.body);
+            head = self.replacement(reply.response);
         } else {
             let pass: Vec<(String, String)> = received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
             let out = crate::integration::proxy_response_headers(&pass);
@@ -169,6 +164,46 @@ impl ResponsePath {
         head.retain(|(k, _)| !k.eq_ignore_ascii_case(APIGW_ID_HEADER));
         head.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
         HeadPlan { change: HeadChange::Replace(head), log }
+    }
+
+    /// Envoy's answer becomes `response`: its head (Content-Length set to the replacement's
+    /// length, as Envoy would not fix it), the body kept for [`body`](Self::body).
+    fn replacement(&mut self, response: Response) -> Vec<(String, String)> {
+        self.status = Some(response.status);
+        let mut head = vec![(":status".to_string(), response.status.to_string())];
+        head.extend(response.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")));
+        head.push(("content-length".to_string(), response.body.len().to_string()));
+        self.replacement_body = Some(response.body);
+        head
+    }
+
+    /// Global mode by Envoy's `ratelimit` filter (README: "Throttling"): the head of the answer
+    /// to a request handed over to that filter and never taken up after it. Its 429
+    /// (`x-envoy-ratelimited`) becomes AWS's THROTTLED or QUOTA_EXCEEDED gateway response, whose
+    /// body replaces Envoy's (the listener's local reply mapper gives Envoy's 429 a body to
+    /// replace); any other answer (a stream reset, a timeout) keeps its status with the ids set.
+    pub fn rate_limited_head(
+        &mut self,
+        gateway: &Gateway,
+        routed: &Routed,
+        request: &Request,
+        received: &[(String, String)],
+    ) -> HeadChange {
+        let refused = first(received, ":status") == Some("429") && first(received, "x-envoy-ratelimited").is_some();
+        let reply = if refused {
+            gateway.on_rate_limited(routed, request, first(received, "x-ratelimit-limit"))
+        } else {
+            None
+        };
+        let Some(reply) = reply else {
+            self.status = first(received, ":status").and_then(|s| s.parse().ok());
+            self.replied = false;
+            return HeadChange::Edits(self.local_head());
+        };
+        let mut head = self.replacement(reply.response);
+        head.retain(|(k, _)| !k.eq_ignore_ascii_case(APIGW_ID_HEADER));
+        head.push((APIGW_ID_HEADER.to_string(), self.apigw_id.clone()));
+        HeadChange::Replace(head)
     }
 
     /// The head of an answer that was not proxied: the filter's own local reply (its dropped

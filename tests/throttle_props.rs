@@ -160,6 +160,18 @@ proptest! {
         let _ = apigw_envoy::throttle::global::verdict(&[], &answer);
     }
 
+    // Envoy's x-ratelimit-limit, whatever its text: a verdict, never a panic; any levels as
+    // descriptor headers, each named for its slot.
+    #[test]
+    fn ratelimit_filter_headers_never_panic(header in "[0-9,; w=a-z\"]{0,40}", limits in prop::collection::vec((0u64..u64::MAX, 0u64..u64::MAX), 0..8)) {
+        let v = apigw_envoy::throttle::global::filter_verdict(Some(&header));
+        prop_assert!(v != Verdict::Admit);
+        let checks: Vec<Check> = limits.iter().map(|(r, b)| Check::Bucket(Cow::Borrowed("k"), BucketLimit::new(*r, *b))).collect();
+        let headers = apigw_envoy::throttle::global::descriptor_headers(&checks);
+        prop_assert_eq!(headers.len(), 3 * checks.len().min(apigw_envoy::throttle::global::SLOTS));
+        prop_assert!(headers.iter().all(|(k, _)| apigw_envoy::throttle::global::is_handoff_header(k)));
+    }
+
     // Arbitrary `stageSettings` and `accountSettings` are refused or accepted, never a panic.
     #[test]
     fn stage_settings_never_panic(

@@ -106,10 +106,10 @@ class Envoy:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def request(port, method, path, headers=None):
+def request(port, method, path, headers=None, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request(method, path, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
@@ -179,11 +179,11 @@ def direct_response_route():
 
 def check_scenario(s):
     """A scenario is (key, label, port, method, path, wrk script, status, check[, request headers the
-    wrk script sends])."""
+    wrk script sends[, the body it sends]])."""
     key, label, port, method, path, _, status, check, *sent = s
     headers = {"Origin": "https://example.com", "Access-Control-Request-Method": "GET"} if method == "OPTIONS" else {}
     headers.update(sent[0] if sent else {})
-    got, hdrs, body = request(port, method, path, headers)
+    got, hdrs, body = request(port, method, path, headers, sent[1] if len(sent) > 1 else None)
     if got != status:
         raise BenchError(f"{label}: {method} {path} gave {got}, expected {status}: {body[:300]!r}")
     if isinstance(check, bytes) and body != check:

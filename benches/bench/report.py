@@ -82,6 +82,13 @@ def report(args, wasm, plan, runs, core, mem, mt, started):
             f"{extra(nocache, 'c'):+.1f} µs, a cached Lambda TOKEN authorizer {extra('g', 'c'):+.1f} µs. Of f's, "
             f"Envoy's jwt_authn (f0 over c) {extra('f0', 'c'):+.1f} µs, the filter's Cognito work (f over f0) "
             f"{extra('f', 'f0'):+.1f} µs.")
+    if all(k in runs for k in ("h", "h0", "k")):
+        def to(key, base):
+            return median([x["rps"] / y["rps"] for x, y in zip(runs[key], runs[base])])
+        add(f"- Checks before the integration (access-control notes §5, §6): a validated 1 KB POST h/c "
+            f"{to('h', 'c'):.2f} by req/s ({extra('h', 'c'):+.1f} µs CPU per request over c; the validation itself, "
+            f"h over h0, {extra('h', 'h0'):+.1f} µs, h/h0 {to('h', 'h0'):.2f}); a key-checked, throttled GET k/c "
+            f"{to('k', 'c'):.2f} ({extra('k', 'c'):+.1f} µs: the key, its plan, four levels in shared data).")
     if "error" in core:
         add(f"- The filter's own work natively: not measured ({core['error']}).")
     else:

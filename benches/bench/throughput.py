@@ -1,9 +1,11 @@
 """Local replies: the filter (MOCK, CORS preflight, 403) against Envoy's `direct_response` and
 trivial wasm filters, one listener each in one Envoy (scenarios a, b, b', b'o, b'+, c, d, e), and the
-same MOCK behind authorizers (f, f', g: bench/auth.py)."""
+same MOCK behind authorizers (f, f', g: bench/auth.py), a validated POST and a key-checked,
+throttled GET (h, h0, k: bench/admission.py)."""
 
 import os
 
+from .admission import AdmissionScenarios
 from .auth import AuthScenarios
 from .common import Envoy, apigw, direct_response_route, free_port, measure
 from .definitions import CORS_ALLOW_METHODS, MOCK_BODY, gateway_filter, generated_definition
@@ -55,13 +57,15 @@ def throughput(args, wasm, filters, work):
         apigw.listener("no-metrics", ports["no-metrics"], [unmetered], apigw.gateway_routes(), "127.0.0.1"),
     ]
     auth = AuthScenarios(args, wasm, work)
+    admission = AdmissionScenarios(wasm, work)
     try:
         config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
                   "stats_config": apigw.stats_config(),
-                  "static_resources": {"listeners": listeners + auth.listeners, "clusters": clusters + auth.clusters}}
+                  "static_resources": {"listeners": listeners + auth.listeners + admission.listeners,
+                                       "clusters": clusters + auth.clusters}}
         envoy = Envoy(args.envoy, config, name="bench").wait_ready()
         try:
-            plan = scenarios(ports, work) + auth.plan
+            plan = scenarios(ports, work) + auth.plan + admission.plan
             return plan, measure(args, envoy, plan, args.rounds)
         finally:
             envoy.stop()

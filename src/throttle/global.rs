@@ -1,18 +1,29 @@
 //! Global mode (README: "Throttling"): instead of counting in the process, the levels are asked
 //! of a rate limit service that speaks Envoy's RLS protocol
 //! (`envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit`), so that every replica
-//! counts in one place. The filter calls it itself, by a gRPC callout at the point where the
-//! local counters would be checked (after admission, before request validation): Envoy's own
-//! `ratelimit` HTTP filter placed after this filter would never see the requests this filter
-//! answers itself (MOCK, Lambda, HTTP and AWS callouts), only those it forwards.
+//! counts in one place. Two ways, one set of descriptors:
+//!
+//! - **Envoy's `ratelimit` filter** (`"via": "ratelimitFilter"`, what `make run
+//!   GLOBAL_RATE_LIMIT=` sets up): this filter admits the request (routing, authorizer, API key),
+//!   writes the levels as request headers ([`descriptor_headers`]) and hands the request over
+//!   ([`HANDOFF_HEADER`]) to a second instance of itself placed after Envoy's `ratelimit`
+//!   filter, which builds one descriptor per header group (the route's `rate_limits`, generated
+//!   by `scripts/apigw.py` from [`SLOTS`] and [`ENTRY_KEYS`]) and asks the service. Admitted, the
+//!   second instance runs the integration; refused, the first renders AWS's 429
+//!   ([`filter_verdict`]). Envoy's filter chain stops at a filter's local reply, so a
+//!   `ratelimit` filter simply placed after this one would never see the requests it answers
+//!   itself (MOCK, Lambda, HTTP and AWS callouts), and one placed before it would count requests
+//!   that routing, the authorizer or the API key refuse.
+//! - **A gRPC callout** (`"via": "callout"`, the default when `cluster` is given): the filter
+//!   asks the service itself at the same point ([`request`], [`parse`], [`verdict`]).
 //!
 //! One descriptor per level, in AWS's order, each naming its counter and carrying its limit, so
 //! that the service needs no configuration of its own: a throttle is
-//! `[("apigw_throttle", key), ("rate", "40"), ("burst", "8")]` with a `limit` override of
-//! `ceil(rate)` per SECOND; a quota `[("apigw_quota", key), ("limit", "1000"), ("offset", "0"),
-//! ("period", "DAY")]` with `limit` per DAY or MONTH. The protobuf is written and read here by
-//! hand (the few fields used; `tests/e2e/rls/rls.proto` holds the same subset for the test
-//! service).
+//! `[("apigw_throttle", key), ("rate", "40"), ("burst", "8")]` (the callout adds a `limit`
+//! override of `ceil(rate)` per SECOND); a quota `[("apigw_quota", key), ("limit", "1000"),
+//! ("offset", "0"), ("period", "DAY")]` (the callout: `limit` per DAY or MONTH). The protobuf is
+//! written and read here by hand (the few fields used; `tests/e2e/rls/rls.proto` holds the same
+//! subset for the test service).
 
 use super::{Check, Period, Verdict};
 
@@ -27,22 +38,46 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 100;
 /// The longest wait accepted.
 pub const MAX_TIMEOUT_MS: u32 = 60_000;
 
+/// How the rate limit service is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// By Envoy's own `ratelimit` filter, between this filter and its second instance; its
+    /// service, domain and timeout are that filter's configuration. `cluster` (the service's) is
+    /// named in the cluster header of a request handed over: Envoy's filter builds no
+    /// descriptor for a route whose cluster it cannot resolve (Envoy 1.40, checked).
+    RateLimitFilter { cluster: String },
+    /// By this filter's own gRPC callout.
+    Callout { cluster: String, domain: String, timeout_ms: u32 },
+}
+
 /// `globalRateLimit` in the plugin configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobalSettings {
-    /// The Envoy cluster (HTTP/2) of the rate limit service.
-    pub cluster: String,
-    /// The RLS domain of every request (default `apigateway`).
-    pub domain: String,
-    pub timeout_ms: u32,
+    pub via: Via,
 }
 
 impl GlobalSettings {
-    /// `{"cluster": "...", "domain": "apigateway", "timeoutMs": 100}`; the field and why on error.
+    /// `{"via": "ratelimitFilter", "cluster": "..."}`, or `{"cluster": "...", "domain":
+    /// "apigateway", "timeoutMs": 100}` (`"via": "callout"`); the field and why on error.
     pub fn parse(v: &serde_json::Value) -> Result<GlobalSettings, (String, String)> {
         let field = |f: &str| format!("globalRateLimit.{f}");
         let obj = v.as_object().ok_or(("globalRateLimit".to_string(), "must be an object".to_string()))?;
-        if let Some(k) = obj.keys().find(|k| !["cluster", "domain", "timeoutMs"].contains(&k.as_str())) {
+        match obj.get("via").map(|v| v.as_str()) {
+            None | Some(Some("callout")) => {}
+            Some(Some("ratelimitFilter")) => {
+                if let Some(k) = obj.keys().find(|k| !["via", "cluster"].contains(&k.as_str())) {
+                    return Err((field(k), "is Envoy's ratelimit filter's to set with \"via\": \"ratelimitFilter\"".into()));
+                }
+                return match obj.get("cluster") {
+                    Some(serde_json::Value::String(c)) if !c.is_empty() => {
+                        Ok(GlobalSettings { via: Via::RateLimitFilter { cluster: c.clone() } })
+                    }
+                    _ => Err((field("cluster"), "must be a non-empty string".into())),
+                };
+            }
+            Some(_) => return Err((field("via"), "must be \"ratelimitFilter\" or \"callout\"".into())),
+        }
+        if let Some(k) = obj.keys().find(|k| !["via", "cluster", "domain", "timeoutMs"].contains(&k.as_str())) {
             return Err((field(k), "unknown key".into()));
         }
         let text = |k: &str, default: Option<&str>| -> Result<String, (String, String)> {
@@ -60,7 +95,74 @@ impl GlobalSettings {
                 .filter(|n| (1..=MAX_TIMEOUT_MS).contains(n))
                 .ok_or((field("timeoutMs"), format!("must be a whole number of milliseconds, 1 to {MAX_TIMEOUT_MS}")))?,
         };
-        Ok(GlobalSettings { cluster: text("cluster", None)?, domain: text("domain", Some("apigateway"))?, timeout_ms })
+        let (cluster, domain) = (text("cluster", None)?, text("domain", Some("apigateway"))?);
+        Ok(GlobalSettings { via: Via::Callout { cluster, domain, timeout_ms } })
+    }
+}
+
+/// Filter mode: the request header that carries the handed-over request's key to the second
+/// instance (set by the first instance on every request it hands over, and removed from every
+/// request it does not, so that a client cannot send one).
+pub const HANDOFF_HEADER: &str = "x-apigw-handoff";
+
+/// Filter mode: the plugin configuration of the second instance, placed after Envoy's
+/// `ratelimit` filter (`scripts/apigw.py` writes the same text).
+pub const RESUME_CONFIGURATION: &str = "apigateway: resume after Envoy's ratelimit filter";
+
+/// Filter mode: the prefix of the descriptor headers, `x-apigw-ratelimit-<slot>-<entry key>`
+/// with `_` written `-` (client-sent ones are removed before Envoy's filter reads them).
+pub const DESCRIPTOR_HEADER_PREFIX: &str = "x-apigw-ratelimit-";
+
+/// The most levels one request has: the plan's method throttle, the plan's throttle, the plan's
+/// quota, the stage's method limit, the account's ([`super::checks`]).
+pub const SLOTS: usize = 5;
+
+/// The entry keys of a throttle's and of a quota's descriptor, in order (the route's
+/// `rate_limits` read one header per key and slot).
+pub const ENTRY_KEYS: [&[&str]; 2] = [&["apigw_throttle", "rate", "burst"], &["apigw_quota", "limit", "offset", "period"]];
+
+/// Filter mode: what Envoy's `ratelimit` filter adds to every answer it lets through
+/// (`enable_x_ratelimit_headers`); API Gateway sends none of them, so the first instance removes
+/// them.
+pub const ENVOY_RESPONSE_HEADERS: [&str; 3] = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
+
+/// Whether a request header is one of filter mode's own (a client's is removed).
+pub fn is_handoff_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case(HANDOFF_HEADER)
+        || name.get(..DESCRIPTOR_HEADER_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(DESCRIPTOR_HEADER_PREFIX))
+}
+
+/// Filter mode: the levels as request headers, slot by slot in AWS's order.
+pub fn descriptor_headers(checks: &[Check]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (slot, check) in checks.iter().take(SLOTS).enumerate() {
+        for (key, value) in entries(check) {
+            out.push((format!("{DESCRIPTOR_HEADER_PREFIX}{slot}-{}", key.replace('_', "-")), value));
+        }
+    }
+    out
+}
+
+/// Filter mode: which level refused, from the `x-ratelimit-limit` header Envoy's `ratelimit`
+/// filter writes on its 429 (`enable_x_ratelimit_headers: DRAFT_VERSION_03`): the limit of the
+/// descriptor with the fewest requests remaining — the refusing one — then each descriptor's
+/// `limit;w=window`. A day or longer is a quota's window (QUOTA_EXCEEDED), anything else a
+/// throttle's; without the header (a service that sends no `current_limit`) a throttle's.
+pub fn filter_verdict(limit_header: Option<&str>) -> Verdict {
+    let Some(header) = limit_header else { return Verdict::Throttled };
+    let mut parts = header.split(',').map(str::trim);
+    let first = parts.next().unwrap_or("");
+    let windows: Vec<u64> = parts
+        .filter_map(|policy| {
+            let mut fields = policy.split(';').map(str::trim);
+            (fields.next() == Some(first)).then_some(())?;
+            fields.find_map(|f| f.strip_prefix("w=")).and_then(|w| w.parse().ok())
+        })
+        .collect();
+    if !windows.is_empty() && windows.iter().all(|w| *w >= 86_400) {
+        Verdict::QuotaExceeded
+    } else {
+        Verdict::Throttled
     }
 }
 
@@ -117,35 +219,46 @@ const SECOND: u64 = 1;
 const DAY: u64 = 4;
 const MONTH: u64 = 5;
 
-/// The `RateLimitRequest` for these levels.
+/// A level's descriptor entries ([`ENTRY_KEYS`]).
+fn entries(check: &Check) -> Vec<(&'static str, String)> {
+    match check {
+        Check::Bucket(key, limit) => vec![
+            ("apigw_throttle", key.to_string()),
+            ("rate", rate_text(limit.rate_milli)),
+            ("burst", limit.burst.to_string()),
+        ],
+        Check::Quota(key, q) => {
+            let period = match q.period {
+                Period::Day => "DAY",
+                Period::Week => "WEEK",
+                Period::Month => "MONTH",
+            };
+            vec![
+                ("apigw_quota", key.to_string()),
+                ("limit", q.limit.to_string()),
+                ("offset", q.offset.to_string()),
+                ("period", period.to_string()),
+            ]
+        }
+    }
+}
+
+/// The `RateLimitRequest` for these levels (callout mode).
 pub fn request(domain: &str, checks: &[Check]) -> Vec<u8> {
     let mut out = Vec::new();
     bytes_field(&mut out, 1, domain.as_bytes());
     for check in checks {
-        let d = match check {
-            Check::Bucket(key, limit) => descriptor(
-                &[("apigw_throttle", key), ("rate", &rate_text(limit.rate_milli)), ("burst", &limit.burst.to_string())],
-                Some((limit.rate_milli.div_ceil(1000), SECOND)),
-            ),
-            Check::Quota(key, q) => {
-                let period = match q.period {
-                    Period::Day => "DAY",
-                    Period::Week => "WEEK",
-                    Period::Month => "MONTH",
-                };
-                let unit = match q.period {
-                    Period::Day => Some(DAY),
-                    Period::Month => Some(MONTH),
-                    Period::Week => None,
-                };
-                descriptor(
-                    &[("apigw_quota", key), ("limit", &q.limit.to_string()), ("offset", &q.offset.to_string()),
-                      ("period", period)],
-                    unit.map(|u| (q.limit, u)),
-                )
-            }
+        let limit = match check {
+            Check::Bucket(_, limit) => Some((limit.rate_milli.div_ceil(1000), SECOND)),
+            Check::Quota(_, q) => match q.period {
+                Period::Day => Some((q.limit, DAY)),
+                Period::Month => Some((q.limit, MONTH)),
+                Period::Week => None,
+            },
         };
-        bytes_field(&mut out, 2, &d);
+        let entries = entries(check);
+        let pairs: Vec<(&str, &str)> = entries.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        bytes_field(&mut out, 2, &descriptor(&pairs, limit));
     }
     out
 }
@@ -328,11 +441,50 @@ mod tests {
     #[test]
     fn settings() {
         let s = GlobalSettings::parse(&serde_json::json!({"cluster": "rls"})).unwrap();
-        assert_eq!(s, GlobalSettings { cluster: "rls".into(), domain: "apigateway".into(), timeout_ms: 100 });
+        let callout = Via::Callout { cluster: "rls".into(), domain: "apigateway".into(), timeout_ms: 100 };
+        assert_eq!(s, GlobalSettings { via: callout });
+        let s = GlobalSettings::parse(&serde_json::json!({"via": "ratelimitFilter", "cluster": "rls"})).unwrap();
+        assert_eq!(s, GlobalSettings { via: Via::RateLimitFilter { cluster: "rls".into() } });
+        let e = GlobalSettings::parse(&serde_json::json!({"via": "ratelimitFilter", "domain": "d"})).unwrap_err();
+        assert_eq!(e.0, "globalRateLimit.domain");
+        let e = GlobalSettings::parse(&serde_json::json!({"via": "ratelimitFilter"})).unwrap_err();
+        assert_eq!(e.0, "globalRateLimit.cluster");
+        assert_eq!(GlobalSettings::parse(&serde_json::json!({"via": "x"})).unwrap_err().0, "globalRateLimit.via");
         assert!(GlobalSettings::parse(&serde_json::json!({})).is_err());
         assert!(GlobalSettings::parse(&serde_json::json!({"cluster": "rls", "timeoutMs": 0})).is_err());
         assert!(GlobalSettings::parse(&serde_json::json!({"cluster": "rls", "x": 1})).is_err());
         let e = GlobalSettings::parse(&serde_json::json!({"cluster": "rls", "domain": 5})).unwrap_err();
         assert_eq!(e.0, "globalRateLimit.domain");
+    }
+
+    // Filter mode: the levels as headers, slot by slot; a client's own are recognised.
+    #[test]
+    fn headers() {
+        let q = QuotaLimit { limit: 5, offset: 1, period: Period::Month };
+        let checks = [Check::Quota(Cow::Borrowed("q1"), q), Check::Bucket(Cow::Borrowed("s/GET /"), BucketLimit::new(500, 2))];
+        let got = descriptor_headers(&checks);
+        let want = [
+            ("x-apigw-ratelimit-0-apigw-quota", "q1"), ("x-apigw-ratelimit-0-limit", "5"),
+            ("x-apigw-ratelimit-0-offset", "1"), ("x-apigw-ratelimit-0-period", "MONTH"),
+            ("x-apigw-ratelimit-1-apigw-throttle", "s/GET /"), ("x-apigw-ratelimit-1-rate", "0.5"),
+            ("x-apigw-ratelimit-1-burst", "2"),
+        ];
+        assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert!(is_handoff_header("X-Apigw-Ratelimit-0-rate"));
+        assert!(is_handoff_header("x-apigw-handoff"));
+        assert!(!is_handoff_header("x-apigw"));
+        assert!(!is_handoff_header("x-api-key"));
+    }
+
+    // Filter mode: the refusing level from Envoy's x-ratelimit-limit.
+    #[test]
+    fn filter_verdicts() {
+        assert_eq!(filter_verdict(None), Verdict::Throttled);
+        assert_eq!(filter_verdict(Some("40, 40;w=1, 10000;w=1")), Verdict::Throttled);
+        assert_eq!(filter_verdict(Some("5, 40;w=1, 5;w=86400")), Verdict::QuotaExceeded);
+        assert_eq!(filter_verdict(Some("5, 5;w=2592000;name=\"q\"")), Verdict::QuotaExceeded);
+        assert_eq!(filter_verdict(Some("5, 5;w=1, 5;w=86400")), Verdict::Throttled);
+        assert_eq!(filter_verdict(Some("")), Verdict::Throttled);
+        assert_eq!(filter_verdict(Some(",,;;w=,")), Verdict::Throttled);
     }
 }

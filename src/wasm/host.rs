@@ -42,6 +42,13 @@ extern "C" {
         return_buffer_size: *mut usize,
     ) -> u32;
     fn proxy_get_header_map_pairs(map_type: u32, return_map_data: *mut *mut u8, return_map_size: *mut usize) -> u32;
+    fn proxy_get_header_map_value(
+        map_type: u32,
+        key_data: *const u8,
+        key_size: usize,
+        return_value_data: *mut *mut u8,
+        return_value_size: *mut usize,
+    ) -> u32;
     fn proxy_get_property(
         path_data: *const u8,
         path_size: usize,
@@ -131,6 +138,19 @@ pub fn header_map(map_type: u32) -> Vec<(String, String)> {
         match proxy_get_header_map_pairs(map_type, &mut data, &mut size) {
             0 => pairs::decode(&take(data, size)),
             _ => Vec::new(),
+        }
+    }
+}
+
+/// One header's value; `None` when absent.
+pub fn header(map_type: u32, name: &str) -> Option<String> {
+    let mut data = null_mut();
+    let mut size = 0;
+    // SAFETY: as above; the pointer/length pair describes a live &str.
+    unsafe {
+        match proxy_get_header_map_value(map_type, name.as_ptr(), name.len(), &mut data, &mut size) {
+            0 => String::from_utf8(take(data, size)).ok(),
+            _ => None,
         }
     }
 }

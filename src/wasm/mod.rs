@@ -28,7 +28,7 @@ proxy_wasm::main! {{
         host::log(host::LOG_CRITICAL, &format!("apigateway panicked: {info}"));
     }));
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
-        Box::new(Root { gateway: None, stats: Rc::new(Stats::default()) })
+        Box::new(Root { gateway: None, stats: Rc::new(Stats::default()), resumes: false })
     });
 }}
 
@@ -36,6 +36,9 @@ struct Root {
     gateway: Option<Rc<Gateway>>,
     /// The metrics of `gateway` in Envoy's stats.
     stats: Rc<Stats>,
+    /// The second instance of global mode's filter way, after Envoy's `ratelimit` filter: it
+    /// has no configuration of its own and takes up the requests the first hands over.
+    resumes: bool,
 }
 
 impl Context for Root {
@@ -55,6 +58,10 @@ impl RootContext for Root {
 
     fn on_configure(&mut self, _: usize) -> bool {
         let bytes = host::buffer(host::BUFFER_PLUGIN_CONFIGURATION, usize::MAX).unwrap_or_default();
+        if bytes == crate::throttle::global::RESUME_CONFIGURATION.as_bytes() {
+            self.resumes = true;
+            return true;
+        }
         match Gateway::from_bytes(&bytes) {
             Ok(mut gateway) => {
                 gateway.credentials = credentials();
@@ -86,18 +93,10 @@ impl RootContext for Root {
 
     fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
         // Always Some: the SDK's dispatcher panics on None.
-        Some(Box::new(Filter {
-            gateway: self.gateway.clone(),
-            stats: self.stats.clone(),
-            tally: Tally::default(),
-            pending: None,
-            authorizing: None,
-            limiting: None,
-            calling: None,
-            proxied: None,
-            response: ResponsePath::default(),
-            trace: None,
-        }))
+        let mut filter = Filter::idle(self.stats.clone());
+        filter.gateway = self.gateway.clone();
+        filter.resumes = self.resumes;
+        Some(Box::new(filter))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -122,8 +121,56 @@ struct Filter {
     proxied: Option<(Routed, Request)>,
     /// What the response path decided and must remember (the core's per-request state).
     response: ResponsePath,
+    /// Global mode's filter way: the key under which this request waits in [`HANDED_OVER`] for
+    /// the second instance, after Envoy's `ratelimit` filter.
+    handoff: Option<u64>,
+    /// This is the second instance ([`Root::resumes`]).
+    resumes: bool,
+    /// The request's body is still coming.
+    body_pending: bool,
+    /// A local reply decided before the request's end, sent at its end ([`Filter::reply`]).
+    deferred: Option<crate::http::Response>,
     /// The execution trace, only for a deployment that traces (README: "Execution trace").
     trace: Option<ExecutionLog>,
+}
+
+thread_local! {
+    /// Global mode's filter way (README: "Throttling"): requests the first instance admitted and
+    /// handed over, by key, for the second instance after Envoy's `ratelimit` filter. Both
+    /// instances run in one VM per worker thread (the same `vm_config`), and a stream stays on its
+    /// worker, so the second finds here what the first left.
+    /// A list: few requests wait at once on one worker.
+    static HANDED_OVER: std::cell::RefCell<Vec<(u64, Box<Filter>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Takes the request waiting under `key` out of [`HANDED_OVER`].
+fn take_handed_over(key: u64) -> Option<Box<Filter>> {
+    HANDED_OVER.with(|h| {
+        let mut h = h.borrow_mut();
+        let i = h.iter().position(|(k, _)| *k == key)?;
+        Some(h.swap_remove(i).1)
+    })
+}
+
+impl Filter {
+    fn idle(stats: Rc<Stats>) -> Filter {
+        Filter {
+            gateway: None,
+            stats,
+            tally: Tally::default(),
+            pending: None,
+            authorizing: None,
+            limiting: None,
+            calling: None,
+            proxied: None,
+            response: ResponsePath::default(),
+            handoff: None,
+            resumes: false,
+            body_pending: false,
+            deferred: None,
+            trace: None,
+        }
+    }
 }
 
 /// Credentials from the VM's environment (`vm_config.environment_variables.host_env_keys`).
@@ -386,6 +433,9 @@ impl Filter {
             // A usage plan's buckets refill by the host's clock; its key is known only now.
             request.now_ms = now_ms();
         }
+        if let Some(headers) = gateway.rate_limit_headers(&routed) {
+            return self.hand_off(routed, request, headers);
+        }
         let Some(call) = gateway.rate_limit_call(&routed) else {
             return self.integrate(gateway, routed, request);
         };
@@ -404,6 +454,83 @@ impl Filter {
                 host::log(host::LOG_WARN, &format!(
                     "apigateway: the rate limit call to cluster {:?} was not sent ({status:?}): admitted", call.cluster));
                 self.integrate(gateway, routed, request)
+            }
+        }
+    }
+
+    /// Global mode's filter way: writes the levels as the request headers Envoy's `ratelimit`
+    /// filter builds its descriptors from, and lets the request go on to it with everything this
+    /// request's state holds parked in [`HANDED_OVER`] for the second instance ([`Self::resume`]).
+    fn hand_off(&mut self, routed: Routed, request: Request, headers: Vec<(String, String)>) -> Action {
+        let key = next_random();
+        let mut edits: Vec<HeadEdit> = headers.into_iter().map(|(k, v)| HeadEdit::Set(k, v)).collect();
+        edits.push(HeadEdit::Set(crate::throttle::global::HANDOFF_HEADER.to_string(), format!("{key:016x}")));
+        apply(host::MAP_REQUEST_HEADERS, &edits, host::LOG_ERROR);
+        self.limiting = Some((routed, request));
+        let parked = std::mem::replace(self, Filter::idle(self.stats.clone()));
+        self.handoff = Some(key);
+        HANDED_OVER.with(|h| h.borrow_mut().push((key, Box::new(parked))));
+        Action::Continue
+    }
+
+    /// The second instance: takes up the request the first handed over, Envoy's `ratelimit`
+    /// filter having let it through, and runs its integration. A request the first did not hand
+    /// over passes; one whose key is unknown here (never seen: the instances would not share a
+    /// VM) is refused rather than served unthrottled.
+    fn resume(&mut self, end_of_stream: bool) -> Action {
+        let map = host::MAP_REQUEST_HEADERS;
+        let Some(value) = host::header(map, crate::throttle::global::HANDOFF_HEADER) else {
+            return Action::Continue;
+        };
+        let parked = u64::from_str_radix(&value, 16)
+            .ok()
+            .and_then(take_handed_over);
+        let Some(parked) = parked else {
+            host::log(host::LOG_CRITICAL, "apigateway: a request handed over after Envoy's ratelimit filter was not found: refused (both instances must share one vm_config)");
+            let headers = [("content-type".to_string(), "application/json".to_string())];
+            host::send_response(500, &headers, br#"{"message": "Internal server error"}"#);
+            return Action::Pause;
+        };
+        *self = *parked;
+        self.resumes = true;
+        self.body_pending = !end_of_stream;
+        let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.limiting.take()) else {
+            return Action::Continue;
+        };
+        // The handoff's headers go (the cluster header with them: a forwarded request sets its own).
+        let mut edits = vec![HeadEdit::Remove(crate::throttle::global::HANDOFF_HEADER.to_string())];
+        if let Some(headers) = gateway.rate_limit_headers(&routed) {
+            edits.extend(headers.into_iter().map(|(k, _)| HeadEdit::Remove(k)));
+        }
+        apply(map, &edits, host::LOG_ERROR);
+        self.integrate(&gateway, routed, request)
+    }
+
+    /// The first instance, on the way back: a request the second never took up was answered by
+    /// Envoy's `ratelimit` filter (or ended before it) and gets the gateway's answer; one it took
+    /// up loses the headers Envoy's filter adds to every answer.
+    fn handed_back(&mut self, key: u64) {
+        let map = host::MAP_RESPONSE_HEADERS;
+        let Some(parked) = take_handed_over(key) else {
+            let edits: Vec<HeadEdit> = crate::throttle::global::ENVOY_RESPONSE_HEADERS
+                .iter()
+                .map(|h| HeadEdit::Remove(h.to_string()))
+                .collect();
+            apply(map, &edits, host::LOG_DEBUG);
+            return;
+        };
+        *self = *parked;
+        let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.limiting.take()) else {
+            return;
+        };
+        let received = host::header_map(map);
+        match self.response.rate_limited_head(&gateway, &routed, &request, &received) {
+            HeadChange::Edits(edits) => apply(map, &edits, host::LOG_DEBUG),
+            HeadChange::Replace(head) => {
+                let st = host::set_header_map(map, &head);
+                if st != 0 {
+                    host::log(host::LOG_ERROR, &format!("apigateway: rewriting the ratelimit filter's answer failed ({st})"));
+                }
             }
         }
     }
@@ -458,11 +585,21 @@ impl Filter {
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
         }
-        let r = reply.response;
         if let Some(mut t) = self.trace.take() {
-            t.method_response(&r, Some(&r.body), reply.log.as_deref());
+            t.method_response(&reply.response, Some(&reply.response.body), reply.log.as_deref());
             emit(&mut t);
         }
+        if self.body_pending {
+            // Envoy closes an HTTP/1.1 connection whose request it answers before the request's
+            // end (`connection: close`); API Gateway keeps it open. The answer waits for the
+            // body, which is dropped as it comes (README: "Deployments (`envoy/`)").
+            self.deferred = Some(reply.response);
+            return Action::Pause;
+        }
+        self.send(reply.response)
+    }
+
+    fn send(&mut self, r: crate::http::Response) -> Action {
         let status = host::send_response(r.status, &r.headers, &r.body);
         if status != 0 {
             host::log(host::LOG_ERROR, &format!("apigateway: the host refused the local reply (status {status})"));
@@ -473,14 +610,26 @@ impl Filter {
 
 impl HttpContext for Filter {
     fn on_http_request_headers(&mut self, _: usize, end_of_stream: bool) -> Action {
+        if self.resumes {
+            return self.resume(end_of_stream);
+        }
         let Some(gateway) = self.gateway.clone() else {
             return Action::Continue;
         };
+        self.body_pending = !end_of_stream;
         self.response = ResponsePath::new(apigw_id());
         // All headers in one host call: each call into the host (and each allocation it makes back
         // in the VM) costs about a microsecond, more than decoding a whole header map.
         let mut request = request_from_head(host::header_map(host::MAP_REQUEST_HEADERS), request_id(),
             self.response.apigw_id().to_string());
+        if gateway.rate_limited_by_envoy() {
+            // Envoy's ratelimit filter reads its descriptors from headers: a client's own go.
+            let forged: Vec<HeadEdit> = request.headers.iter()
+                .filter(|(k, _)| crate::throttle::global::is_handoff_header(k))
+                .map(|(k, _)| HeadEdit::Remove(k.clone()))
+                .collect();
+            apply(host::MAP_REQUEST_HEADERS, &forged, host::LOG_ERROR);
+        }
         let deployment_name = if gateway.chooses_deployment() {
             host::property(&["xds", "route_metadata", "filter_metadata", ROUTE_METADATA_NAMESPACE, ROUTE_METADATA_KEY])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -533,6 +682,10 @@ impl HttpContext for Filter {
 
     fn on_http_response_headers(&mut self, _: usize, _: bool) -> Action {
         let map = host::MAP_RESPONSE_HEADERS;
+        if let Some(key) = self.handoff {
+            self.handed_back(key);
+            return Action::Continue;
+        }
         if let (Some(gateway), Some((routed, request))) = (self.gateway.clone(), self.proxied.as_ref()) {
             let received = host::header_map(map);
             if self.tally.counted() {
@@ -581,6 +734,10 @@ impl HttpContext for Filter {
             // The client went away before the answer: what was traced so far.
             emit(&mut t);
         }
+        if let Some(key) = self.handoff.take() {
+            // Never taken up nor answered (the client went away): nothing waits for it.
+            take_handed_over(key);
+        }
         if !self.tally.counted() {
             return;
         }
@@ -602,9 +759,25 @@ impl HttpContext for Filter {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        if self.authorizing.is_some() || self.limiting.is_some() {
-            // Held until the authorizer or the rate limit service answers: continuing here would
-            // send the head upstream.
+        if end_of_stream {
+            self.body_pending = false;
+        }
+        if let Some(reply) = self.deferred.take() {
+            if end_of_stream {
+                return self.send(reply);
+            }
+            // Drop what came: the answer is decided, and nothing accumulates towards the buffer limit.
+            let status = host::set_buffer(host::BUFFER_REQUEST_BODY, 0, body_size, &[]);
+            if status != 0 {
+                host::log(host::LOG_DEBUG, &format!("apigateway: dropping the request body failed ({status})"));
+            }
+            self.deferred = Some(reply);
+            return Action::Pause;
+        }
+        if self.authorizing.is_some() || self.limiting.is_some() || self.calling.is_some() {
+            // Held until the authorizer, the rate limit service or the callout answers:
+            // continuing here would send the head upstream (a callout is sent before the body's
+            // end only by the second instance of the ratelimit filter way).
             return Action::Pause;
         }
         if self.pending.is_none() {

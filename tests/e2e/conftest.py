@@ -42,7 +42,7 @@ class Envoy:
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [ENVOY, "-c", self.config_path, "--concurrency", str(concurrency), "--log-level", "warn",
-             "--component-log-level", "wasm:info", "--use-dynamic-base-id"],
+             "--component-log-level", os.environ.get("ENVOY_COMPONENT_LOG", "wasm:info"), "--use-dynamic-base-id"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
@@ -110,11 +110,12 @@ class Gateway:
 
 def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=False, extra=None,
                   clusters=None, origins=None, lambda_url=None, env=None, envoy_signs_lambda=False, concurrency=1,
-                  before=()):
+                  before=(), edit=None):
     """Starts Envoy with the filter serving `definition` (a dict); returns a Gateway. With
     `lambda_url`, a `lambda` cluster points there; `env` is Envoy's environment (AWS credentials);
     `concurrency` its worker threads; `before`: HTTP filters ahead of the wasm filter (Envoy's
-    jwt_authn for Cognito user pools)."""
+    jwt_authn for Cognito user pools); `edit`: a function given the Envoy configuration before Envoy
+    starts (apigw.place_rate_limit_filter)."""
     port, admin = free_port(), free_port()
     cfg = apigw.plugin_config(definition, stage, stage_variables or {}, stage_prefix,
                               origins_to_clusters=origins, lambda_url=lambda_url, extra=extra,
@@ -124,6 +125,8 @@ def start_gateway(definition, stage="prod", stage_variables=None, stage_prefix=F
         c = apigw.cluster("lambda", lambda_url)
         clusters.append(apigw.envoy_signing(c, "lambda", "us-east-1") if envoy_signs_lambda else c)
     config = apigw.envoy_config(WASM, cfg, port, admin, clusters, address="127.0.0.1", before=before)
+    if edit:
+        edit(config)
     envoy = Envoy(config, env=env, concurrency=concurrency).wait_ready()
     return Gateway(envoy, port)
 
@@ -167,6 +170,15 @@ def gateway_factory():
     yield make
     for g in started:
         g.envoy.stop()
+
+
+@pytest.fixture(scope="module")
+def functions():
+    """The local Lambda Invoke API (LambdaServer) with the handlers of lambda_handlers/, one per
+    test module."""
+    s = LambdaServer()
+    yield s
+    s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ grpc_tools. Each descriptor names its counter and carries its limit, as the filt
 every replica's requests are decided in one place. Every request is recorded."""
 
 import importlib
+import math
 import os
 import sys
 import tempfile
@@ -47,38 +48,44 @@ class RateLimitService:
         self.server.start()
         self.address = f"127.0.0.1:{self.port}"
 
+    # RateLimitResponse.RateLimit.Unit of a quota's period (WEEK is 7 in Envoy's newer protos).
+    UNITS = {"DAY": 4, "WEEK": 7, "MONTH": 5}
+
     def _take(self, entries, now):
+        """(admitted, requests per unit, unit, requests remaining) for one descriptor."""
         if "apigw_throttle" in entries:
             key, rate, burst = entries["apigw_throttle"], float(entries["rate"]), float(entries["burst"])
             tokens, at = self.buckets.get(key, (burst, now))
             tokens = min(burst, tokens + rate * (now - at))
-            if tokens < 1:
-                self.buckets[key] = (tokens, now)
-                return False
-            self.buckets[key] = (tokens - 1, now)
-            return True
+            admitted = tokens >= 1
+            self.buckets[key] = (tokens - 1 if admitted else tokens, now)
+            return admitted, math.ceil(rate), 1, max(0, int(tokens - 1))
         if "apigw_quota" in entries:
-            key = entries["apigw_quota"]
+            key, limit = entries["apigw_quota"], int(entries["limit"])
             used = self.counts.get(key, 0)
-            if used >= int(entries["limit"]):
-                return False
-            self.counts[key] = used + 1
-            return True
-        return True
+            admitted = used < limit
+            if admitted:
+                self.counts[key] = used = used + 1
+            return admitted, limit, self.UNITS.get(entries.get("period"), 4), limit - used
+        return True, 0, 0, 0
 
     def ShouldRateLimit(self, request, context):  # noqa: N802 (the gRPC method's name)
-        codes = []
+        """Each status carries its current limit and what remains, as Envoy's own ratelimit service
+        does: Envoy's ratelimit filter writes x-ratelimit-limit from them."""
+        Response = self.pb2.RateLimitResponse
+        statuses = []
         with self.lock:
             now = time.monotonic()
             self.requests.append(request)
             for d in request.descriptors:
                 entries = {e.key: e.value for e in d.entries}
-                codes.append(self.pb2.RateLimitResponse.OK if self._take(entries, now)
-                             else self.pb2.RateLimitResponse.OVER_LIMIT)
-        over = any(c == self.pb2.RateLimitResponse.OVER_LIMIT for c in codes)
-        return self.pb2.RateLimitResponse(
-            overall_code=self.pb2.RateLimitResponse.OVER_LIMIT if over else self.pb2.RateLimitResponse.OK,
-            statuses=[self.pb2.RateLimitResponse.DescriptorStatus(code=c) for c in codes])
+                admitted, per_unit, unit, remaining = self._take(entries, now)
+                statuses.append(Response.DescriptorStatus(
+                    code=Response.OK if admitted else Response.OVER_LIMIT,
+                    current_limit=Response.RateLimit(requests_per_unit=per_unit, unit=unit) if unit else None,
+                    limit_remaining=remaining))
+        over = any(s.code == Response.OVER_LIMIT for s in statuses)
+        return Response(overall_code=Response.OVER_LIMIT if over else Response.OK, statuses=statuses)
 
     def recorded(self):
         with self.lock:

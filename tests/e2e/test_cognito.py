@@ -22,7 +22,7 @@ import pytest
 import requests
 from joserfc import jwk, jwt
 
-from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, LambdaServer, apigw, free_port
+from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, apigw, free_port
 from conftest_http import PASSWORD, CognitoIdp
 
 REGION = "us-east-1"
@@ -147,16 +147,9 @@ def idp():
 
 
 @pytest.fixture(scope="module")
-def lam():
-    s = LambdaServer()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def gw(gateway_factory, idp, lam, echo):
-    targets = {"http": {echo.origin: "echo"}, "lambda": {"cluster": "lambda", "authority": lam.url.split("://")[1]}}
-    return cognito_gateway(gateway_factory, idp, definition(idp, echo.origin), lambda_url=lam.url,
+def gw(gateway_factory, idp, functions, echo):
+    targets = {"http": {echo.origin: "echo"}, "lambda": {"cluster": "lambda", "authority": functions.url.split("://")[1]}}
+    return cognito_gateway(gateway_factory, idp, definition(idp, echo.origin), lambda_url=functions.url,
                            extra={"targets": targets}, clusters=[apigw.cluster("echo", echo.url)])
 
 

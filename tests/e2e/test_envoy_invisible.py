@@ -183,3 +183,27 @@ def test_signed_invoke_carries_nothing_of_envoy(gateway_factory, envoy_signs):
                                                  "x-amzn-lambda-integration-tag", "x-amzn-trace-id"] + signed)
     finally:
         lam.stop()
+
+
+# A request with a body the filter answers itself (a MOCK that never reads it, the 403 of an
+# unknown route) keeps its connection, as API Gateway does: Envoy would close an HTTP/1.1
+# connection whose request it answered before the request's end (`connection: close`), so the
+# answer waits for the body (dropped as it comes, even past the buffer limit). Three requests,
+# one connection, each answer exact.
+def test_answers_before_the_body_keep_the_connection(gw):
+    import http.client
+    import socket
+
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    sockets = set()
+    for method, path, body, status, length in [
+            ("GET", "/mock", b'{"a": 1}' * 1000, 200, "0"),
+            ("POST", "/nowhere", b"x" * 100_000, 403, "42"),
+            ("GET", "/mock", b"y" * (13 << 20), 200, "0")]:
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        assert (r.status, r.getheader("content-length"), r.getheader("connection")) == (status, length, None), path
+        sockets.add(conn.sock.getsockname() if isinstance(conn.sock, socket.socket) else None)
+    assert len(sockets) == 1
+    conn.close()

@@ -308,13 +308,24 @@ def test_make_run_stage_settings(tmp_path):
     assert r.returncode == 2 and "make run: STAGE_SETTINGS: [Errno 2] No such file or directory" in r.stderr, r.stderr
 
 
-# `make run GLOBAL_RATE_LIMIT=<host:port>`: an HTTP/2 cluster for the rate limit service and the
-# plugin configuration's globalRateLimit naming it; a value that is not host:port stops make run.
+# `make run GLOBAL_RATE_LIMIT=<host:port>`: an HTTP/2 cluster for the rate limit service, Envoy's
+# ratelimit filter asking it between the filter and its second instance, and the plugin
+# configuration's globalRateLimit saying so; a value that is not host:port stops make run.
 def test_make_run_global_rate_limit(tmp_path):
     cfg = generate(tmp_path, "global", LOCAL_SERVICES="no", GLOBAL_RATE_LIMIT="127.0.0.1:8081")
-    assert cfg["globalRateLimit"] == {"cluster": "apigw_ratelimit"}
+    assert cfg["globalRateLimit"] == {"via": "ratelimitFilter", "cluster": "apigw_ratelimit"}
     with open(tmp_path / "global" / "envoy.json", encoding="utf-8") as f:
-        clusters = {c["name"]: c for c in apigw.inlined(json.load(f))["static_resources"]["clusters"]}
+        inlined = apigw.inlined(json.load(f))
+    clusters = {c["name"]: c for c in inlined["static_resources"]["clusters"]}
+    hcm = inlined["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    chain = [(f["name"], f["typed_config"].get("config", {}).get("configuration", {}).get("value", ""))
+             for f in hcm["http_filters"]]
+    assert [name for name, _ in chain][-4:] == ["envoy.filters.http.wasm", "envoy.filters.http.ratelimit",
+                                                "envoy.filters.http.wasm", "envoy.filters.http.router"]
+    assert chain[-2][1] == apigw.RESUME_CONFIGURATION
+    ratelimit = hcm["http_filters"][-3]["typed_config"]
+    assert ratelimit["rate_limit_service"]["grpc_service"] == {"envoy_grpc": {"cluster_name": "apigw_ratelimit"}}
+    assert hcm["route_config"]["virtual_hosts"][0]["routes"][0]["route"]["rate_limits"] == apigw.rate_limit_actions()
     rls = clusters["apigw_ratelimit"]
     assert rls["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"] == {
         "socket_address": {"address": "127.0.0.1", "port_value": 8081}}

@@ -134,3 +134,40 @@ def test_levels(gateway_factory, echo, level):
         ("apigateway_Count", labels("", "", stage="beta")): 3,
         ("apigateway_4XXError", labels("", "", stage="beta")): 2,
     }
+
+
+# The Grafana dashboard (envoy/grafana-dashboard.json) reads series the gateway really writes: every
+# metric its queries name is in /stats/prometheus after known requests, every label it groups or
+# selects by is one the series carry, and each variable's query names a real metric and label.
+def test_grafana_dashboard_reads_real_series(metered):
+    import json
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "envoy", "grafana-dashboard.json")
+    with open(path, encoding="utf-8") as f:
+        dashboard = json.load(f)
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    variables = [v for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    assert [v["name"] for v in variables] == ["api", "stage", "resource", "method"]
+    assert metered.request("GET", "/slow").status_code == 200
+    deadline = time.time() + 15
+    while not any(n == "apigateway_IntegrationLatency_bucket" for n, _ in prometheus(metered)) and time.time() < deadline:
+        time.sleep(0.2)
+    got = prometheus(metered)
+    names = {n for n, _ in got}
+    carried = {k for _, ls in got for k, _ in ls}
+    assert carried == {"api", "stage", "resource", "method", "le"}
+    used = set()
+    for expr in exprs + [v["query"]["query"] for v in variables]:
+        used |= set(re.findall(r"\bapigateway_\w+", expr))
+        for group in re.findall(r"by \(([^)]*)\)", expr):
+            assert {g.strip() for g in group.split(",")} <= carried, expr
+        for selector in re.findall(r"\{([^}]*)\}", expr):
+            assert {m.split("=")[0].strip() for m in selector.split(",") if "=" in m} <= carried, expr
+        for label in re.findall(r"label_values\([^,]*, (\w+)\)", expr):
+            assert label in carried, expr
+    assert used, "the dashboard names no metric"
+    missing = {u for u in used if u not in names}
+    assert not missing, f"the dashboard names series the gateway does not write: {missing}"
+    assert {"apigateway_Count", "apigateway_4XXError", "apigateway_5XXError", "apigateway_Latency_bucket",
+            "apigateway_IntegrationLatency_bucket"} <= used

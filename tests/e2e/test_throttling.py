@@ -8,7 +8,6 @@ import re
 import pytest
 import requests
 
-from conftest import LambdaServer
 from load import hammer
 
 RATE_TOLERANCE = 0.10
@@ -79,13 +78,6 @@ def worker_connections(gateway):
     stats = requests.get(f"http://127.0.0.1:{gateway.envoy.admin}/stats?filter=downstream_cx_total", timeout=5).text
     found = re.findall(rf"listener\.127\.0\.0\.1_{gateway.port}\.worker_(\d+)\.downstream_cx_total: (\d+)", stats)
     return {int(w): int(n) for w, n in found}
-
-
-@pytest.fixture(scope="module")
-def functions():
-    s = LambdaServer()
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")
