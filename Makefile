@@ -29,6 +29,8 @@ ENVOY_FLAGS ?=
 # exactly as typed ($(value ...): make does not expand its `$context...`).
 ACCESS_LOG ?=
 ACCESS_LOG_FORMAT ?=
+# 1: every request's execution trace on standard output (README: "Execution trace").
+TRACE ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -62,7 +64,8 @@ run: build checker
 	  --api-keys "$(API_KEYS)" --usage-plans "$(USAGE_PLANS)" \
 	  --stage-settings '$(subst ','\'',$(STAGE_SETTINGS))' --global-rate-limit "$(GLOBAL_RATE_LIMIT)" \
 	  --envoy-flags '$(subst ','\'',$(ENVOY_FLAGS))' \
-	  --access-log '$(subst ','\'',$(ACCESS_LOG))' --access-log-format '$(subst ','\'',$(value ACCESS_LOG_FORMAT))'
+	  --access-log '$(subst ','\'',$(ACCESS_LOG))' --access-log-format '$(subst ','\'',$(value ACCESS_LOG_FORMAT))' \
+	  --trace "$(TRACE)"
 
 test: test-native test-wasm test-vtl-diff test-sam test-e2e
 

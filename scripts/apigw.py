@@ -775,6 +775,8 @@ def build_deployments(deployments, stage_prefix="optional", region=None, api_id=
     cfg = plugin_config(first.doc, first.stage, first.stage_variables, stage_prefix, region, mapping, lam,
                         extra={**ids, **(extra or {})}, aws_urls=aws_urls)
     if len(deployments) > 1:
+        # Deployment keys (`trace`: make run TRACE=1) go to every deployment.
+        trace = cfg.pop("trace", None)
         for key in ("api", "stage", "stagePrefix", "stageVariables", "region", "apiId", "accountId"):
             cfg.pop(key, None)
         # The access log format is each stage's (README: "Access logs").
@@ -782,7 +784,8 @@ def build_deployments(deployments, stage_prefix="optional", region=None, api_id=
         cfg["apis"] = {d.name: d.doc for d in deployments}
         cfg["deployments"] = [dict({"name": d.name, "api": d.name, "stage": d.stage, "stagePrefix": stage_prefix,
                                     "stageVariables": d.stage_variables, "region": region}, **{
-                                        k: v for k, v in ids.items() if k in ("apiId", "accountId")}, **access_log)
+                                        k: v for k, v in ids.items() if k in ("apiId", "accountId")}, **access_log,
+                                    **({"trace": trace} if trace is not None else {}))
                               for d in deployments]
     return cfg, clusters, before
 

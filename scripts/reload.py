@@ -11,8 +11,10 @@ configuration they started with, and a configuration the filter refuses leaves t
 
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -238,10 +240,33 @@ class Served:
         say(f"refused: {names}: still serving the previous configuration", err=True)
 
 
-def serve(envoy_args, watcher, served):
+# An execution trace line in Envoy's log (README: "Execution trace"): Envoy's prefix, then the
+# filter's line, which starts with the request id in parentheses.
+TRACE_LINE = re.compile(r"\]\[info\]\[wasm\] \[[^\]]*\] wasm log [^:]*: (\([0-9a-f-]{36}\) .*)$")
+
+
+def relay_trace(stream, out=sys.stdout, err=sys.stderr):
+    """Envoy's log, line by line: the execution trace lines, without Envoy's prefix, to `out`;
+    every other line unchanged to `err`, where Envoy writes it."""
+    for line in iter(stream.readline, ""):
+        m = TRACE_LINE.search(line.rstrip("\n"))
+        if m:
+            out.write(m.group(1) + "\n")
+            out.flush()
+        else:
+            err.write(line)
+            err.flush()
+
+
+def serve(envoy_args, watcher, served, trace_to_stdout=False):
     """Runs Envoy in the foreground, applying changes of the watched files; returns Envoy's exit
-    code, or 0 after Ctrl-C (Envoy, in the same process group, gets the SIGINT too)."""
-    envoy = subprocess.Popen(envoy_args)
+    code, or 0 after Ctrl-C (Envoy, in the same process group, gets the SIGINT too). With
+    `trace_to_stdout`, the execution trace goes to standard output ([`relay_trace`])."""
+    if trace_to_stdout:
+        envoy = subprocess.Popen(envoy_args, stderr=subprocess.PIPE, text=True, errors="replace")
+        threading.Thread(target=relay_trace, args=(envoy.stderr,), daemon=True).start()
+    else:
+        envoy = subprocess.Popen(envoy_args)
     try:
         while True:
             try:

@@ -406,6 +406,8 @@ def extra_keys(a):
             extra.update(read(getattr(a, arg)))
     access_log_key(a, extra)
     rls_cluster = None
+    if tracing(a):
+        extra["trace"] = True
     if a.global_rate_limit.strip():
         rls_cluster, rls_config = apigw.rate_limit_service(a.global_rate_limit.strip(), via_filter=True)
         extra.update(rls_config)
@@ -427,6 +429,11 @@ def generate_template(a, variables):
                                     "added, removed or moved): Ctrl-C and make run again")
     a.routes = routes
     return cfg, clusters + ([rls_cluster] if rls_cluster else []), before
+
+
+def tracing(a):
+    """`TRACE=1` (or true/yes/on): every deployment writes its execution trace."""
+    return a.trace.strip().lower() in ("1", "true", "yes", "on")
 
 
 def served_apis(cfg):
@@ -469,6 +476,8 @@ def banner(a, cfg):
     if log:
         where = "standard output" if access_log_path(a.access_log) in ("-", "/dev/stdout") else access_log_path(a.access_log)
         print(f"Access log: one line per request to {where}, format {log['format']}")
+    if tracing(a):
+        print("Execution trace on: each request's lines follow on standard output, each starting with (<requestId>).")
     print(f"Watching {', '.join(watched_files(a))}: a saved change is applied without a restart.")
     print("Stop with Ctrl-C.\n", flush=True)
 
@@ -527,6 +536,8 @@ def main():
     ap.add_argument("--access-log-format", default="",
                     help="the stage's access log format ($context variables), or CLF, JSON, XML, CSV "
                          "(default: the STAGE_SETTINGS file's accessLogSettings.format, else JSON)")
+    ap.add_argument("--trace", default="",
+                    help="1: write the execution trace of every request to standard output (README: \"Execution trace\")")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
 
@@ -623,7 +634,7 @@ def start(a, children, local_lambda):
         # Envoy's file loggers write every 10 s by default: a line within 0.1 s of its request.
         envoy += ["--file-flush-interval-msec", "100"]
     envoy += shlex.split(a.envoy_flags)  # last: ENVOY_FLAGS
-    return reload.serve(envoy, watcher, served)
+    return reload.serve(envoy, watcher, served, trace_to_stdout=tracing(a))
 
 
 if __name__ == "__main__":

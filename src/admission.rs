@@ -407,7 +407,7 @@ impl Gateway {
     }
 
     /// The operation's authorizer and its Invoke call, when it has one the gateway runs.
-    fn authorizer_of(&self, routed: &Routed) -> Option<(&Deployment, &LambdaAuthorizer, &LambdaPlan)> {
+    pub(crate) fn authorizer_of(&self, routed: &Routed) -> Option<(&Deployment, &LambdaAuthorizer, &LambdaPlan)> {
         let dep = self.config.deployments.get(routed.deployment)?;
         let (index, lambda) = self.plans.operation(routed.deployment, routed.operation)?.authorizer.as_ref()?;
         Some((dep, dep.api.authorizers.get(*index)?, lambda))

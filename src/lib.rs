@@ -35,6 +35,7 @@ pub mod template_env;
 pub mod throttle;
 pub mod sigv4;
 pub mod time;
+pub mod execution_log;
 pub mod trace;
 pub mod validation;
 pub mod vtl;

@@ -62,6 +62,9 @@ pub struct Deployment {
     /// The stage's access log format, compiled (`accessLog.format`, else `stageSettings`'
     /// `accessLogSettings.format`); `None`: nothing is rendered (README: "Access logs").
     pub access_log: Option<crate::access_log::AccessLogFormat>,
+    /// `trace`: write the execution trace (README: "Execution trace"): `trace: true`, or the
+    /// stage's `methodSettings."*/*"` with `dataTraceEnabled` and `loggingLevel: INFO`.
+    pub trace: bool,
 }
 
 /// `metrics`: `"detailed"` (the default: per API, stage, resource and method, as CloudWatch's
@@ -144,6 +147,7 @@ const DEPLOYMENT_KEYS: &[&str] = &[
     "metrics",
     "stageSettings",
     "accessLog",
+    "trace",
 ];
 
 impl Config {
@@ -387,6 +391,7 @@ fn parse_deployment(
         Some(Value::String(s)) if s == "off" => MetricsLevel::Off,
         Some(_) => return Err(ConfigError::new(place, "metrics", "must be \"detailed\", \"stage\" or \"off\"")),
     };
+    let trace = trace(d, &place)?;
     let stage_variables = stage_variables(d.get("stageVariables"), &place)?;
     let access_log = access_log(d, &place)?;
     let account_id = string_field(d, "accountId", &place)?.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
@@ -411,6 +416,7 @@ fn parse_deployment(
         deployment_id: string_field(d, "deploymentId", &place)?.unwrap_or_else(|| "local".to_string()),
         metrics,
         access_log,
+        trace,
         limits,
         name,
         api,
@@ -443,6 +449,21 @@ fn access_log(d: &Map<String, Value>, place: &str) -> Result<Option<crate::acces
             .map_err(|e| ConfigError::new(place, format!("{field}.format"), e)),
         Some(_) => Err(ConfigError::new(place, format!("{field}.format"), "must be a string")),
     }
+}
+
+/// Whether the deployment writes the execution trace: `trace` (a boolean), else what the stage's
+/// settings say for every method (`methodSettings."*/*"`: `dataTraceEnabled` with `loggingLevel`
+/// `INFO`, as API Gateway writes data traces only at INFO).
+fn trace(d: &Map<String, Value>, place: &str) -> Result<bool, ConfigError> {
+    match d.get("trace") {
+        Some(Value::Bool(b)) => return Ok(*b),
+        Some(_) => return Err(ConfigError::new(place, "trace", "must be true or false")),
+        None => {}
+    }
+    let all = d.get("stageSettings").and_then(|s| s.get("methodSettings")).and_then(|m| m.get("*/*"));
+    let data_trace = all.and_then(|a| a.get("dataTraceEnabled")).and_then(Value::as_bool) == Some(true);
+    let info = all.and_then(|a| a.get("loggingLevel")).and_then(Value::as_str) == Some("INFO");
+    Ok(data_trace && info)
 }
 
 /// `cognitoUserPools`: a list of non-empty strings (user pool ids or ARNs).

@@ -12,6 +12,7 @@ use proxy_wasm::types::{Action, ContextType, LogLevel};
 use crate::config::{ROUTE_METADATA_KEY, ROUTE_METADATA_NAMESPACE};
 use crate::admission::{Admission, Pending};
 use crate::context::Reads;
+use crate::execution_log::ExecutionLog;
 use crate::gateway::{CallState, Forward, Gateway, HeadEdit, Outcome, Reply, Routed, Start};
 use crate::request_path::request_from_head;
 use crate::response_path::{BodyStep, CallAnswer, HeadChange, ResponsePath};
@@ -132,6 +133,8 @@ struct Filter {
     body_pending: bool,
     /// A local reply decided before the request's end, sent at its end ([`Filter::reply`]).
     deferred: Option<crate::http::Response>,
+    /// The execution trace, only for a deployment that traces (README: "Execution trace").
+    trace: Option<ExecutionLog>,
 }
 
 thread_local! {
@@ -169,6 +172,7 @@ impl Filter {
             resumes: false,
             body_pending: false,
             deferred: None,
+            trace: None,
         }
     }
 }
@@ -245,6 +249,9 @@ impl Context for Filter {
                     Err(reply) => log.record.authorized(now, Some(reply), 0),
                 }
             }
+            if let Some(t) = self.trace.as_mut() {
+                t.authorizer_finished(admitted.is_ok());
+            }
             let action = match admitted {
                 Ok(facts) => self.run(&gateway, Routed { authorizer: Some(facts), ..routed }, request),
                 Err(reply) => self.reply(reply),
@@ -271,6 +278,9 @@ impl Context for Filter {
                 host::buffer(host::BUFFER_HTTP_CALL_RESPONSE_BODY, body_size).unwrap_or_default(),
             )
         });
+        if let Some(t) = self.trace.as_mut() {
+            t.call_answer(&answer, now_ms());
+        }
         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
         if let Some(log) = &mut self.log {
             let lambda_proxy = gateway.is_lambda_proxy(&routed);
@@ -278,6 +288,23 @@ impl Context for Filter {
         }
         self.reply(reply);
     }
+}
+
+/// Writes the trace lines to Envoy's log at INFO (README: "Execution trace").
+fn emit(trace: &mut ExecutionLog) {
+    for line in trace.take() {
+        host::log(host::LOG_INFO, &line);
+    }
+}
+
+/// The trace of a request Envoy's router streamed (HTTP_PROXY): the endpoint's head is the method
+/// response's; the bodies stream and are not in the trace.
+fn proxied_trace(trace: &mut ExecutionLog, received: &[(String, String)]) {
+    let status = received.iter().find(|(k, _)| k == ":status").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    trace.endpoint_response(status, now_ms(), received, None);
+    let headers = received.iter().filter(|(k, _)| !k.starts_with(':')).cloned().collect();
+    trace.method_response(&crate::http::Response { status, headers, body: Vec::new() }, None, None);
+    emit(trace);
 }
 
 /// Applies header edits in order; the names the host refused are logged at `level`, in one line.
@@ -429,23 +456,31 @@ impl Filter {
                 }
                 self.reply(reply)
             }
-            Admission::Call(call, pending) => match self.dispatch(&call) {
-                Ok(()) => {
-                    if let Some(log) = &mut self.log {
-                        log.record.authorizer_sent(log.timed.then(now_ns));
-                    }
-                    self.authorizing = Some((routed, request, pending));
-                    Action::Pause
+            Admission::Call(call, pending) => {
+                if let Some(t) = self.trace.as_mut() {
+                    gateway.trace_authorizer(t, &routed);
                 }
-                Err(status) => {
-                    let reply = gateway.on_authorizer_answer(&routed, &request, pending, 0, &[],
-                        format!("the call was not sent: {status}").as_bytes(), now_ms());
-                    match reply {
-                        Ok(facts) => self.run(gateway, Routed { authorizer: Some(facts), ..routed }, request),
-                        Err(reply) => self.reply(reply),
+                match self.dispatch(&call) {
+                    Ok(()) => {
+                        if let Some(log) = &mut self.log {
+                            log.record.authorizer_sent(log.timed.then(now_ns));
+                        }
+                        self.authorizing = Some((routed, request, pending));
+                        Action::Pause
+                    }
+                    Err(status) => {
+                        let reply = gateway.on_authorizer_answer(&routed, &request, pending, 0, &[],
+                            format!("the call was not sent: {status}").as_bytes(), now_ms());
+                        if let Some(t) = self.trace.as_mut() {
+                            t.authorizer_finished(reply.is_ok());
+                        }
+                        match reply {
+                            Ok(facts) => self.run(gateway, Routed { authorizer: Some(facts), ..routed }, request),
+                            Err(reply) => self.reply(reply),
+                        }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -583,7 +618,14 @@ impl Filter {
             c.iam.clone_from(&routed.iam);
             c.api_key.clone_from(&routed.api_key);
         }
-        match gateway.finish(&routed, &request) {
+        if let Some(t) = self.trace.as_mut() {
+            gateway.trace_execution(t, &routed, &request);
+        }
+        let outcome = gateway.finish(&routed, &request);
+        if let Some(t) = self.trace.as_mut() {
+            gateway.trace_outcome(t, &routed, &outcome, now_ms());
+        }
+        match outcome {
             Outcome::Reply(reply) => self.reply(reply),
             Outcome::Forward(forward) => self.forward(routed, request, forward),
             Outcome::Call(call, env) => {
@@ -595,6 +637,9 @@ impl Filter {
                     }
                     Err(status) => {
                         let answer = CallAnswer::not_sent(&call.cluster, &status);
+                        if let Some(t) = self.trace.as_mut() {
+                            t.call_answer(&answer, now_ms());
+                        }
                         let reply = gateway.on_call_answer(&routed, &request, env, &answer);
                         self.reply(reply)
                     }
@@ -630,6 +675,10 @@ impl Filter {
         let reply = self.response.local_reply(reply);
         if let Some(line) = &reply.log {
             host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
+        }
+        if let Some(mut t) = self.trace.take() {
+            t.method_response(&reply.response, Some(&reply.response.body), reply.log.as_deref());
+            emit(&mut t);
         }
         if self.body_pending {
             // Envoy closes an HTTP/1.1 connection whose request it answers before the request's
@@ -700,6 +749,7 @@ impl HttpContext for Filter {
         match start {
             Start::Respond(reply) => self.reply(reply),
             Start::Routed(mut routed) => {
+                self.trace = gateway.trace_for(deployment, &request);
                 self.tally.routed(gateway.metrics.series(deployment, routed.operation));
                 if !details_always {
                     fill_details(&mut request, gateway.host_reads(&routed));
@@ -744,6 +794,9 @@ impl HttpContext for Filter {
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default()
             };
+            if let Some(mut t) = self.trace.take() {
+                proxied_trace(&mut t, &received);
+            }
             let plan = self.response.proxied_head(&gateway, routed, request, &received, details);
             if let Some(line) = &plan.log {
                 host::log(host::LOG_ERROR, &format!("apigateway: {line}"));
@@ -776,8 +829,13 @@ impl HttpContext for Filter {
         Action::Continue
     }
 
-    /// The request is over, its last byte sent: its metrics (README: "Metrics").
+    /// The request is over, its last byte sent: its metrics (README: "Metrics"), and the trace of a
+    /// request that ended before its answer (README: "Execution trace").
     fn on_log(&mut self) {
+        if let Some(mut t) = self.trace.take() {
+            // The client went away before the answer: what was traced so far.
+            emit(&mut t);
+        }
         if let Some(key) = self.handoff.take() {
             // Never taken up nor answered (the client went away): nothing waits for it.
             take_handed_over(key);

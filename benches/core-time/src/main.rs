@@ -16,6 +16,12 @@
 //! credentials, then the Lambda answer to the reply), with L3's event size.
 //!
 //! Usage: bench-core-time PLUGIN_CONFIG.json [HTTP_PLUGIN_CONFIG.json] [--json]
+//!
+//! `--trace PLUGIN_CONFIG.json HTTP_PLUGIN_CONFIG.json [ROUNDS]`: the execution trace's cost (README:
+//! "Execution trace"), paired, round by round: the MOCK (c) and H4 as above without the adapter's
+//! trace hooks, with them and the trace off, and with it on (lines built, not emitted: each line is
+//! one more host call in Envoy). `--trace-one CASE N PLUGIN HTTP_PLUGIN` runs one case N times (for
+//! callgrind's instruction counts): CASE is mock|h4 followed by -plain, -off or -on.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -48,6 +54,11 @@ fn header_map(method: &str, path: &str, extra: &[(&str, &str)]) -> Vec<u8> {
 
 /// One request as the adapter handles it; returns the reply status.
 fn handle(gateway: &Gateway, raw_headers: &[u8]) -> Result<u16, String> {
+    handle_hooked(gateway, raw_headers, false)
+}
+
+/// [`handle`], with the adapter's execution trace hooks when `hooks` (src/wasm/mod.rs).
+fn handle_hooked(gateway: &Gateway, raw_headers: &[u8], hooks: bool) -> Result<u16, String> {
     let headers = pairs::decode(raw_headers);
     let pseudo = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let request = Request {
@@ -61,13 +72,30 @@ fn handle(gateway: &Gateway, raw_headers: &[u8]) -> Result<u16, String> {
         headers,
     };
     let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
+    let mut trace = None;
     let reply = match gateway.start(deployment, &request) {
         Start::Respond(reply) => reply,
-        Start::Routed(routed) => match gateway.finish(&routed, &request) {
-            Outcome::Reply(reply) => reply,
-            _ => return Err("not a local reply".into()),
-        },
+        Start::Routed(routed) => {
+            if hooks {
+                trace = gateway.trace_for(deployment, &request);
+            }
+            if let Some(t) = trace.as_mut() {
+                gateway.trace_execution(t, &routed, &request);
+            }
+            let outcome = gateway.finish(&routed, &request);
+            if let Some(t) = trace.as_mut() {
+                gateway.trace_outcome(t, &routed, &outcome, request.now_ms);
+            }
+            match outcome {
+                Outcome::Reply(reply) => reply,
+                _ => return Err("not a local reply".into()),
+            }
+        }
     };
+    if let Some(mut t) = trace {
+        t.method_response(&reply.response, Some(&reply.response.body), reply.log.as_deref());
+        LINES.with(|c| c.set(black_box(t.take()).len()));
+    }
     black_box(pairs::encode(&reply.response.headers));
     Ok(reply.response.status)
 }
@@ -121,9 +149,16 @@ fn backend_answer() -> CallAnswer {
 /// One H4 request as the adapter handles it, both halves (what the adapter does before the
 /// callout and after its answer); returns the reply status and body.
 fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Result<(u16, Vec<u8>), String> {
+    handle_http_hooked(gateway, raw_headers, answer, false)
+}
+
+/// [`handle_http`], with the adapter's execution trace hooks when `hooks` (src/wasm/mod.rs).
+fn handle_http_hooked(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer, hooks: bool)
+    -> Result<(u16, Vec<u8>), String> {
     let mut request = http_request(raw_headers);
     let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
     let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
+    let mut trace = if hooks { gateway.trace_for(deployment, &request) } else { None };
     let reads = gateway.host_reads(&routed);
     if reads.peer {
         request.source_ip = "127.0.0.1".into();
@@ -135,11 +170,25 @@ fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Re
         Admission::Admit(authorizer) => Routed { authorizer, ..routed },
         _ => return Err("not admitted".into()),
     };
-    let Outcome::Call(call, env) = gateway.finish(&routed, &request) else { return Err("no callout".into()) };
+    if let Some(t) = trace.as_mut() {
+        gateway.trace_execution(t, &routed, &request);
+    }
+    let outcome = gateway.finish(&routed, &request);
+    if let Some(t) = trace.as_mut() {
+        gateway.trace_outcome(t, &routed, &outcome, 1_764_000_000_000);
+    }
+    let Outcome::Call(call, env) = outcome else { return Err("no callout".into()) };
     black_box(pairs::encode(&call.headers));
     black_box(&call.body);
+    if let Some(t) = trace.as_mut() {
+        t.call_answer(answer, 1_764_000_000_001);
+    }
     let reply = gateway.on_call_answer(&routed, &request, env, answer);
     let reply = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).local_reply(reply);
+    if let Some(mut t) = trace {
+        t.method_response(&reply.response, Some(&reply.response.body), reply.log.as_deref());
+        LINES.with(|c| c.set(black_box(t.take()).len()));
+    }
     black_box(pairs::encode(&reply.response.headers));
     Ok((reply.response.status, reply.response.body))
 }
@@ -410,10 +459,101 @@ fn hot(which: &str, http_config: &str) -> Result<(), String> {
     Ok(())
 }
 
+thread_local! {
+    /// The trace lines of the last traced request.
+    static LINES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A gateway from `path`, its deployments tracing when `trace`.
+fn gateway_from(path: &str, trace: bool) -> Result<Gateway, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut gateway = Gateway::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    for d in &mut gateway.config.deployments {
+        d.trace = trace;
+    }
+    Ok(gateway)
+}
+
+/// One trace case: (µs per request, trace lines per request).
+fn trace_case(case: &str, gateways: &[Gateway; 2], http: &[Gateway; 2], n: usize) -> Result<(f64, usize), String> {
+    let mock = header_map("GET", "/res25", &[]);
+    let h4 = header_map("GET", "/items/42?q=abc", &[]);
+    let answer = backend_answer();
+    let (is_h4, hooks, on) = match case {
+        "mock-plain" => (false, false, false),
+        "mock-off" => (false, true, false),
+        "mock-on" => (false, true, true),
+        "h4-plain" => (true, false, false),
+        "h4-off" => (true, true, false),
+        "h4-on" => (true, true, true),
+        other => return Err(format!("unknown case {other}")),
+    };
+    let g = if is_h4 { &http[usize::from(on)] } else { &gateways[usize::from(on)] };
+    let one = || -> Result<(), String> {
+        if is_h4 {
+            black_box(handle_http_hooked(g, black_box(&h4), &answer, hooks)?);
+        } else {
+            black_box(handle_hooked(g, black_box(&mock), hooks)?);
+        }
+        Ok(())
+    };
+    let start = Instant::now();
+    for _ in 0..n {
+        one()?;
+    }
+    let us = start.elapsed().as_nanos() as f64 / n.max(1) as f64 / 1000.0;
+    let lines = if on { LINES.with(std::cell::Cell::get) } else { 0 };
+    Ok((us, lines))
+}
+
+/// `--trace` and `--trace-one` (module comment).
+fn trace_main(args: &[String]) -> Result<(), String> {
+    let arg = |i: usize| args.get(i).cloned().ok_or("usage: see the module comment");
+    if arg(1)? == "--trace-one" {
+        let (case, n) = (arg(2)?, arg(3)?.parse::<usize>().map_err(|e| e.to_string())?);
+        let gateways = [gateway_from(&arg(4)?, false)?, gateway_from(&arg(4)?, true)?];
+        let http = [gateway_from(&arg(5)?, false)?, gateway_from(&arg(5)?, true)?];
+        trace_case(&case, &gateways, &http, n)?;
+        return Ok(());
+    }
+    let gateways = [gateway_from(&arg(2)?, false)?, gateway_from(&arg(2)?, true)?];
+    let http = [gateway_from(&arg(3)?, false)?, gateway_from(&arg(3)?, true)?];
+    let rounds = args.get(4).and_then(|r| r.parse().ok()).unwrap_or(5usize);
+    let cases = ["mock-plain", "mock-off", "mock-on", "h4-plain", "h4-off", "h4-on"];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut lines = vec![0; cases.len()];
+    for round in 0..rounds {
+        for k in 0..cases.len() {
+            // The order rotates each round, so that no case always runs first.
+            let i = (k + round) % cases.len();
+            trace_case(cases[i], &gateways, &http, ITERATIONS / 10)?;
+            let (us, n) = trace_case(cases[i], &gateways, &http, ITERATIONS)?;
+            times[i].push(us);
+            lines[i] = n;
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!("µs per request, native, median of {rounds} rounds (trace lines per request):");
+    for (i, case) in cases.iter().enumerate() {
+        println!("  {case:10} {:8.2}  ({} lines)", median(&mut times[i]), lines[i]);
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Ok(which) = std::env::var("HOT") {
         if let Err(e) = hot(&which, args.get(2).map_or("", String::as_str)) {
+            eprintln!("core-time: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if args.get(1).is_some_and(|a| a.starts_with("--trace")) {
+        if let Err(e) = trace_main(&args) {
             eprintln!("core-time: {e}");
             std::process::exit(1);
         }
