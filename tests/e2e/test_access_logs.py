@@ -10,8 +10,6 @@ import os
 import re
 import uuid
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +17,8 @@ import time
 import pytest
 import requests
 
-from conftest import CHECKER, ENVOY, ROOT, WASM, Envoy, Gateway, LambdaServer, apigw, free_port
+from conftest import CHECKER, ENVOY, WASM, Envoy, Gateway, LambdaServer, apigw, free_port
+from served import Served
 
 FN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -187,18 +186,15 @@ def test_clf_preset(peers, fmt):
         g.stop()
 
 
-class MakeRun:
+class MakeRun(Served):
     """A real `make run NAME=value ...` (as a shell passes each argument), stopped with Ctrl-C."""
 
     def __init__(self, **variables):
-        self.port, admin = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        port, admin = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MAKEFLAGS", "MFLAGS")}
-        args = ["make", "-s", "run", f"PORT={self.port}", f"ADMIN_PORT={admin}", f"WASM={WASM}", f"CHECKER={CHECKER}",
+        args = ["make", "-s", "run", f"PORT={port}", f"ADMIN_PORT={admin}", f"WASM={WASM}", f"CHECKER={CHECKER}",
                 f"ENVOY={ENVOY}", f"PY={sys.executable}"] + [f"{k}={v}" for k, v in variables.items()]
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="make-run-access-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        super().__init__(args, port, env, prefix="make-run-access-")
         deadline = time.time() + 120
         while time.time() < deadline and self.proc.poll() is None:
             try:
@@ -210,21 +206,6 @@ class MakeRun:
         output = self.output()
         self.stop()
         raise AssertionError(f"make run did not serve:\n{output}")
-
-    def output(self):
-        with open(self.log.name, encoding="utf-8") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-        os.unlink(self.log.name)
-        shutil.rmtree(os.path.join(ROOT, "build", "run", str(self.port)), ignore_errors=True)
 
 
 def lines_of(path, count, timeout=5):

@@ -9,7 +9,6 @@ includes them as their repositories do (AWS::Include, DefinitionUri)."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,25 +19,23 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import CHECKER, ENVOY, ROOT, WASM, free_port
+from served import Served
 
 SAM = os.path.join(ROOT, "tests/e2e/sam")
 
 
-class Run:
+class Run(Served):
     """scripts/run.py with the Makefile's arguments for `make run API=<template> PORT=<port>`."""
 
     def __init__(self, template, cfn_params="", env=None, stage=""):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="sam-run-", suffix=".log", delete=False)
+        port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         environ.update(env or {})
-        args = [sys.executable, "scripts/run.py", "--api", template, "--port", str(self.port), "--admin-port", "",
+        args = [sys.executable, "scripts/run.py", "--api", template, "--port", str(port), "--admin-port", "",
                 "--stage", stage, "--stage-variables", "", "--stage-prefix", "optional", "--cfn-params", cfn_params,
                 "--local-lambda", "auto", "--local-services", "auto", "--wasm", WASM, "--checker", CHECKER,
                 "--envoy", ENVOY]
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        super().__init__(args, port, environ, prefix="sam-run-")
 
     def wait(self, path, timeout=90):
         deadline = time.time() + timeout
@@ -50,19 +47,6 @@ class Run:
                 pass
             time.sleep(0.3)
         raise AssertionError(f"not serving (exit {self.proc.poll()}):\n{self.output()}")
-
-    def output(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("app", ["hello-python", "hello-node"])
