@@ -91,7 +91,7 @@ test-vtl-diff: setup-test
 test-sam: setup
 	$(PY) -m pytest -q tests/sam
 
-test-e2e: build checker
+test-e2e: setup-test build checker
 	WASM=$(abspath $(WASM)) ENVOY=$(abspath $(ENVOY)) CHECKER=$(abspath $(CHECKER)) \
 	  $(PY) -m pytest -q tests/e2e
 

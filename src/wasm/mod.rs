@@ -127,6 +127,8 @@ struct Filter {
     /// Global mode's filter way: the key under which this request waits in [`HANDED_OVER`] for
     /// the second instance, after Envoy's `ratelimit` filter.
     handoff: Option<u64>,
+    /// The request headers [`Filter::hand_off`] set, for [`Filter::resume`] to remove.
+    handed_headers: Vec<String>,
     /// This is the second instance ([`Root::resumes`]).
     resumes: bool,
     /// The request's body is still coming.
@@ -169,6 +171,7 @@ impl Filter {
             proxied: None,
             response: ResponsePath::default(),
             handoff: None,
+            handed_headers: Vec::new(),
             resumes: false,
             body_pending: false,
             deferred: None,
@@ -540,6 +543,9 @@ impl Filter {
         let mut edits: Vec<HeadEdit> = headers.into_iter().map(|(k, v)| HeadEdit::Set(k, v)).collect();
         edits.push(HeadEdit::Set(crate::throttle::global::HANDOFF_HEADER.to_string(), format!("{key:016x}")));
         apply(host::MAP_REQUEST_HEADERS, &edits, host::LOG_ERROR);
+        self.handed_headers = edits.into_iter().map(|e| match e {
+            HeadEdit::Set(k, _) | HeadEdit::Add(k, _) | HeadEdit::Remove(k) => k,
+        }).collect();
         self.limiting = Some((routed, request));
         let parked = std::mem::replace(self, Filter::idle(self.stats.clone()));
         self.handoff = Some(key);
@@ -572,10 +578,7 @@ impl Filter {
             return Action::Continue;
         };
         // The handoff's headers go (the cluster header with them: a forwarded request sets its own).
-        let mut edits = vec![HeadEdit::Remove(crate::throttle::global::HANDOFF_HEADER.to_string())];
-        if let Some(headers) = gateway.rate_limit_headers(&routed) {
-            edits.extend(headers.into_iter().map(|(k, _)| HeadEdit::Remove(k)));
-        }
+        let edits: Vec<HeadEdit> = std::mem::take(&mut self.handed_headers).into_iter().map(HeadEdit::Remove).collect();
         apply(map, &edits, host::LOG_ERROR);
         self.integrate(&gateway, routed, request)
     }

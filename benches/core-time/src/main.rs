@@ -152,13 +152,12 @@ fn handle_http(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Re
     handle_http_hooked(gateway, raw_headers, answer, false)
 }
 
-/// [`handle_http`], with the adapter's execution trace hooks when `hooks` (src/wasm/mod.rs).
-fn handle_http_hooked(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer, hooks: bool)
-    -> Result<(u16, Vec<u8>), String> {
+/// A request head as the adapter takes it up to the integration: `start`, the host reads its
+/// plan asks for (fixed values here), `admit`.
+fn admitted(gateway: &Gateway, raw_headers: &[u8]) -> Result<(Routed, Request), String> {
     let mut request = http_request(raw_headers);
     let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
     let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
-    let mut trace = if hooks { gateway.trace_for(deployment, &request) } else { None };
     let reads = gateway.host_reads(&routed);
     if reads.peer {
         request.source_ip = "127.0.0.1".into();
@@ -166,10 +165,17 @@ fn handle_http_hooked(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer
     if reads.clock {
         request.now_ms = 1_764_000_000_000;
     }
-    let routed = match gateway.admit(&routed, &request) {
-        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
-        _ => return Err("not admitted".into()),
-    };
+    match gateway.admit(&routed, &request) {
+        Admission::Admit(authorizer) => Ok((Routed { authorizer, ..routed }, request)),
+        _ => Err("not admitted".into()),
+    }
+}
+
+/// [`handle_http`], with the adapter's execution trace hooks when `hooks` (src/wasm/mod.rs).
+fn handle_http_hooked(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer, hooks: bool)
+    -> Result<(u16, Vec<u8>), String> {
+    let (routed, request) = admitted(gateway, raw_headers)?;
+    let mut trace = if hooks { gateway.trace_for(routed.deployment, &request) } else { None };
     if let Some(t) = trace.as_mut() {
         gateway.trace_execution(t, &routed, &request);
     }
@@ -210,20 +216,7 @@ fn lambda_answer() -> CallAnswer {
 /// `admit` and `finish` to the encoded (signed) callout, then the Lambda answer through
 /// `on_call_answer` to the encoded reply headers. Returns the reply status and body, and the event.
 fn handle_lambda(gateway: &Gateway, raw_headers: &[u8], answer: &CallAnswer) -> Result<(u16, Vec<u8>, Vec<u8>), String> {
-    let mut request = http_request(raw_headers);
-    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
-    let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
-    let reads = gateway.host_reads(&routed);
-    if reads.peer {
-        request.source_ip = "127.0.0.1".into();
-    }
-    if reads.clock {
-        request.now_ms = 1_764_000_000_000;
-    }
-    let routed = match gateway.admit(&routed, &request) {
-        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
-        _ => return Err("not admitted".into()),
-    };
+    let (routed, request) = admitted(gateway, raw_headers)?;
     let Outcome::Call(call, env) = gateway.finish(&routed, &request) else { return Err("no callout".into()) };
     black_box(pairs::encode(&call.headers));
     let event = call.body;
@@ -262,20 +255,7 @@ fn time_lambda(gateway: &mut Gateway) -> Result<(f64, Vec<u8>), String> {
 /// through `start`, `admit` and `finish` to the request head's edits, then the backend's head
 /// through `proxied_head`.
 fn handle_proxy(gateway: &Gateway, raw_headers: &[u8], received: &[(String, String)]) -> Result<usize, String> {
-    let mut request = http_request(raw_headers);
-    let deployment = gateway.config.deployment_index(None).ok_or("no deployment")?;
-    let Start::Routed(routed) = gateway.start(deployment, &request) else { return Err("not routed".into()) };
-    let reads = gateway.host_reads(&routed);
-    if reads.peer {
-        request.source_ip = "127.0.0.1".into();
-    }
-    if reads.clock {
-        request.now_ms = 1_764_000_000_000;
-    }
-    let routed = match gateway.admit(&routed, &request) {
-        Admission::Admit(authorizer) => Routed { authorizer, ..routed },
-        _ => return Err("not admitted".into()),
-    };
+    let (routed, request) = admitted(gateway, raw_headers)?;
     let Outcome::Forward(forward) = gateway.finish(&routed, &request) else { return Err("not forwarded".into()) };
     let edits = forward.edits(&request.headers);
     let plan = ResponsePath::new("AbCdEfGhIjKlMnO=".into()).proxied_head(gateway, &routed, &request, received,
