@@ -34,6 +34,7 @@ pub mod selection;
 pub mod template_env;
 pub mod throttle;
 pub mod sigv4;
+pub mod size_classes;
 pub mod time;
 pub mod execution_log;
 pub mod trace;
@@ -42,3 +43,8 @@ pub mod vtl;
 
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 mod wasm;
+
+/// In the VM, small blocks come from size classes (src/size_classes.rs says why).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: size_classes::SizeClasses = size_classes::SizeClasses::new();
