@@ -275,7 +275,7 @@ impl Gateway {
             return None;
         }
         let (dep, checks) = self.throttle_checks(routed)?;
-        let verdict = crate::throttle::admit(self.counters.as_ref(), &checks, req.now_ms);
+        let verdict = crate::throttle::admit(self.counters.as_ref(), &self.leases, &checks, req.now_ms);
         self.throttle_refusal(dep, routed, req, verdict)
     }
 

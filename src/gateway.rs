@@ -30,6 +30,8 @@ pub struct Gateway {
     /// adapter, so that every worker of the process counts together; this instance's memory
     /// until the adapter sets it.
     pub counters: Box<dyn crate::throttle::Store>,
+    /// This VM's leases of big buckets' tokens (README: "Throttling").
+    pub leases: crate::throttle::Leases,
 }
 
 /// What to do once the request (and its body, when needed) is known.
@@ -190,6 +192,7 @@ impl Gateway {
             credentials: None,
             admission: Default::default(),
             counters: Box::new(crate::throttle::MemoryStore::new()),
+            leases: Default::default(),
             metrics,
         })
     }

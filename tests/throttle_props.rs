@@ -12,7 +12,7 @@ use std::cell::Cell;
 use apigw_envoy::gateway::Gateway;
 use apigw_envoy::throttle::bucket::MICRO;
 use apigw_envoy::throttle::store::{Entry, StoreError};
-use apigw_envoy::throttle::{admit, BucketLimit, Check, MemoryStore, Period, QuotaLimit, Store, Verdict};
+use apigw_envoy::throttle::{admit, BucketLimit, Check, Leases, MemoryStore, Period, QuotaLimit, Store, Verdict};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -60,6 +60,7 @@ proptest! {
         garbage in prop::collection::vec(any::<u8>(), 0..40),
     ) {
         let store = MemoryStore::new();
+        let leases = Leases::default();
         store.set("b", &garbage, None).unwrap();
         store.set("q", &garbage, None).unwrap();
         let checks = [
@@ -68,7 +69,7 @@ proptest! {
             Check::Bucket(Cow::Borrowed("c"), BucketLimit::new(rate / 3, burst / 2)),
         ];
         for t in times {
-            let _ = admit(&store, &checks, t);
+            let _ = admit(&store, &leases, &checks, t);
         }
     }
 
@@ -88,19 +89,50 @@ proptest! {
         ];
         let limit = BucketLimit::new(rate_milli, burst);
         let checks = [Check::Bucket(Cow::Borrowed("k"), limit)];
+        let leases = [Leases::default(), Leases::default()];
         let (mut now, mut latest, mut admitted) = (T0, T0, 0u64);
         for (advance, second, skew) in steps {
             now += advance;
             // The second worker's clock runs up to 2 ms behind.
             let t = if second { now - skew } else { now };
             latest = latest.max(t);
-            if admit(&workers[usize::from(second)], &checks, t) == Verdict::Admit {
+            if admit(&workers[usize::from(second)], &leases[usize::from(second)], &checks, t) == Verdict::Admit {
                 admitted += 1;
             }
         }
         let bound = u128::from(burst) * u128::from(MICRO) + u128::from(rate_milli) * u128::from(latest - T0);
         prop_assert!(u128::from(admitted) * u128::from(MICRO) <= bound,
             "admitted {} with burst {} rate {}/1000 over {} ms", admitted, burst, rate_milli, latest - T0);
+    }
+
+    // The same bound for buckets big enough to be leased (README: "Throttling"): each worker
+    // keeps tokens it took for its next requests, and together they still never admit more.
+    #[test]
+    fn leased_never_more_than_burst_plus_rate(
+        rate_per_s in 0u64..200_000, burst in 128u64..20_000,
+        steps in prop::collection::vec((0u64..3, any::<bool>(), 0u64..3), 1..2_000),
+        race in 0u32..5,
+    ) {
+        let shared = MemoryStore::new();
+        let workers = [
+            Racing { inner: &shared, race, writes: Cell::new(0) },
+            Racing { inner: &shared, race: race.saturating_add(1), writes: Cell::new(0) },
+        ];
+        let leases = [Leases::default(), Leases::default()];
+        let limit = BucketLimit::new(rate_per_s * 1000, burst);
+        let checks = [Check::Bucket(Cow::Borrowed("k"), limit)];
+        let (mut now, mut latest, mut admitted) = (T0, T0, 0u64);
+        for (advance, second, skew) in steps {
+            now += advance;
+            let t = if second { now - skew } else { now };
+            latest = latest.max(t);
+            if admit(&workers[usize::from(second)], &leases[usize::from(second)], &checks, t) == Verdict::Admit {
+                admitted += 1;
+            }
+        }
+        let bound = u128::from(burst) * u128::from(MICRO) + u128::from(rate_per_s * 1000) * u128::from(latest - T0);
+        prop_assert!(u128::from(admitted) * u128::from(MICRO) <= bound,
+            "admitted {} with burst {} rate {}/s over {} ms", admitted, burst, rate_per_s, latest - T0);
     }
 
     // With no contention and time moving forward, exactly the requests the bucket holds are
@@ -119,7 +151,7 @@ proptest! {
             if expected {
                 tokens -= MICRO;
             }
-            prop_assert_eq!(admit(&store, &checks, now) == Verdict::Admit, expected);
+            prop_assert_eq!(admit(&store, &Leases::default(), &checks, now) == Verdict::Admit, expected);
         }
     }
 
@@ -138,7 +170,7 @@ proptest! {
         let mut now = T0;
         for step in steps {
             now += step;
-            if admit(&store, &checks, now) == Verdict::Admit {
+            if admit(&store, &Leases::default(), &checks, now) == Verdict::Admit {
                 *per_period.entry(period.start(now)).or_default() += 1;
             }
         }
@@ -208,7 +240,7 @@ fn threads_admit_exactly_the_burst() {
         for _ in 0..4 {
             s.spawn(|| {
                 for _ in 0..200 {
-                    if admit(&store, &checks, T0) == Verdict::Admit {
+                    if admit(&store, &Leases::default(), &checks, T0) == Verdict::Admit {
                         admitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
@@ -216,4 +248,41 @@ fn threads_admit_exactly_the_burst() {
         }
     });
     assert_eq!(admitted.into_inner(), 100);
+}
+
+// AWS's default account limit (10,000 per second, burst 5,000) is leased 78 tokens at a time:
+// 10,000 requests over 10 s are all admitted with one store write per lease, not one each.
+#[test]
+fn default_account_limit_writes_once_per_lease() {
+    let shared = MemoryStore::new();
+    let store = Racing { inner: &shared, race: 0, writes: Cell::new(0) };
+    let leases = Leases::default();
+    let checks = [Check::Bucket(Cow::Borrowed("k"), BucketLimit::new(10_000_000, 5_000))];
+    let admitted = (0..10_000u64).filter(|i| admit(&store, &leases, &checks, T0 + i) == Verdict::Admit).count();
+    assert_eq!(admitted, 10_000);
+    assert_eq!(store.writes.get(), 10_000u32.div_ceil(78));
+}
+
+// Threads with a lease each on one store, the clock stopped: never more than the burst, and no
+// fewer than the burst less what their leases still hold at the end.
+#[test]
+fn threads_with_leases_admit_at_most_the_burst() {
+    let store = MemoryStore::new();
+    // burst 6,400 and 1,000 per second: leases of 10 tokens (10 ms of the rate).
+    let checks = [Check::Bucket(Cow::Borrowed("k"), BucketLimit::new(1_000_000, 6_400))];
+    let admitted = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let leases = Leases::default();
+                for _ in 0..2_000 {
+                    if admit(&store, &leases, &checks, T0) == Verdict::Admit {
+                        admitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let n = admitted.into_inner();
+    assert!((6_400 - 4 * 10..=6_400).contains(&n), "{n} admitted");
 }

@@ -79,8 +79,18 @@ impl BucketState {
 
     /// Takes one token at `now_ms`: the new state, or `None` when the bucket has less than one.
     pub fn take(self, limit: BucketLimit, now_ms: u64) -> Option<BucketState> {
+        self.take_up_to(limit, now_ms, 1).map(|(s, _)| s)
+    }
+
+    /// Takes as many whole tokens as it has, up to `n` (a lease: `super::lease`), at least one:
+    /// the new state and how many, or `None` when the bucket has less than one.
+    pub fn take_up_to(self, limit: BucketLimit, now_ms: u64, n: u64) -> Option<(BucketState, u64)> {
         let s = self.refilled(limit, now_ms);
-        Some(BucketState { tokens: s.tokens.checked_sub(MICRO)?, at_ms: s.at_ms })
+        let k = (s.tokens / MICRO).min(n);
+        if k == 0 {
+            return None;
+        }
+        Some((BucketState { tokens: s.tokens.saturating_sub(k.saturating_mul(MICRO)), at_ms: s.at_ms }, k))
     }
 
     /// Gives one token back (a request another level refused), at most up to the capacity.

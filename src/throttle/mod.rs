@@ -16,6 +16,7 @@
 
 pub mod bucket;
 pub mod global;
+pub mod lease;
 pub mod quota;
 pub mod stage;
 pub mod store;
@@ -23,6 +24,7 @@ pub mod store;
 use std::borrow::Cow;
 
 pub use bucket::BucketLimit;
+pub use lease::Leases;
 pub use quota::{Period, QuotaLimit};
 pub use stage::{Counted, DeploymentLimits};
 pub use store::{MemoryStore, Store};
@@ -124,19 +126,32 @@ fn update<R>(
 /// What a level took, to give it back.
 enum Taken<'c> {
     Token(&'c str, BucketLimit),
+    /// A token of this VM's lease ([`lease`]): it goes back to the lease.
+    Leased(&'c str),
     Count(&'c str, u64),
     /// Nothing was counted (the store failed: the level admitted without it).
     Nothing,
 }
 
-fn take<'c>(store: &dyn Store, check: &'c Check, now_ms: u64) -> Result<Step<Taken<'c>>, store::StoreError> {
+fn take<'c>(store: &dyn Store, leases: &Leases, check: &'c Check, now_ms: u64) -> Result<Step<Taken<'c>>, store::StoreError> {
     match check {
         Check::Bucket(key, limit) => {
+            let lease = lease::size(*limit);
+            if lease > 1 && leases.take(key, now_ms) {
+                return Ok(Step::Taken(Taken::Leased(key)));
+            }
             let step = update(store, key, |bytes| {
                 let state = bytes.and_then(BucketState::decode).unwrap_or_else(|| BucketState::full(*limit, now_ms));
-                state.take(*limit, now_ms).map(|s| (s.encode().to_vec(), ()))
+                state.take_up_to(*limit, now_ms, lease).map(|(s, n)| (s.encode().to_vec(), n))
             })?;
-            Ok(map_step(step, |()| Taken::Token(key, *limit)))
+            Ok(map_step(step, |n| {
+                if lease == 1 {
+                    return Taken::Token(key, *limit);
+                }
+                // One for this request, the rest for the next ones on this worker.
+                leases.keep(key, n.saturating_sub(1), now_ms);
+                Taken::Leased(key)
+            }))
         }
         Check::Quota(key, limit) => {
             let step = update(store, key, |bytes| {
@@ -157,11 +172,15 @@ fn map_step<A, B>(step: Step<A>, f: impl FnOnce(A) -> B) -> Step<B> {
 }
 
 /// Gives back what a level took (best effort: a failing store keeps it).
-fn give_back(store: &dyn Store, taken: &Taken) {
+fn give_back(store: &dyn Store, leases: &Leases, taken: &Taken) {
     let _ = match taken {
         Taken::Token(key, limit) => update(store, key, |bytes| {
             bytes.and_then(BucketState::decode).map(|s| (s.give_back(*limit).encode().to_vec(), ()))
         }),
+        Taken::Leased(key) => {
+            leases.give_back(key);
+            return;
+        }
         Taken::Count(key, start) => update(store, key, |bytes| {
             bytes.and_then(QuotaState::decode).map(|s| (s.give_back(*start).encode().to_vec(), ()))
         }),
@@ -171,11 +190,11 @@ fn give_back(store: &dyn Store, taken: &Taken) {
 
 /// Runs the levels in order at `now_ms`; the first that refuses decides, and the levels before it
 /// give back what they took. A level whose store fails admits (the store says why: the adapter's
-/// logs each host refusal).
-pub fn admit(store: &dyn Store, checks: &[Check], now_ms: u64) -> Verdict {
+/// logs each host refusal). `leases` are this worker's ([`lease`]).
+pub fn admit(store: &dyn Store, leases: &Leases, checks: &[Check], now_ms: u64) -> Verdict {
     let mut taken: Vec<Taken> = Vec::with_capacity(checks.len());
     for check in checks {
-        let verdict = match take(store, check, now_ms) {
+        let verdict = match take(store, leases, check, now_ms) {
             Ok(Step::Taken(t)) => {
                 taken.push(t);
                 continue;
@@ -188,7 +207,7 @@ pub fn admit(store: &dyn Store, checks: &[Check], now_ms: u64) -> Verdict {
             Ok(Step::Refused | Step::Contended) => Verdict::Throttled,
         };
         for t in &taken {
-            give_back(store, t);
+            give_back(store, leases, t);
         }
         return verdict;
     }
@@ -209,7 +228,7 @@ mod tests {
     }
 
     fn run(store: &dyn Store, checks: &[Check], now: u64) -> Verdict {
-        admit(store, checks, now)
+        admit(store, &Leases::default(), checks, now)
     }
 
     // The tightest level decides; a refused request gives back the earlier levels' tokens, so the
@@ -274,7 +293,7 @@ mod tests {
 
     #[test]
     fn broken_store_admits() {
-        assert_eq!(admit(&Broken, &[bucket("a", 0, 0)], T0), Verdict::Admit);
+        assert_eq!(admit(&Broken, &Leases::default(), &[bucket("a", 0, 0)], T0), Verdict::Admit);
     }
 
     /// A store where another writer always wins: refused, never admitted uncounted.
