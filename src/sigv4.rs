@@ -64,18 +64,25 @@ pub fn sign(
 
     let payload_hash = hex::encode(Sha256::digest(body));
     let (creq, signed_headers) = canonical_request(method, path, query, &signed, &payload_hash);
-    let scope = format!("{date}/{region}/{service}/aws4_request");
+    let scope = concat(&[&date, "/", region, "/", service, "/aws4_request"]);
     let sts = string_to_sign(&amz_date, &scope, &creq);
     let signature = hex::encode(keyed_hmac(&creds.secret_access_key, &date, region, service, sts.as_bytes()));
 
-    added.push((
-        "authorization".to_string(),
-        format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            creds.access_key_id
-        ),
-    ));
+    let authorization = concat(&[ALGORITHM, " Credential=", &creds.access_key_id, "/", &scope, ", SignedHeaders=",
+        &signed_headers, ", Signature=", &signature]);
+    added.push(("authorization".to_string(), authorization));
     added
+}
+
+/// The parts one after the other, in one allocation: what `format!` would make, without its
+/// formatting machinery (a signature per Lambda call builds a dozen such strings: benches/README.md,
+/// "Tuning log").
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).fold(0, usize::saturating_add));
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// The canonical request and its `SignedHeaders` list (`host;x-amz-date`).
@@ -87,20 +94,15 @@ pub fn canonical_request(
     payload_hash: &str,
 ) -> (String, String) {
     let (canonical_headers, signed_headers) = canonical_headers(headers);
-    let creq = format!(
-        "{method}\n{}\n{}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
-        canonical_uri(path),
-        canonical_query(query),
-    );
+    let creq = concat(&[method, "\n", &canonical_uri(path), "\n", &canonical_query(query), "\n", &canonical_headers,
+        "\n", &signed_headers, "\n", payload_hash]);
     (creq, signed_headers)
 }
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256 of the canonical request>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
+    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    concat(&[ALGORITHM, "\n", amz_date, "\n", scope, "\n", &hash])
 }
 
 /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
@@ -235,11 +237,16 @@ fn canonical_query(query: &str) -> String {
         })
         .collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(query.len());
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
 }
 
 fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
@@ -257,10 +264,13 @@ fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
     }
     // Stable sort: repeated names were already merged in arrival order.
     merged.sort_by(|a, b| a.0.cmp(&b.0));
-    let canonical = merged
-        .iter()
-        .map(|(n, v)| format!("{n}:{v}\n"))
-        .collect::<String>();
+    let mut canonical = String::new();
+    for (n, v) in &merged {
+        canonical.push_str(n);
+        canonical.push(':');
+        canonical.push_str(v);
+        canonical.push('\n');
+    }
     let signed = merged
         .iter()
         .map(|(n, _)| n.as_str())
@@ -281,14 +291,16 @@ pub fn uri_encode(s: &str) -> String {
 }
 
 fn uri_encode_bytes(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            for nibble in [b >> 4, b & 0x0f] {
+                out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            }
         }
     }
     out

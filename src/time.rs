@@ -56,19 +56,52 @@ pub fn request_time(ms: u64) -> String {
         .get(c.month.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("Jan");
-    format!(
-        "{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000",
-        c.day, month, c.year, c.hour, c.minute, c.second
-    )
+    // Digit by digit, as [`amz_date`]: every Lambda proxy event and most access logs have one.
+    let mut out = String::with_capacity(26);
+    push_digits(&mut out, u64::from(c.day), 2);
+    out.push('/');
+    out.push_str(month);
+    out.push('/');
+    push_digits(&mut out, u64::try_from(c.year).unwrap_or(0), 4);
+    for n in [c.hour, c.minute, c.second] {
+        out.push(':');
+        push_digits(&mut out, u64::from(n), 2);
+    }
+    out.push_str(" +0000");
+    out
 }
 
 /// SigV4's `X-Amz-Date`: `yyyyMMddTHHmmssZ`.
 pub fn amz_date(ms: u64) -> String {
     let c = civil_from_epoch_ms(ms);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    // Digit by digit: one per request signed, and `format!` costs several times more in the VM.
+    let mut out = String::with_capacity(16);
+    push_digits(&mut out, u64::try_from(c.year).unwrap_or(0), 4);
+    for (n, width) in [(c.month, 2), (c.day, 2)] {
+        push_digits(&mut out, u64::from(n), width);
+    }
+    out.push('T');
+    for n in [c.hour, c.minute, c.second] {
+        push_digits(&mut out, u64::from(n), 2);
+    }
+    out.push('Z');
+    out
+}
+
+/// `n` in decimal, zero-padded to `width` digits (more digits when `n` needs them, as `{:0w}`).
+fn push_digits(out: &mut String, n: u64, width: u32) {
+    let mut digits = 1;
+    while digits < 20 && 10u64.pow(digits) <= n {
+        digits += 1;
+    }
+    for _ in digits..width {
+        out.push('0');
+    }
+    let mut div = 10u64.pow(digits - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + u8::try_from(n / div % 10).unwrap_or(0)));
+        div /= 10;
+    }
 }
 
 /// HTTP `Date` header (IMF-fixdate), e.g. `Wed, 25 Nov 2026 06:20:28 GMT`.
@@ -107,6 +140,8 @@ mod tests {
     #[test]
     fn formats_amz_and_http_dates() {
         assert_eq!(amz_date(T), "20261125T062028Z");
+        assert_eq!(amz_date(946_684_800_000), "20000101T000000Z");
+        assert_eq!(amz_date(0), "19700101T000000Z");
         assert_eq!(http_date(T), "Wed, 25 Nov 2026 06:20:28 GMT");
         assert_eq!(civil_from_epoch_ms(951_782_400_000).day, 29); // 2000-02-29 leap day
     }

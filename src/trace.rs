@@ -63,7 +63,16 @@ fn digest(req: &Request) -> [u8; 32] {
 /// `1-<epoch seconds in hex>-<24 hex digits>`.
 fn new_root(req: &Request, digest: &[u8; 32]) -> String {
     let seconds = req.now_ms.checked_div(1000).unwrap_or(0);
-    format!("1-{seconds:08x}-{}", digest.get(..12).map(hex::encode).unwrap_or_default())
+    // Without `format!`: this runs for every Lambda proxy request (benches/README.md, "Tuning log").
+    let mut out = String::with_capacity(35);
+    out.push_str("1-");
+    // `{:08x}`: at least 8 hex digits, more when the seconds need them.
+    let hex = hex::encode(seconds.to_be_bytes());
+    let digits = hex.trim_start_matches('0').len().max(8);
+    out.push_str(hex.get(hex.len().saturating_sub(digits)..).unwrap_or(""));
+    out.push('-');
+    out.push_str(&digest.get(..12).map(hex::encode).unwrap_or_default());
+    out
 }
 
 fn root(req: &Request, digest: &[u8; 32]) -> String {
@@ -89,7 +98,11 @@ pub fn response_value(req: &Request) -> String {
 pub fn function_value(req: &Request) -> String {
     match client(req) {
         Some(c) => c.to_string(),
-        None => format!("Root={}", new_root(req, &digest(req))),
+        None => {
+            let mut v = String::from("Root=");
+            v.push_str(&new_root(req, &digest(req)));
+            v
+        }
     }
 }
 
@@ -107,6 +120,16 @@ mod tests {
             headers: trace.map(|t| vec![("x-amzn-trace-id".to_string(), t.to_string())]).unwrap_or_default(),
             ..Default::default()
         }
+    }
+
+    // The root's seconds as `{:08x}` writes them: zero-padded to 8 digits, longer past 2106.
+    #[test]
+    fn root_seconds_digits() {
+        let d = [0u8; 32];
+        let at = |ms| new_root(&Request { now_ms: ms, ..Default::default() }, &d);
+        assert_eq!(at(0), "1-00000000-000000000000000000000000");
+        assert_eq!(at(1_583_798_639_123), "1-5e66d96f-000000000000000000000000");
+        assert_eq!(at(0x1_0000_0000 * 1000), "1-100000000-000000000000000000000000");
     }
 
     fn is_hex(s: &str, len: usize) -> bool {
