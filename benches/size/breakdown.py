@@ -47,7 +47,8 @@ def demangle(sym):
         return text.replace("..", "::")
     if sym.startswith("_R"):
         # v0 (the precompiled std): the crate root `Cs<hash>_<len><name>`, then the identifiers in order.
-        root = re.search(r"C(?:s[0-9A-Za-z]*_)?(\d+)", sym)
+        sym = re.sub(r"(?<=C)s[0-9A-Za-z]*_", "", sym)  # crate disambiguators
+        root = re.search(r"C(\d+)", sym)
         if root:
             idents, i = [], root.start(1)
             while i < len(sym):
