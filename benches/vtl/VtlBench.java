@@ -23,7 +23,8 @@ import org.apache.velocity.runtime.RuntimeInstance;
 import org.apache.velocity.runtime.resource.loader.StringResourceLoader;
 
 public class VtlBench {
-    static final String[] NAMES = {"dynamodb-putitem", "sqs-sendmessage", "foreach-100", "response-escape"};
+    static final String[] NAMES = {
+        "dynamodb-putitem", "sqs-sendmessage", "foreach-100", "response-escape", "input-path-100k", "string-methods"};
     static long sink;
 
     // $input as Harness.Input, but the body is parsed once per render (as our engine and the

@@ -19,6 +19,8 @@ TEMPLATES = {
     "sqs-sendmessage": "SQS SendMessage form body",
     "foreach-100": "`#foreach` over 100 items to JSON",
     "response-escape": "response with `$util.escapeJavaScript`",
+    "input-path-100k": "`$input.path` over a 100 KB body",
+    "string-methods": "String methods over 20 records",
 }
 
 

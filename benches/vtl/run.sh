@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make bench-vtl`: render speed of the VTL engine against Apache Velocity 1.7 and velocityjs, side
-# by side in one run, on the four templates in templates/ (bodies in bodies/):
+# by side in one run, on the six templates in templates/ (bodies in bodies/):
 #   a. ours, native           (bench-vtl, this directory's crate, built for the host)
 #   b. ours, wasm32-wasip1    (the same crate, run by Node's node:wasi: V8, as Envoy runs wasm)
 #   c. Apache Velocity 1.7    (VtlBench.java + tests/velocity/Harness.java, JVM warmed up first)
 #   d. velocityjs             (velocityjs-bench.mjs, npm package pinned in package.json)
+# bodies/input-path-100k.json: 384 orders, 100 KB (the `$input.path` template); bodies/string-methods.json:
+# 20 records with padded, mixed-case and accented strings (the String methods template).
 # Every engine compiles each template once and renders it many times; a render includes building
 # that engine's per-request context. The outputs of all four must be identical (checked).
 # Prints a Markdown table and writes it to benches/vtl/results.md.

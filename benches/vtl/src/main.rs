@@ -1,4 +1,4 @@
-//! Render speed of the VTL engine on four typical mapping templates (benches/vtl/templates), for
+//! Render speed of the VTL engine on six mapping templates (benches/vtl/templates), for
 //! benches/vtl/run.sh. The same source runs natively and as wasm32-wasip1 under Node's node:wasi.
 //!
 //! Each template is compiled once; a render is what the filter does per request: build the `Env`
@@ -7,6 +7,9 @@
 //!
 //! Usage: bench-vtl ENGINE_LABEL [warmup_ms sample_ms samples [TEMPLATE_NAME]]   (one template: for perf)
 //! Prints one JSON line per template: {"engine", "template", "renders_per_s", "us_per_render", "output"}.
+//!
+//! Or: bench-vtl --count N [TEMPLATE_NAME]: compiles, then renders each template exactly N times
+//! and prints nothing (a fixed amount of work for callgrind: benches/vtl/icount.sh).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -14,11 +17,13 @@ use std::time::{Duration, Instant};
 use apigw_envoy::vtl::{Env, Input, Template, Value};
 
 /// (name, template, body): the files are embedded so the wasm build needs no file system.
-const CASES: [(&str, &str, &str); 4] = [
+const CASES: [(&str, &str, &str); 6] = [
     ("dynamodb-putitem", include_str!("../templates/dynamodb-putitem.vtl"), include_str!("../bodies/dynamodb-putitem.json")),
     ("sqs-sendmessage", include_str!("../templates/sqs-sendmessage.vtl"), include_str!("../bodies/sqs-sendmessage.json")),
     ("foreach-100", include_str!("../templates/foreach-100.vtl"), include_str!("../bodies/foreach-100.json")),
     ("response-escape", include_str!("../templates/response-escape.vtl"), include_str!("../bodies/response-escape.json")),
+    ("input-path-100k", include_str!("../templates/input-path-100k.vtl"), include_str!("../bodies/input-path-100k.json")),
+    ("string-methods", include_str!("../templates/string-methods.vtl"), include_str!("../bodies/string-methods.json")),
 ];
 
 /// The per-request environment, as the other engines' harnesses build it.
@@ -66,8 +71,26 @@ fn json_string(s: &str) -> String {
     out
 }
 
+/// `--count N [TEMPLATE]`: exactly N renders of each template (or of the one named), no output.
+fn count(n: u64, only: Option<&String>) -> Result<(), String> {
+    for (name, source, body) in CASES {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let template = Template::compile(source).map_err(|e| format!("{name}: {e}"))?;
+        for _ in 0..n {
+            black_box(render(&template, black_box(body))?.len());
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "--count") {
+        let n = args.get(2).and_then(|a| a.parse().ok()).ok_or("--count needs a number")?;
+        return count(n, args.get(3));
+    }
     let label = args.get(1).cloned().unwrap_or_else(|| "native".into());
     let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let (warmup, sample, samples) = (num(2, 300), num(3, 200), num(4, 5).max(1));
