@@ -50,7 +50,26 @@ pub struct JavaRegex {
     /// `\A(?:..)\z`: Java `matches()`. A separate program because regex-lite's leftmost-first
     /// search would stop at `a` in `a|ab` on "ab".
     full: Regex,
+    /// What the pattern always matches, when that is simpler than the engine's program.
+    shape: Shape,
 }
+
+/// Patterns whose matches are found without the engine (Java's `String.split` has the same fast
+/// path for one literal character): a template's `split(',')` or `replaceAll('[^0-9]', '')`
+/// would otherwise run regex-lite's PikeVM at every character.
+#[derive(Clone)]
+enum Shape {
+    /// Anything else: the engine finds the matches.
+    Program,
+    /// Literal text (no metacharacter, or one escaped punctuation character), never empty.
+    Literal(Box<str>),
+    /// One character class `[...]`: every match is one character. `ascii` holds the compiled
+    /// class's answer for each ASCII character; others ask the engine.
+    Class { ascii: [bool; 128] },
+}
+
+/// One match of a [`JavaRegex`]: byte offsets of its start and end.
+type Span = (usize, usize);
 
 impl fmt::Debug for JavaRegex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,7 +140,26 @@ impl JavaRegex {
         };
         let find = Regex::new(&t).map_err(engine)?;
         let full = Regex::new(&format!(r"\A(?:{t})\z")).map_err(engine)?;
-        Ok(JavaRegex { source: java.into(), find, full })
+        let shape = shape_of(java, &full);
+        Ok(JavaRegex { source: java.into(), find, full, shape })
+    }
+
+    /// The matches of `find` (leftmost-first, not overlapping), as byte spans.
+    fn spans<'s>(&'s self, s: &'s str) -> Box<dyn Iterator<Item = Span> + 's> {
+        match &self.shape {
+            Shape::Program => Box::new(self.find.find_iter(s).map(|m| (m.start(), m.end()))),
+            Shape::Literal(lit) => {
+                Box::new(s.match_indices(&**lit).map(|(i, m)| (i, i.saturating_add(m.len()))))
+            }
+            Shape::Class { ascii } => Box::new(s.char_indices().filter_map(move |(i, c)| {
+                let end = i.saturating_add(c.len_utf8());
+                let hit = match ascii.get(c as usize) {
+                    Some(hit) => *hit,
+                    None => self.full.is_match(s.get(i..end).unwrap_or("")),
+                };
+                hit.then_some((i, end))
+            })),
+        }
     }
 
     /// The Java text.
@@ -131,7 +169,10 @@ impl JavaRegex {
 
     /// Java `matches()`: the whole input.
     pub fn full_match(&self, s: &str) -> bool {
-        self.full.is_match(s)
+        match &self.shape {
+            Shape::Literal(lit) => s == &**lit,
+            _ => self.full.is_match(s),
+        }
     }
 
     /// Java `String.split(regex, limit)`: a zero-width match at 0 gives no leading empty string;
@@ -142,15 +183,15 @@ impl JavaRegex {
             return vec![String::new()];
         }
         let mut index = 0;
-        for m in self.find.find_iter(s) {
+        for (start, end) in self.spans(s) {
             if limit > 0 && i64::try_from(parts.len()).unwrap_or(i64::MAX) >= i64::from(limit).saturating_sub(1) {
                 break;
             }
-            if m.end() == 0 {
+            if end == 0 {
                 continue;
             }
-            parts.push(s.get(index..m.start()).unwrap_or("").to_string());
-            index = m.end();
+            parts.push(s.get(index..start).unwrap_or("").to_string());
+            index = end;
         }
         if parts.is_empty() && index == 0 {
             return vec![s.to_string()];
@@ -167,6 +208,22 @@ impl JavaRegex {
     /// Java `replaceAll` (`all`) / `replaceFirst` with Java's replacement syntax: `$n`, `${name}`,
     /// `\x`. The error is the Java exception's name and message.
     pub fn replace(&self, s: &str, repl: &str, all: bool) -> Result<String, String> {
+        if !repl.contains(['$', '\\']) {
+            // A replacement without group references or escapes is its own text: the matches'
+            // bounds are enough, which the engine finds faster than their groups.
+            let mut out = String::with_capacity(s.len());
+            let mut last = 0;
+            for (start, end) in self.spans(s) {
+                out.push_str(s.get(last..start).unwrap_or(""));
+                out.push_str(repl);
+                last = end;
+                if !all {
+                    break;
+                }
+            }
+            out.push_str(s.get(last..).unwrap_or(""));
+            return Ok(out);
+        }
         let group_count = self.find.captures_len().saturating_sub(1);
         let rc: Vec<char> = repl.chars().collect();
         let mut out = String::new();
@@ -283,6 +340,53 @@ pub fn cached(pattern: &str) -> Result<Arc<JavaRegex>, RegexError> {
         // Not reentrant in practice; compile without the cache rather than fail.
         Err(_) => JavaRegex::compile(pattern).map(Arc::new),
     })
+}
+
+/// The [`Shape`] of `java`, already translated and compiled (so valid) as `full`.
+fn shape_of(java: &str, full: &Regex) -> Shape {
+    const META: &str = "\\^$.|?*+()[]{}";
+    // Literal: plain characters, or a backslash before ASCII punctuation (Java: that character).
+    let mut lit = String::new();
+    let mut chars = java.chars();
+    let mut literal = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if e.is_ascii_punctuation() => lit.push(e),
+                _ => literal = false,
+            },
+            c if META.contains(c) => literal = false,
+            c => lit.push(c),
+        }
+        if !literal {
+            break;
+        }
+    }
+    if literal && !lit.is_empty() {
+        return Shape::Literal(lit.into());
+    }
+    // One class: `[`, then no bracket but escaped ones and no `&&` (no nesting, no intersection),
+    // then the closing `]` as the pattern's last character. Its answers come from the compiled
+    // class itself, so they are the engine's.
+    let Some(body) = java.strip_prefix('[').and_then(|b| b.strip_suffix(']')) else { return Shape::Program };
+    let mut escaped = false;
+    for c in body.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' | ']' => return Shape::Program,
+            _ => {}
+        }
+    }
+    if escaped || body.is_empty() || body.contains("&&") {
+        return Shape::Program;
+    }
+    let mut ascii = [false; 128];
+    let mut buf = [0u8; 4];
+    for (b, hit) in (0u8..).zip(ascii.iter_mut()) {
+        *hit = full.is_match(char::from(b).encode_utf8(&mut buf));
+    }
+    Shape::Class { ascii }
 }
 
 /// POSIX character classes (US-ASCII only, as Java's defaults), as sets to put inside `[...]`.
@@ -750,6 +854,45 @@ mod tests {
 
     fn full(p: &str, s: &str) -> bool {
         JavaRegex::compile(p).unwrap().full_match(s)
+    }
+
+    // Literal patterns and single classes, found without the engine, match where the engine's
+    // program matches: split (every limit), replaceAll/replaceFirst and matches agree on inputs
+    // with ASCII, accented and astral characters.
+    #[test]
+    fn shapes_agree_with_the_program() {
+        let cases = [
+            (",", true),
+            ("\\.", true),
+            ("ab", true),
+            ("é", true),
+            ("[^0-9]", false),
+            ("[a-c\\]x]", false),
+            ("[\\d\\s]", false),
+            ("[^a]", false),
+            ("[é-ü]", false),
+            ("[\\p{Punct}]", false),
+        ];
+        let inputs = ["", ",", "a,b,,c,,", "+1 (555) 100-1000", "ab.abab.", "éüa😀b c\n]", ",,,"];
+        for (pattern, literal) in cases {
+            let fast = JavaRegex::compile(pattern).unwrap();
+            assert_eq!(matches!(fast.shape, Shape::Literal(_)), literal, "{pattern}");
+            assert!(!matches!(fast.shape, Shape::Program), "{pattern}");
+            let program = JavaRegex { shape: Shape::Program, ..fast.clone() };
+            for s in inputs {
+                for limit in [-1, 0, 1, 2] {
+                    assert_eq!(fast.split(s, limit), program.split(s, limit), "{pattern} {s:?} {limit}");
+                }
+                for all in [true, false] {
+                    assert_eq!(fast.replace(s, "<>", all), program.replace(s, "<>", all), "{pattern} {s:?}");
+                }
+                assert_eq!(fast.full_match(s), program.full_match(s), "{pattern} {s:?}");
+            }
+            assert!(fast.full_match(pattern.trim_start_matches('\\')) || !literal, "{pattern}");
+        }
+        for pattern in ["a+", "[a]+", "[a][b]", "(,)", "\\d", "\\Qa\\E", "[a]|b", "[a]|[b]"] {
+            assert!(matches!(JavaRegex::compile(pattern).unwrap().shape, Shape::Program), "{pattern}");
+        }
     }
 
     // matches() is a full match; Java's dot excludes \r unless (?s) is in force, scoped as in Java.

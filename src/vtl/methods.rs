@@ -135,8 +135,9 @@ fn limit_len(s: &str) -> R<()> {
     Ok(())
 }
 
-/// Java `String.indexOf(String, from)` over UTF-16 units.
-fn index_of(h: &[u16], n: &[u16], from: i32) -> i32 {
+/// Java `String.indexOf(String, from)` over UTF-16 units (or bytes, for ASCII strings, where
+/// they are the same).
+fn index_of<T: PartialEq>(h: &[T], n: &[T], from: i32) -> i32 {
     let from = usize::try_from(from.max(0)).unwrap_or(0);
     if n.is_empty() {
         return i32::try_from(from.min(h.len())).unwrap_or(-1);
@@ -150,7 +151,7 @@ fn index_of(h: &[u16], n: &[u16], from: i32) -> i32 {
         .unwrap_or(-1)
 }
 
-fn last_index_of(h: &[u16], n: &[u16], from: i32) -> i32 {
+fn last_index_of<T: PartialEq>(h: &[T], n: &[T], from: i32) -> i32 {
     if from < 0 || n.len() > h.len() {
         return -1;
     }
@@ -166,7 +167,10 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
     let sv = Value::String(s.clone());
     r.charge(s.len())?;
     Ok(Some(match (name, args) {
-        ("length", []) => Value::Int(i32::try_from(s.encode_utf16().count()).unwrap_or(i32::MAX)),
+        ("length", []) => {
+            let n = if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
+            Value::Int(i32::try_from(n).unwrap_or(i32::MAX))
+        }
         ("isEmpty", []) => Value::Bool(s.is_empty()),
         ("isBlank", []) => Value::Bool(s.chars().all(char::is_whitespace)),
         ("toString", []) | ("intern", []) => sv,
@@ -217,6 +221,13 @@ fn string_method(r: &mut Renderer, s: &Rc<str>, name: &str, args: &[Value]) -> R
 /// `charAt(int)`: the UTF-16 unit at the index, out of range throws.
 fn string_char_at(s: &str, i: &Value) -> R<Found> {
     let Some(i) = int_arg(i) else { return Ok(None) };
+    if s.is_ascii() {
+        // One byte per UTF-16 unit.
+        return match usize::try_from(i).ok().and_then(|x| s.get(x..x.saturating_add(1))) {
+            Some(c) => Ok(Some(Value::str(c))),
+            None => Err(oob("StringIndexOutOfBoundsException: String", i, s.len())),
+        };
+    }
     let u = utf16(s);
     match usize::try_from(i).ok().and_then(|i| u.get(i)) {
         Some(c) => Ok(Some(from16(&[*c]))),
@@ -227,25 +238,41 @@ fn string_char_at(s: &str, i: &Value) -> R<Found> {
 /// `substring(begin[, end])` / `subSequence(begin, end)` over UTF-16 units; a bad range throws.
 fn string_substring(s: &str, a: &Value, b: Option<&Value>) -> R<Found> {
     let Some(a) = int_arg(a) else { return Ok(None) };
-    let u = utf16(s);
+    // An ASCII string is its own UTF-16 units, one byte each.
+    let ascii = s.is_ascii();
+    let u = if ascii { Vec::new() } else { utf16(s) };
+    let len = if ascii { s.len() } else { u.len() };
     let b = match b {
         Some(b) => match int_arg(b) {
             Some(b) => b,
             None => return Ok(None),
         },
-        None => i32::try_from(u.len()).unwrap_or(i32::MAX),
+        None => i32::try_from(len).unwrap_or(i32::MAX),
     };
     match (usize::try_from(a), usize::try_from(b)) {
-        (Ok(x), Ok(y)) if x <= y && y <= u.len() => Ok(Some(from16(u.get(x..y).unwrap_or(&[])))),
-        _ => Err(method_error(format!(
-            "StringIndexOutOfBoundsException: begin {a}, end {b}, length {}",
-            u.len()
-        ))),
+        (Ok(x), Ok(y)) if x <= y && y <= len && ascii => Ok(Some(Value::str(s.get(x..y).unwrap_or_default()))),
+        (Ok(x), Ok(y)) if x <= y && y <= len => Ok(Some(from16(u.get(x..y).unwrap_or(&[])))),
+        _ => Err(method_error(format!("StringIndexOutOfBoundsException: begin {a}, end {b}, length {len}"))),
     }
 }
 
 /// `indexOf` / `lastIndexOf` of a string or a code point (an Integer), from an optional index.
 fn string_index_of(s: &str, n: &Value, from: Option<&Value>, last: bool) -> R<Found> {
+    if let (true, Value::String(n)) = (s.is_ascii(), n) {
+        if n.is_ascii() {
+            // ASCII: byte offsets are UTF-16 indexes.
+            let (h, n) = (s.as_bytes(), n.as_bytes());
+            let from = match from {
+                Some(f) => match int_arg(f) {
+                    Some(f) => f,
+                    None => return Ok(None),
+                },
+                None if last => i32::try_from(h.len()).unwrap_or(i32::MAX),
+                None => 0,
+            };
+            return Ok(Some(Value::Int(if last { last_index_of(h, n, from) } else { index_of(h, n, from) })));
+        }
+    }
     let u = utf16(s);
     let needle = match n {
         Value::String(n) => utf16(n),
@@ -819,27 +846,41 @@ fn util_method(name: &str, args: &[Value]) -> R<Found> {
 /// control characters as `\b \n \t \f \r` or `\u00XX`, everything above 0x7F as `\uXXXX`.
 pub(crate) fn escape_javascript(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for u in s.encode_utf16() {
-        match u {
-            0x08 => out.push_str("\\b"),
-            0x0A => out.push_str("\\n"),
-            0x09 => out.push_str("\\t"),
-            0x0C => out.push_str("\\f"),
-            0x0D => out.push_str("\\r"),
-            0x27 => out.push_str("\\'"),
-            0x22 => out.push_str("\\\""),
-            0x5C => out.push_str("\\\\"),
-            0x2F => out.push_str("\\/"),
-            0..=0x1F | 0x80.. => {
-                out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(hex_digit(u >> shift));
-                }
-            }
-            _ => out.push(char::from(u as u8)),
+    let mut rest = s;
+    loop {
+        // The longest run that needs no escape (printable ASCII and DEL, but ' " \ /), copied whole.
+        let run = rest.bytes().position(|b| !(0x20..=0x7F).contains(&b) || matches!(b, b'\'' | b'"' | b'\\' | b'/'));
+        let run = run.unwrap_or(rest.len());
+        out.push_str(rest.get(..run).unwrap_or_default());
+        rest = rest.get(run..).unwrap_or_default();
+        let Some(c) = rest.chars().next() else { return out };
+        rest = rest.get(c.len_utf8()..).unwrap_or_default();
+        for u in c.encode_utf16(&mut [0; 2]) {
+            escape_javascript_unit(*u, &mut out);
         }
     }
-    out
+}
+
+/// One UTF-16 unit as escapeJavaScript writes it.
+fn escape_javascript_unit(u: u16, out: &mut String) {
+    match u {
+        0x08 => out.push_str("\\b"),
+        0x0A => out.push_str("\\n"),
+        0x09 => out.push_str("\\t"),
+        0x0C => out.push_str("\\f"),
+        0x0D => out.push_str("\\r"),
+        0x27 => out.push_str("\\'"),
+        0x22 => out.push_str("\\\""),
+        0x5C => out.push_str("\\\\"),
+        0x2F => out.push_str("\\/"),
+        0..=0x1F | 0x80.. => {
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(hex_digit(u >> shift));
+            }
+        }
+        _ => out.push(char::from(u as u8)),
+    }
 }
 
 fn hex_digit(x: u16) -> char {

@@ -256,6 +256,44 @@ fn url_encode_like_form_urlencoded() {
     assert_eq!(methods::url_encode(&all), form_urlencoded::byte_serialize(all.as_bytes()).collect::<String>());
 }
 
+// urlEncode's runs copied whole and escapeJavaScript's give what escaping one byte (one UTF-16
+// unit) at a time gives, on every ASCII character and on mixed runs of all character classes.
+#[test]
+fn encoders_match_unit_by_unit_versions() {
+    fn js_unit_by_unit(s: &str) -> String {
+        let mut out = String::new();
+        for u in s.encode_utf16() {
+            match u {
+                0x08 => out.push_str("\\b"),
+                0x0A => out.push_str("\\n"),
+                0x09 => out.push_str("\\t"),
+                0x0C => out.push_str("\\f"),
+                0x0D => out.push_str("\\r"),
+                0x27 | 0x22 | 0x5C | 0x2F => {
+                    out.push('\\');
+                    out.push(char::from(u as u8));
+                }
+                0..=0x1F | 0x80.. => out.push_str(&format!("\\u{u:04X}")),
+                _ => out.push(char::from(u as u8)),
+            }
+        }
+        out
+    }
+    let pieces = ["", "abc", "A-Z_0.9*", " ", "'\"\\/", "\u{7f}", "\u{1}\n\t", "é", "€", "😀", "~!()", "plain text"];
+    let mut cases: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                cases.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    for s in &cases {
+        assert_eq!(methods::escape_javascript(s), js_unit_by_unit(s), "{s:?}");
+        assert_eq!(methods::url_encode(s), form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>(), "{s:?}");
+    }
+}
+
 // Many variables (past the scanned list) and loop variables restored after nested loops.
 #[test]
 fn many_variables() {
