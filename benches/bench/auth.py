@@ -14,7 +14,7 @@
 import json
 import os
 
-from .common import Envoy, answer_route, apigw, envoy_config, free_port
+from .common import ACCOUNT_SETTINGS, Envoy, answer_route, apigw, envoy_config, free_port
 from .definitions import MOCK_BODY, gateway_filter, generated_definition
 
 POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Bench0001"
@@ -68,8 +68,10 @@ class AuthScenarios:
         uncached, _ = apigw.jwt_authn(pools, jwks)
         for provider in uncached["typed_config"]["providers"].values():
             provider.pop("jwt_cache_config")
+        # The account's throttle far above the load, as c's (a fast machine passes its default 10,000/s).
         cognito_cfg = apigw.plugin_config(cognito_doc, stage="prod", stage_prefix="optional",
-                                          extra={"cognitoUserPools": [p["id"] for p in pools]})
+                                          extra={"cognitoUserPools": [p["id"] for p in pools],
+                                                 "accountSettings": ACCOUNT_SETTINGS})
         # g: the function's answer comes from an upstream Envoy; the cache answers after the first call.
         lam = free_port()
         self.upstream = Envoy(args.envoy, envoy_config([apigw.listener(
@@ -79,7 +81,8 @@ class AuthScenarios:
             "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
             "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": FUNCTION_URI,
                                                "authorizerResultTtlInSeconds": 300}})
-        token_cfg = apigw.plugin_config(token_doc, stage="prod", stage_prefix="optional", lambda_url=lambda_url)
+        token_cfg = apigw.plugin_config(token_doc, stage="prod", stage_prefix="optional", lambda_url=lambda_url,
+                                        extra={"accountSettings": ACCOUNT_SETTINGS})
         token_cfg["targets"]["lambda"]["cluster"] = "authorizer_fn"
         ports = {k: free_port() for k in ("cognito", "cognito_nocache", "jwt_only", "token")}
         unprotected, unprotected_clusters = gateway_filter(wasm, generated_definition(100))
