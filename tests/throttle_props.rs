@@ -82,27 +82,9 @@ proptest! {
         steps in prop::collection::vec((0u64..40, any::<bool>(), 0u64..3), 1..300),
         race in 0u32..5,
     ) {
-        let shared = MemoryStore::new();
-        let workers = [
-            Racing { inner: &shared, race, writes: Cell::new(0) },
-            Racing { inner: &shared, race: race.saturating_add(1), writes: Cell::new(0) },
-        ];
-        let limit = BucketLimit::new(rate_milli, burst);
-        let checks = [Check::Bucket(Cow::Borrowed("k"), limit)];
-        let leases = [Leases::default(), Leases::default()];
-        let (mut now, mut latest, mut admitted) = (T0, T0, 0u64);
-        for (advance, second, skew) in steps {
-            now += advance;
-            // The second worker's clock runs up to 2 ms behind.
-            let t = if second { now - skew } else { now };
-            latest = latest.max(t);
-            if admit(&workers[usize::from(second)], &leases[usize::from(second)], &checks, t) == Verdict::Admit {
-                admitted += 1;
-            }
-        }
-        let bound = u128::from(burst) * u128::from(MICRO) + u128::from(rate_milli) * u128::from(latest - T0);
-        prop_assert!(u128::from(admitted) * u128::from(MICRO) <= bound,
-            "admitted {} with burst {} rate {}/1000 over {} ms", admitted, burst, rate_milli, latest - T0);
+        let (admitted, elapsed) = two_workers(rate_milli, burst, &steps, race);
+        prop_assert!(within_bound(admitted, burst, rate_milli, elapsed),
+            "admitted {} with burst {} rate {}/1000 over {} ms", admitted, burst, rate_milli, elapsed);
     }
 
     // The same bound for buckets big enough to be leased (README: "Throttling"): each worker
@@ -113,26 +95,9 @@ proptest! {
         steps in prop::collection::vec((0u64..3, any::<bool>(), 0u64..3), 1..2_000),
         race in 0u32..5,
     ) {
-        let shared = MemoryStore::new();
-        let workers = [
-            Racing { inner: &shared, race, writes: Cell::new(0) },
-            Racing { inner: &shared, race: race.saturating_add(1), writes: Cell::new(0) },
-        ];
-        let leases = [Leases::default(), Leases::default()];
-        let limit = BucketLimit::new(rate_per_s * 1000, burst);
-        let checks = [Check::Bucket(Cow::Borrowed("k"), limit)];
-        let (mut now, mut latest, mut admitted) = (T0, T0, 0u64);
-        for (advance, second, skew) in steps {
-            now += advance;
-            let t = if second { now - skew } else { now };
-            latest = latest.max(t);
-            if admit(&workers[usize::from(second)], &leases[usize::from(second)], &checks, t) == Verdict::Admit {
-                admitted += 1;
-            }
-        }
-        let bound = u128::from(burst) * u128::from(MICRO) + u128::from(rate_per_s * 1000) * u128::from(latest - T0);
-        prop_assert!(u128::from(admitted) * u128::from(MICRO) <= bound,
-            "admitted {} with burst {} rate {}/s over {} ms", admitted, burst, rate_per_s, latest - T0);
+        let (admitted, elapsed) = two_workers(rate_per_s * 1000, burst, &steps, race);
+        prop_assert!(within_bound(admitted, burst, rate_per_s * 1000, elapsed),
+            "admitted {} with burst {} rate {}/s over {} ms", admitted, burst, rate_per_s, elapsed);
     }
 
     // With no contention and time moving forward, exactly the requests the bucket holds are
@@ -285,4 +250,32 @@ fn threads_with_leases_admit_at_most_the_burst() {
     });
     let n = admitted.into_inner();
     assert!((6_400 - 4 * 10..=6_400).contains(&n), "{n} admitted");
+}
+
+/// Two workers, each with its own leases, sharing one bucket through racing writes: `steps` are
+/// (ms the clock advances, whether the second worker takes the request, how far its clock runs
+/// behind). Returns the requests admitted and the ms from the first to the latest time seen.
+fn two_workers(rate_milli: u64, burst: u64, steps: &[(u64, bool, u64)], race: u32) -> (u64, u64) {
+    let shared = MemoryStore::new();
+    let workers = [
+        Racing { inner: &shared, race, writes: Cell::new(0) },
+        Racing { inner: &shared, race: race.saturating_add(1), writes: Cell::new(0) },
+    ];
+    let leases = [Leases::default(), Leases::default()];
+    let checks = [Check::Bucket(Cow::Borrowed("k"), BucketLimit::new(rate_milli, burst))];
+    let (mut now, mut latest, mut admitted) = (T0, T0, 0u64);
+    for &(advance, second, skew) in steps {
+        now += advance;
+        let t = if second { now - skew } else { now };
+        latest = latest.max(t);
+        if admit(&workers[usize::from(second)], &leases[usize::from(second)], &checks, t) == Verdict::Admit {
+            admitted += 1;
+        }
+    }
+    (admitted, latest - T0)
+}
+
+/// burst + rate × elapsed, in millionths of a request.
+fn within_bound(admitted: u64, burst: u64, rate_milli: u64, elapsed_ms: u64) -> bool {
+    u128::from(admitted) * u128::from(MICRO) <= u128::from(burst) * u128::from(MICRO) + u128::from(rate_milli) * u128::from(elapsed_ms)
 }
