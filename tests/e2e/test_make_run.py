@@ -17,6 +17,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import CHECKER, ENVOY, ROOT, WASM, apigw, free_port
+from served import Served
 
 
 def start_run(port, log):
@@ -197,12 +198,10 @@ def test_make_run_api_id_account_id_region(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     command = make_run_command(API=str(api), PORT=port, API_ID="abc123defg", ACCOUNT_ID="111122223333",
                                REGION="eu-west-1")
-    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    served = Served(["bash", "-c", command], port, env)
+    url = served.url
     try:
-        wait_serving(proc, url, log.name, path="/ctx")
+        wait_serving(served.proc, url, served.log.name, path="/ctx")
         r = requests.get(url + "/prod/ctx", timeout=10)
         assert (r.status_code, r.content) == (200, b'{"apiId":"abc123defg","accountId":"111122223333"}')
         r = requests.get(url + "/private", timeout=10)
@@ -211,19 +210,15 @@ def test_make_run_api_id_account_id_region(tmp_path):
             b'arn:aws:execute-api:eu-west-1:111122223333:abc123defg/prod/GET/private with an explicit deny"}'))
         r = requests.get(url + "/hello?name=ids", timeout=10)
         assert (r.status_code, r.json()) == (200, {"message": "Hello, ids!", "path": "/hello"})
-        with open(log.name, encoding="utf-8") as f:
-            lambda_port = re.search(r"served locally on 127\.0\.0\.1:(\d+)", f.read()).group(1)
+        lambda_port = re.search(r"served locally on 127\.0\.0\.1:(\d+)", served.output()).group(1)
         [call] = requests.get(f"http://127.0.0.1:{lambda_port}/_recorded?detail=1", timeout=5).json()
         assert call["path"] == ("/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A111122223333%3Afunction%3Ahello"
                                 "/invocations")
         context = call["event"]["requestContext"]
         assert (context["apiId"], context["accountId"]) == ("abc123defg", "111122223333")
     finally:
-        stop(proc)
-        log.close()
-        os.unlink(log.name)
-        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
-    assert proc.returncode == 0
+        served.stop()
+    assert served.proc.returncode == 0
 
 
 def signed_get(url, access_key, secret):
@@ -245,12 +240,10 @@ def test_make_run_demo_protected_routes():
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     command = make_run_command(API="envoy/demo-api.yaml", PORT=port, IAM_KEYS="envoy/iam-keys.example.json")
-    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    served = Served(["bash", "-c", command], port, env)
+    url = served.url
     try:
-        wait_serving(proc, url, log.name)
+        wait_serving(served.proc, url, served.log.name)
         r = requests.get(url + "/secret", headers={"Authorization": "allow"}, timeout=10)
         assert (r.status_code, r.content) == (200, b'{"principalId": "demo-user", "plan": "gold"}')
         # The demo customises DEFAULT_4XX (a header only), so ACCESS_DENIED takes its default
@@ -272,11 +265,8 @@ def test_make_run_demo_protected_routes():
         assert (r.status_code, r.headers["x-amzn-ErrorType"], r.content) == (
             403, "MissingAuthenticationTokenException", b'{"message":"Missing Authentication Token"}')
     finally:
-        stop(proc)
-        log.close()
-        os.unlink(log.name)
-        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
-    assert proc.returncode == 0
+        served.stop()
+    assert served.proc.returncode == 0
 
 
 # --- STAGE_SETTINGS -------------------------------------------------------------------------------
@@ -355,23 +345,17 @@ def test_make_run_envoy_flags(tmp_path):
     command = make_run_command(API=str(api), PORT=port, LOCAL_SERVICES="no", LOCAL_LAMBDA="no",
                                ENVOY_FLAGS="--concurrency 1 --drain-time-s 3")
     assert "--envoy-flags '--concurrency 1 --drain-time-s 3'" in command, command
-    log = tempfile.NamedTemporaryFile("w+", prefix=f"make-run-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    served = Served(["bash", "-c", command], port, env)
+    url = served.url
     try:
-        wait_serving(proc, url, log.name, path="/ping")
+        wait_serving(served.proc, url, served.log.name, path="/ping")
         r = requests.get(url + "/ping", timeout=10)
         assert (r.status_code, r.content) == (200, b"")
-        with open(log.name, encoding="utf-8") as f:
-            admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", f.read())
+        admin = re.search(r"Envoy admin: http://127\.0\.0\.1:(\d+)", served.output())
         assert admin
         options = requests.get(f"http://127.0.0.1:{admin.group(1)}/server_info", timeout=5).json()[
             "command_line_options"]
         assert (options["concurrency"], options["drain_time"]) == (1, "3s")
     finally:
-        stop(proc)
-        log.close()
-        os.unlink(log.name)
-        shutil.rmtree(os.path.join(ROOT, "build", "run", str(port)), ignore_errors=True)
-    assert proc.returncode == 0
+        served.stop()
+    assert served.proc.returncode == 0
