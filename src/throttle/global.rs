@@ -227,19 +227,12 @@ fn entries(check: &Check) -> Vec<(&'static str, String)> {
             ("rate", rate_text(limit.rate_milli)),
             ("burst", limit.burst.to_string()),
         ],
-        Check::Quota(key, q) => {
-            let period = match q.period {
-                Period::Day => "DAY",
-                Period::Week => "WEEK",
-                Period::Month => "MONTH",
-            };
-            vec![
-                ("apigw_quota", key.to_string()),
-                ("limit", q.limit.to_string()),
-                ("offset", q.offset.to_string()),
-                ("period", period.to_string()),
-            ]
-        }
+        Check::Quota(key, q) => vec![
+            ("apigw_quota", key.to_string()),
+            ("limit", q.limit.to_string()),
+            ("offset", q.offset.to_string()),
+            ("period", q.period.name().to_string()),
+        ],
     }
 }
 

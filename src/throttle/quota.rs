@@ -33,6 +33,15 @@ impl Period {
         }
     }
 
+    /// AWS's name, as [`Period::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "DAY",
+            Period::Week => "WEEK",
+            Period::Month => "MONTH",
+        }
+    }
+
     /// The start (ms since the Unix epoch, UTC) of the period holding `now_ms`.
     pub fn start(self, now_ms: u64) -> u64 {
         let day = now_ms / DAY_MS;
